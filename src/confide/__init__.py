@@ -1,0 +1,3 @@
+"""Confide: a self-hostable, privacy-first AI customer-service assistant."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,161 @@
+"""The ASGI application: ``create_app()`` builds nothing at import; the lifespan builds the
+runtime (engine, keyring, vault, models) once."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from confide import __version__
+from confide.config import Settings
+from confide.conversations.endpoints import router as conversations_router
+from confide.errors import ConfideError
+from confide.runtime import Runtime, build_runtime
+from confide.web.pages import router as pages_router
+
+log = logging.getLogger("confide.app")
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+HTTP_ERROR_NAMES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
+}
+
+
+def error_response(status: int, name: str, detail: str) -> JSONResponse:
+    return JSONResponse({"error": name, "detail": detail}, status_code=status)
+
+
+class BodySizeLimit:
+    """Refuse request bodies over ``limit`` bytes with a 413, before the app reads them."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        detail = f"the request body is larger than {self.limit} bytes"
+        for name, value in scope.get("headers", []):
+            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                await error_response(413, "PayloadTooLarge", detail)(scope, receive, send)
+                return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _BodyTooLarge:
+            await error_response(413, "PayloadTooLarge", detail)(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _describe_validation(exc: RequestValidationError) -> tuple[int, str, str]:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return 400, "BadRequest", "the request body is not valid JSON (UTF-8 encoded)"
+    parts = []
+    for error in errors[:5]:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return 422, "ValidationError", "; ".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ConfideError)
+    async def confide_error(_: Request, exc: ConfideError) -> JSONResponse:
+        return error_response(exc.status_code, exc.name, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(*_describe_validation(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        name = HTTP_ERROR_NAMES.get(exc.status_code, "HTTPError")
+        return error_response(exc.status_code, name, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # The exception's message may quote data; log only its type and where it was raised.
+        frames = "".join(traceback.format_tb(exc.__traceback__))
+        log.error("unhandled %s\n%s", type(exc).__name__, frames)
+        return error_response(500, "InternalError", "an unexpected error occurred")
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """The app; with ``runtime`` given (tests), the lifespan uses it instead of building one."""
+    settings = settings or (runtime.settings if runtime else Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = runtime is None
+        app.state.runtime = runtime or build_runtime(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.runtime.close()
+
+    app = FastAPI(
+        title="Confide",
+        version=__version__,
+        description="Privacy-first AI customer-service assistant.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(conversations_router)
+    app.include_router(pages_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], responses={503: {"description": "not ready"}})
+    def readyz(request: Request) -> Any:
+        """The database answers and an intent model is loaded."""
+        rt: Runtime = request.app.state.runtime
+        checks = {"database": "ok", "model": "ok" if rt.assistant else "missing"}
+        try:
+            with rt.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception:
+            checks["database"] = "unreachable"
+        ready = all(v == "ok" for v in checks.values())
+        body = {"status": "ready" if ready else "not ready", "checks": checks}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    return app

@@ -1,0 +1,75 @@
+"""What every command shares: the data directory option, JSON output, one error path."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from confide.config import Settings
+from confide.crypto import KeyringError
+from confide.errors import ConfideError
+from confide.knowledge.articles import ArticleFormatError
+from confide.nlu import IntentDataError
+from confide.runtime import Runtime, build_runtime
+
+console = Console()
+err_console = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        envvar="CONFIDE_DATA_DIR",
+        help="Data directory (database, keyring, models).",
+        show_default=False,
+    ),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print exactly one JSON document.")]
+
+EXPECTED_ERRORS = (ConfideError, KeyringError, ArticleFormatError, IntentDataError, OSError)
+
+
+def settings_for(data_dir: Path | None) -> Settings:
+    return Settings(data_dir=data_dir) if data_dir else Settings()
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, default=str, ensure_ascii=False) + "\n")
+
+
+@contextmanager
+def command_errors(as_json: bool) -> Iterator[None]:
+    """Expected failures become one clear line (or a JSON error) and exit status 1."""
+    try:
+        yield
+    except EXPECTED_ERRORS as exc:
+        name = exc.name if isinstance(exc, ConfideError) else type(exc).__name__
+        detail = exc.detail if isinstance(exc, ConfideError) else str(exc)
+        if as_json:
+            print_json({"error": name, "detail": detail})
+        else:
+            err_console.print(f"[red]error:[/red] {detail}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+@contextmanager
+def open_runtime(data_dir: Path | None, *, create: bool = False) -> Iterator[Runtime]:
+    runtime = build_runtime(settings_for(data_dir), create=create)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
+
+
+def emit(as_json: bool, data: Any, human: Callable[[], None]) -> None:
+    if as_json:
+        print_json(data)
+    else:
+        human()

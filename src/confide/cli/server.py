@@ -1,0 +1,110 @@
+"""``confide init``, ``confide serve`` and ``confide demo``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from confide.bootstrap import initialise, load_demo
+from confide.cli.common import DataDir, JsonFlag, command_errors, console, emit, settings_for
+
+Host = Annotated[str, typer.Option(help="Address to listen on.")]
+Port = Annotated[int, typer.Option(help="Port to listen on.")]
+
+
+def run_server(
+    data_dir: Path | None,
+    host: str,
+    port: int,
+    workers: int,
+    tls_cert: Path | None = None,
+    tls_key: Path | None = None,
+) -> None:
+    settings = settings_for(data_dir)
+    # Workers are separate processes: they read the same settings from the environment.
+    os.environ["CONFIDE_DATA_DIR"] = str(settings.data_dir)
+    scheme = "https" if tls_cert else "http"
+    console.print(f"Confide is running at [bold]{scheme}://{host}:{port}[/bold]  (Ctrl+C stops)")
+    uvicorn.run(
+        "confide.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def init(
+        data_dir: DataDir = None,
+        company: Annotated[
+            str | None, typer.Option(help="Company name shown to customers.")
+        ] = None,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """Create the data directory, database (migrations) and keyring; safe to run again."""
+        with command_errors(as_json):
+            runtime = initialise(settings_for(data_dir), company=company)
+            runtime.close()
+            data = {
+                "data_dir": str(runtime.settings.data_dir),
+                "database": runtime.engine.url.render_as_string(hide_password=True),
+                "keyring": "environment"
+                if runtime.settings.master_key
+                else str(runtime.settings.keyring_path),
+                "model": runtime.assistant is not None,
+            }
+        emit(as_json, data, lambda: console.print(f"Initialised {data['data_dir']}"))
+
+    @app.command()
+    def serve(
+        data_dir: DataDir = None,
+        host: Host = "127.0.0.1",
+        port: Port = 8000,
+        workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+        tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
+        tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
+    ) -> None:
+        """Run the HTTP server (API, chat page, /docs)."""
+        if bool(tls_cert) != bool(tls_key):
+            raise typer.BadParameter("--tls-cert and --tls-key go together")
+        with command_errors(False):
+            initialise(settings_for(data_dir)).close()
+        run_server(data_dir, host, port, workers, tls_cert, tls_key)
+
+    @app.command()
+    def demo(
+        data_dir: DataDir = None,
+        host: Host = "127.0.0.1",
+        port: Port = 8000,
+        no_serve: Annotated[
+            bool, typer.Option("--no-serve", help="Load the demo, then exit.")
+        ] = False,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """Initialise with the bundled demo store (Northwind Goods) and serve it."""
+        with command_errors(as_json):
+            runtime = initialise(settings_for(data_dir))
+            with console.status("Loading the demo store and training its model…"):
+                summary = load_demo(runtime)
+            runtime.close()
+        summary["url"] = f"http://{host}:{port}"
+        emit(
+            as_json,
+            summary,
+            lambda: console.print(
+                f"Demo store loaded: {summary['articles']} articles, {summary['orders']} "
+                f"orders, {summary['examples']} training examples."
+            ),
+        )
+        if not no_serve:
+            run_server(data_dir, host, port, 1)

@@ -1,0 +1,54 @@
+"""Settings from the environment (prefix ``CONFIDE_``), read once where the app or CLI starts."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "confide"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONFIDE_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None
+    master_key: SecretStr | None = None
+
+    # Request limits: a message is at most this many characters, a request body this many bytes.
+    max_message_chars: int = 4000
+    max_body_bytes: int = 64 * 1024
+    max_comment_chars: int = 2000
+
+    # Dialogue behaviour.
+    history_turns: int = 20
+    clarify_margin: float = 0.12
+    handoff_after_failures: int = 2
+
+    # NLU.
+    nlu_engine: str = "lexical"
+    semantic_model_path: Path | None = None
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'confide.db'}"
+
+    @property
+    def keyring_path(self) -> Path:
+        return self.data_dir / "keyring.json"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def intent_model_path(self) -> Path:
+        return self.models_dir / "intent-model.joblib"

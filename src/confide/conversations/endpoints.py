@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from confide.conversations import service
+from confide.conversations.schemas import (
+    FeedbackIn,
+    FeedbackOut,
+    MessageIn,
+    ReplyOut,
+    StartConversationIn,
+    StartConversationOut,
+    TranscriptOut,
+)
+from confide.deps import BearerToken, RuntimeDep, SessionDep, VaultDep
+
+router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"description": "JSON error {error, detail}"} for code in codes}
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=StartConversationOut,
+    responses=_errors(400, 413, 422),
+)
+def start_conversation(
+    session: SessionDep,
+    runtime: RuntimeDep,
+    body: StartConversationIn | None = None,
+) -> StartConversationOut:
+    """Start a conversation; the returned token is the only credential to continue it."""
+    body = body or StartConversationIn()
+    return service.start_conversation(
+        session,
+        runtime.vault,
+        customer=body.customer,
+        channel=body.channel,
+        company=runtime.company_name,
+    )
+
+
+@router.post(
+    "/{conversation_id}/messages",
+    response_model=ReplyOut,
+    responses=_errors(400, 401, 404, 409, 413, 422, 503),
+)
+def post_message(
+    conversation_id: uuid.UUID,
+    body: MessageIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    token: BearerToken,
+) -> ReplyOut:
+    """Send the customer's message; returns the assistant's reply and the decision taken."""
+    return service.post_message(
+        session,
+        runtime.vault,
+        runtime.require_assistant(),
+        conversation_id,
+        token,
+        body.text,
+        runtime.limits,
+    )
+
+
+@router.get("/{conversation_id}", response_model=TranscriptOut, responses=_errors(401, 404))
+def get_transcript(
+    conversation_id: uuid.UUID, session: SessionDep, vault: VaultDep, token: BearerToken
+) -> TranscriptOut:
+    """The transcript, for the customer holding the conversation's token."""
+    return service.get_transcript(session, vault, conversation_id, token)
+
+
+@router.post(
+    "/{conversation_id}/feedback",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FeedbackOut,
+    responses=_errors(401, 404, 413, 422),
+)
+def post_feedback(
+    conversation_id: uuid.UUID,
+    body: FeedbackIn,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    token: BearerToken,
+) -> FeedbackOut:
+    """Thumbs up or down, an optional comment, and whether the problem was solved."""
+    return service.record_feedback(
+        session, runtime.vault, conversation_id, token, body, runtime.limits
+    )

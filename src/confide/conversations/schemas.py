@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CustomerIn(Strict):
+    email: str | None = Field(default=None, max_length=254)
+    name: str | None = Field(default=None, max_length=200)
+    external_id: str | None = Field(default=None, max_length=200)
+
+
+class StartConversationIn(Strict):
+    customer: CustomerIn | None = None
+    channel: Literal["api", "web", "cli"] = "api"
+
+
+class CitationOut(BaseModel):
+    article_id: str
+    title: str
+
+
+class MessageOut(BaseModel):
+    id: uuid.UUID
+    seq: int
+    role: str
+    text: str
+    created_at: datetime
+    intent: str | None = None
+    confidence: float | None = None
+    decision: str | None = None
+    citations: list[CitationOut] = []
+
+
+class StartConversationOut(BaseModel):
+    conversation_id: uuid.UUID
+    subject_id: uuid.UUID
+    token: str = Field(description="Bearer token: the only credential for this conversation.")
+    greeting: MessageOut
+
+
+class MessageIn(Strict):
+    text: str
+
+
+class ReplyOut(BaseModel):
+    message_id: uuid.UUID
+    text: str
+    intent: str | None
+    confidence: float | None
+    decision: Literal["answer", "clarify", "act", "handoff", "out_of_scope"]
+    citations: list[CitationOut]
+    conversation_status: str
+    result: dict[str, str] = {}
+
+
+class TranscriptOut(BaseModel):
+    conversation_id: uuid.UUID
+    status: str
+    created_at: datetime
+    messages: list[MessageOut]
+
+
+class FeedbackIn(Strict):
+    rating: Literal["up", "down"]
+    comment: str | None = None
+    solved: bool | None = None
+    message_id: uuid.UUID | None = None
+
+
+class FeedbackOut(BaseModel):
+    feedback_id: uuid.UUID
+    conversation_id: uuid.UUID
+    rating: str
+    solved: bool | None

@@ -1,0 +1,295 @@
+"""Conversations: start, post a customer message and get the assistant's reply, transcript,
+feedback. Every text is sealed by the vault before it reaches the session."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from confide.conversations import repository
+from confide.conversations.errors import (
+    ConversationClosed,
+    ConversationNotFound,
+    InvalidToken,
+    MessageInvalid,
+    MessageTooLong,
+)
+from confide.conversations.models import Conversation, Feedback, Message
+from confide.conversations.schemas import (
+    CitationOut,
+    CustomerIn,
+    FeedbackIn,
+    FeedbackOut,
+    MessageOut,
+    ReplyOut,
+    StartConversationOut,
+    TranscriptOut,
+)
+from confide.crypto import new_token
+from confide.db import utcnow
+from confide.dialogue import Assistant, Decision, DialogueState, Reply
+from confide.orders.service import StoreActions
+from confide.subjects.models import Subject
+from confide.subjects.service import create_subject
+from confide.vault import FieldRef, Purpose, Vault
+
+OPEN, WAITING, CLOSED = "open", "waiting_for_agent", "closed"
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_message_chars: int = 4000
+    max_comment_chars: int = 2000
+
+
+def disclosure(company: str) -> str:
+    return (
+        f"Hi! I'm the virtual assistant of {company}. I'm an AI, not a person: I answer from our "
+        "help centre, and I can pass you to a member of our team at any time. Your messages "
+        "are stored encrypted. How can I help?"
+    )
+
+
+def start_conversation(
+    session: Session,
+    vault: Vault,
+    *,
+    customer: CustomerIn | None,
+    channel: str,
+    company: str,
+) -> StartConversationOut:
+    details = customer or CustomerIn()
+    subject = create_subject(
+        session, vault, email=details.email, name=details.name, external_id=details.external_id
+    )
+    token = new_token()
+    conversation = Conversation(
+        id=uuid.uuid4(),
+        subject_id=subject.id,
+        token_hash=vault.token_hash(token),
+        channel=channel,
+        status=OPEN,
+    )
+    session.add(conversation)
+    session.flush()
+    greeting = _add_message(
+        session, vault, subject, conversation, "assistant", disclosure(company), None
+    )
+    return StartConversationOut(
+        conversation_id=conversation.id,
+        subject_id=subject.id,
+        token=token,
+        greeting=_message_out(greeting, disclosure(company)),
+    )
+
+
+def authorize(
+    session: Session,
+    vault: Vault,
+    conversation_id: uuid.UUID,
+    token: str | None,
+    *,
+    for_update: bool = False,
+) -> tuple[Conversation, Subject]:
+    """The conversation this bearer token opens.
+
+    A token that opens no conversation is refused the same way whether or not
+    ``conversation_id`` exists, so a wrong token reveals nothing.
+    """
+    if not token:
+        raise InvalidToken("a bearer token is required (Authorization: Bearer <token>)")
+    conversation = repository.get_conversation_by_token_hash(
+        session, vault.token_hash(token), for_update=for_update
+    )
+    if conversation is None:
+        raise InvalidToken("the token is not valid")
+    if conversation.id != conversation_id:
+        raise ConversationNotFound("no such conversation")
+    subject = session.get(Subject, conversation.subject_id)
+    assert subject is not None
+    return conversation, subject
+
+
+def validate_text(text: str, limits: Limits) -> str:
+    cleaned = text.strip()
+    if not cleaned:
+        raise MessageInvalid("text must not be empty")
+    if len(cleaned) > limits.max_message_chars:
+        raise MessageTooLong(f"a message is at most {limits.max_message_chars} characters")
+    if "\x00" in cleaned:
+        raise MessageInvalid("text must not contain NUL characters")
+    return cleaned
+
+
+def post_message(
+    session: Session,
+    vault: Vault,
+    assistant: Assistant,
+    conversation_id: uuid.UUID,
+    token: str | None,
+    text: str,
+    limits: Limits,
+) -> ReplyOut:
+    cleaned = validate_text(text, limits)
+    conversation, subject = authorize(session, vault, conversation_id, token, for_update=True)
+    if conversation.status == CLOSED:
+        raise ConversationClosed("this conversation is closed; start a new one")
+    _add_message(session, vault, subject, conversation, "customer", cleaned, None)
+    if conversation.status == WAITING:
+        reply = Reply(
+            "You're in the queue for a member of our team; they will see this message.",
+            Decision.HANDOFF,
+        )
+    else:
+        state = _load_state(session, vault, subject, conversation)
+        actions = StoreActions(session, vault, conversation.id, subject.data_key_id)
+        reply = assistant.respond(cleaned, state, actions)
+        _save_state(session, vault, subject, conversation, state)
+        if reply.handoff:
+            conversation.status = WAITING
+    message = _add_message(session, vault, subject, conversation, "assistant", reply.text, reply)
+    return ReplyOut(
+        message_id=message.id,
+        text=reply.text,
+        intent=reply.intent,
+        confidence=reply.confidence,
+        decision=reply.decision.value,
+        citations=[CitationOut(article_id=c.article_id, title=c.title) for c in reply.citations],
+        conversation_status=conversation.status,
+        result=reply.result,
+    )
+
+
+def get_transcript(
+    session: Session, vault: Vault, conversation_id: uuid.UUID, token: str | None
+) -> TranscriptOut:
+    conversation, subject = authorize(session, vault, conversation_id, token)
+    messages = [
+        _message_out(m, _open_text(session, vault, subject, m))
+        for m in repository.list_messages(session, conversation.id)
+    ]
+    return TranscriptOut(
+        conversation_id=conversation.id,
+        status=conversation.status,
+        created_at=conversation.created_at,
+        messages=messages,
+    )
+
+
+def record_feedback(
+    session: Session,
+    vault: Vault,
+    conversation_id: uuid.UUID,
+    token: str | None,
+    feedback: FeedbackIn,
+    limits: Limits,
+) -> FeedbackOut:
+    conversation, subject = authorize(session, vault, conversation_id, token)
+    if feedback.message_id is not None and (
+        repository.get_message(session, conversation.id, feedback.message_id) is None
+    ):
+        raise MessageInvalid("message_id is not a message of this conversation")
+    record = Feedback(
+        id=uuid.uuid4(),
+        conversation_id=conversation.id,
+        message_id=feedback.message_id,
+        rating=feedback.rating,
+        solved=feedback.solved,
+    )
+    comment = (feedback.comment or "").strip()
+    if len(comment) > limits.max_comment_chars:
+        raise MessageTooLong(f"a comment is at most {limits.max_comment_chars} characters")
+    if comment:
+        ref = FieldRef("feedback", "comment", str(record.id))
+        record.comment_ct = vault.seal(session, subject.data_key_id, ref, comment)
+    repository.add_feedback(session, record)
+    return FeedbackOut(
+        feedback_id=record.id,
+        conversation_id=conversation.id,
+        rating=record.rating,
+        solved=record.solved,
+    )
+
+
+def _add_message(
+    session: Session,
+    vault: Vault,
+    subject: Subject,
+    conversation: Conversation,
+    role: str,
+    text: str,
+    reply: Reply | None,
+) -> Message:
+    message_id = uuid.uuid4()
+    conversation.message_count += 1
+    conversation.updated_at = utcnow()
+    message = Message(
+        id=message_id,
+        conversation_id=conversation.id,
+        seq=conversation.message_count,
+        role=role,
+        text_ct=vault.seal(
+            session, subject.data_key_id, FieldRef("messages", "text", str(message_id)), text
+        ),
+        intent=reply.intent if reply else None,
+        confidence=reply.confidence if reply else None,
+        decision=reply.decision.value if reply else None,
+        citations=[{"article_id": c.article_id, "title": c.title} for c in reply.citations]
+        if reply
+        else [],
+        created_at=utcnow(),
+    )
+    session.add(message)
+    return message
+
+
+def _open_text(session: Session, vault: Vault, subject: Subject, message: Message) -> str:
+    ref = FieldRef("messages", "text", str(message.id))
+    return vault.open(session, subject.data_key_id, ref, message.text_ct, Purpose.SERVICE)
+
+
+def _message_out(message: Message, text: str) -> MessageOut:
+    return MessageOut(
+        id=message.id,
+        seq=message.seq,
+        role=message.role,
+        text=text,
+        created_at=message.created_at,
+        intent=message.intent,
+        confidence=message.confidence,
+        decision=message.decision,
+        citations=[CitationOut(**c) for c in message.citations],
+    )
+
+
+def _state_ref(conversation: Conversation) -> FieldRef:
+    return FieldRef("conversations", "state", str(conversation.id))
+
+
+def _load_state(
+    session: Session, vault: Vault, subject: Subject, conversation: Conversation
+) -> DialogueState:
+    if conversation.state_ct is None:
+        return DialogueState()
+    raw = vault.open(
+        session,
+        subject.data_key_id,
+        _state_ref(conversation),
+        conversation.state_ct,
+        Purpose.SERVICE,
+    )
+    return DialogueState.from_json(raw)
+
+
+def _save_state(
+    session: Session,
+    vault: Vault,
+    subject: Subject,
+    conversation: Conversation,
+    state: DialogueState,
+) -> None:
+    conversation.state_ct = vault.seal(
+        session, subject.data_key_id, _state_ref(conversation), state.to_json()
+    )

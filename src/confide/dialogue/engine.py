@@ -1,0 +1,256 @@
+"""The dialogue policy: answer, clarify, act, hand off, or say honestly it is out of scope.
+
+The engine is a pure function of (message, state) plus injected collaborators: an intent
+classifier, a knowledge index and actions. It stores nothing; the conversation service does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from confide.dialogue.actions import Action, ActionContext, ActionStep, wants_to_cancel
+from confide.dialogue.state import DialogueState, PendingAction
+from confide.knowledge.articles import Article, first_paragraph
+
+
+class Decision(StrEnum):
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    ACT = "act"
+    HANDOFF = "handoff"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
+class Prediction(Protocol):
+    @property
+    def intent(self) -> str | None: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def ranking(self) -> tuple[tuple[str, float], ...]: ...
+    @property
+    def out_of_scope(self) -> bool: ...
+
+
+class IntentClassifier(Protocol):
+    def predict(self, text: str) -> Prediction: ...
+
+
+class PassageLike(Protocol):
+    @property
+    def article_id(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+
+
+class Knowledge(Protocol):
+    def search(self, query: str, k: int = 3) -> Sequence[PassageLike]: ...
+    def article(self, article_id: str) -> Article | None: ...
+
+
+@dataclass(frozen=True)
+class Citation:
+    article_id: str
+    title: str
+
+
+@dataclass
+class Reply:
+    text: str
+    decision: Decision
+    intent: str | None = None
+    confidence: float | None = None
+    citations: list[Citation] = field(default_factory=list)
+    handoff: bool = False
+    result: dict[str, str] = field(default_factory=dict)
+
+
+SMALLTALK = {
+    "greeting": "Hello! What can I help you with today?",
+    "goodbye": "Thanks for chatting with us. Goodbye!",
+    "thanks": "You're welcome! Is there anything else I can help with?",
+}
+HANDOFF_INTENTS = frozenset({"contact_human"})
+
+
+@dataclass(frozen=True)
+class DialogueOptions:
+    clarify_margin: float = 0.12
+    clarify_floor: float = 0.2
+    handoff_after_failures: int = 2
+    history_turns: int = 20
+    # An intent this confident interrupts an action in progress.
+    interrupt_confidence: float = 0.7
+    action_intents: Mapping[str, str] = field(
+        default_factory=lambda: {"track_order": "order_status", "start_return": "start_return"}
+    )
+
+
+class Assistant:
+    """Decides the reply to one customer message given the conversation's state."""
+
+    def __init__(
+        self,
+        classifier: IntentClassifier,
+        knowledge: Knowledge,
+        actions: Mapping[str, Action],
+        intent_articles: Mapping[str, str],
+        options: DialogueOptions | None = None,
+    ) -> None:
+        self.classifier = classifier
+        self.knowledge = knowledge
+        self.actions = dict(actions)
+        self.intent_articles = dict(intent_articles)
+        self.options = options or DialogueOptions()
+
+    def respond(self, text: str, state: DialogueState, ctx: ActionContext) -> Reply:
+        reply = self._decide(text, state, ctx)
+        state.remember(reply.intent, reply.decision.value, self.options.history_turns)
+        return reply
+
+    def _decide(self, text: str, state: DialogueState, ctx: ActionContext) -> Reply:
+        prediction = self.classifier.predict(text)
+        if state.pending is not None:
+            if wants_to_cancel(text):
+                state.pending = None
+                return Reply(
+                    "No problem, I've stopped that. What else can I help with?", Decision.ANSWER
+                )
+            if not self._interrupts(prediction, state.pending.name):
+                return self._continue_action(text, state, ctx)
+            state.pending = None
+        if state.clarify_options:
+            chosen = self._chosen_option(text, prediction, state.clarify_options)
+            state.clarify_options = []
+            if chosen is not None:
+                return self._handle_intent(chosen, 1.0, text, state, ctx)
+        if prediction.intent in HANDOFF_INTENTS:
+            return self._handoff(state, prediction, "Of course.")
+        if prediction.out_of_scope or prediction.intent is None:
+            return self._out_of_scope(state, prediction)
+        ranking = prediction.ranking
+        if (
+            len(ranking) > 1
+            and ranking[1][1] >= self.options.clarify_floor
+            and ranking[0][1] - ranking[1][1] < self.options.clarify_margin
+        ):
+            return self._clarify(state, prediction)
+        return self._handle_intent(prediction.intent, prediction.confidence, text, state, ctx)
+
+    def _interrupts(self, prediction: Prediction, action_name: str) -> bool:
+        if prediction.intent is None or prediction.out_of_scope:
+            return False
+        if prediction.intent in HANDOFF_INTENTS:
+            return True
+        same = self.options.action_intents.get(prediction.intent) == action_name
+        return not same and prediction.confidence >= self.options.interrupt_confidence
+
+    def _handle_intent(
+        self, intent: str, confidence: float, text: str, state: DialogueState, ctx: ActionContext
+    ) -> Reply:
+        if intent in HANDOFF_INTENTS:
+            return self._handoff(state, None, "Of course.")
+        action_name = self.options.action_intents.get(intent)
+        if action_name is not None and action_name in self.actions:
+            state.pending = PendingAction(action_name)
+            reply = self._continue_action(text, state, ctx)
+            reply.intent, reply.confidence = intent, confidence
+            return reply
+        if intent in SMALLTALK:
+            state.failures = 0
+            return Reply(SMALLTALK[intent], Decision.ANSWER, intent, confidence)
+        article = self._article_for(intent, text)
+        if article is None:
+            return self._out_of_scope(state, None)
+        state.failures = 0
+        return Reply(
+            first_paragraph(article.body),
+            Decision.ANSWER,
+            intent,
+            confidence,
+            [Citation(article.id, article.title)],
+        )
+
+    def _continue_action(self, text: str, state: DialogueState, ctx: ActionContext) -> Reply:
+        pending = state.pending
+        assert pending is not None
+        step: ActionStep = self.actions[pending.name].step(text, pending.slots, ctx)
+        pending.slots = step.slots
+        if step.done:
+            state.pending = None
+        if step.failed:
+            state.failures += 1
+            if state.failures >= self.options.handoff_after_failures:
+                return self._handoff(state, None, step.text)
+        elif step.done:
+            state.failures = 0
+        return Reply(step.text, Decision.ACT, pending.name, None, result=step.result)
+
+    def _article_for(self, intent: str, text: str) -> Article | None:
+        article_id = self.intent_articles.get(intent)
+        if article_id is not None:
+            return self.knowledge.article(article_id)
+        passages = self.knowledge.search(text, k=1)
+        return self.knowledge.article(passages[0].article_id) if passages else None
+
+    def _title(self, intent: str) -> str:
+        action_name = self.options.action_intents.get(intent)
+        if action_name in self.actions:
+            return self.actions[action_name].title
+        article_id = self.intent_articles.get(intent)
+        article = self.knowledge.article(article_id) if article_id else None
+        return article.title if article else intent.replace("_", " ").capitalize()
+
+    def _clarify(self, state: DialogueState, prediction: Prediction) -> Reply:
+        options = [intent for intent, _ in prediction.ranking[:2]]
+        state.clarify_options = options
+        listed = " or ".join(f"{i}) {self._title(o)}" for i, o in enumerate(options, 1))
+        return Reply(
+            f"Just to be sure I help with the right thing: do you mean {listed}?",
+            Decision.CLARIFY,
+            prediction.intent,
+            prediction.confidence,
+        )
+
+    def _chosen_option(
+        self, text: str, prediction: Prediction, options: Sequence[str]
+    ) -> str | None:
+        answer = text.strip().lower().rstrip(".!)")
+        ordinals = {"1": 0, "first": 0, "the first": 0, "2": 1, "second": 1, "the second": 1}
+        if answer in ordinals and ordinals[answer] < len(options):
+            return options[ordinals[answer]]
+        for option in options:
+            if answer and answer in self._title(option).lower():
+                return option
+        return prediction.intent if prediction.intent in options else None
+
+    def _out_of_scope(self, state: DialogueState, prediction: Prediction | None) -> Reply:
+        state.failures += 1
+        if state.failures >= self.options.handoff_after_failures:
+            return self._handoff(
+                state, prediction, "I'm sorry, I haven't been able to help with this."
+            )
+        return Reply(
+            "I'm sorry, that's outside what I can help with. I can answer questions about "
+            "orders, shipping, returns, refunds, payments, your account and privacy. Would you "
+            'like me to connect you with a person? Just say "talk to a human".',
+            Decision.OUT_OF_SCOPE,
+            None,
+            prediction.confidence if prediction else None,
+        )
+
+    def _handoff(self, state: DialogueState, prediction: Prediction | None, lead: str) -> Reply:
+        state.pending = None
+        state.clarify_options = []
+        state.failures = 0
+        return Reply(
+            f"{lead} I'm passing this conversation to a member of our support team; they will "
+            "reply here as soon as one is available.",
+            Decision.HANDOFF,
+            prediction.intent if prediction else "contact_human",
+            prediction.confidence if prediction else None,
+            handoff=True,
+        )

@@ -1,0 +1,5 @@
+from confide.errors import ConfideError
+
+
+class SubjectErased(ConfideError):
+    status_code = 410

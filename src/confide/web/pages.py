@@ -1,0 +1,107 @@
+"""The customer chat page: server-rendered, works without JavaScript.
+
+The conversation id and its bearer token live in an HttpOnly, SameSite=Strict cookie.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from confide.conversations import service
+from confide.conversations.schemas import MessageOut
+from confide.deps import RuntimeDep, SessionDep
+from confide.errors import ConfideError
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+COOKIE = "confide_chat"
+
+
+def _cookie(request: Request) -> tuple[uuid.UUID, str] | None:
+    raw = request.cookies.get(COOKIE, "")
+    conversation, _, token = raw.partition(".")
+    try:
+        return uuid.UUID(conversation), token
+    except ValueError:
+        return None
+
+
+def _render(
+    request: Request,
+    runtime: RuntimeDep,
+    messages: list[MessageOut],
+    *,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request,
+        "chat.html",
+        {
+            "company": runtime.company_name,
+            "disclosure": service.disclosure(runtime.company_name),
+            "messages": messages,
+            "error": error,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/", response_class=HTMLResponse)
+def chat_page(request: Request, session: SessionDep, runtime: RuntimeDep) -> Response:
+    cookie = _cookie(request)
+    messages: list[MessageOut] = []
+    if cookie is not None:
+        try:
+            messages = service.get_transcript(session, runtime.vault, *cookie).messages
+        except ConfideError:
+            response = _render(request, runtime, [])
+            response.delete_cookie(COOKIE)
+            return response
+    return _render(request, runtime, messages)
+
+
+@router.post("/chat", response_class=HTMLResponse)
+def chat_send(
+    request: Request,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    text: Annotated[str, Form()] = "",
+) -> Response:
+    cookie = _cookie(request)
+    try:
+        service.validate_text(text, runtime.limits)
+    except ConfideError as exc:
+        messages = (
+            service.get_transcript(session, runtime.vault, *cookie).messages if cookie else []
+        )
+        return _render(request, runtime, messages, error=exc.detail, status_code=exc.status_code)
+    set_cookie = None
+    if cookie is None:
+        started = service.start_conversation(
+            session, runtime.vault, customer=None, channel="web", company=runtime.company_name
+        )
+        cookie = (started.conversation_id, started.token)
+        set_cookie = f"{started.conversation_id}.{started.token}"
+    service.post_message(
+        session, runtime.vault, runtime.require_assistant(), *cookie, text, runtime.limits
+    )
+    response = RedirectResponse("/#latest", status_code=303)
+    if set_cookie:
+        response.set_cookie(
+            COOKIE, set_cookie, httponly=True, samesite="strict", max_age=30 * 24 * 3600
+        )
+    return response
+
+
+@router.post("/chat/new")
+def chat_new() -> Response:
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
