@@ -80,6 +80,34 @@ class _BodyTooLarge(Exception):
     pass
 
 
+class CatchAll:
+    """A bug becomes a JSON 500, logged with its type and frames only.
+
+    The exception's message may quote data (a database error quotes its parameters), so it is
+    never logged, and the exception does not travel on to the server's own error log.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            log.error("unhandled %s\n%s", type(exc).__name__, frames)
+            if scope["type"] == "http" and not started:
+                response = error_response(500, "InternalError", "an unexpected error occurred")
+                await response(scope, receive, send)
+
+
 def _describe_validation(exc: RequestValidationError) -> tuple[int, str, str]:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
@@ -105,12 +133,6 @@ def install_error_handlers(app: FastAPI) -> None:
         name = HTTP_ERROR_NAMES.get(exc.status_code, "HTTPError")
         return error_response(exc.status_code, name, str(exc.detail))
 
-    @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
-        # The exception's message may quote data; log only its type and where it was raised.
-        frames = "".join(traceback.format_tb(exc.__traceback__))
-        log.error("unhandled %s\n%s", type(exc).__name__, frames)
-        return error_response(500, "InternalError", "an unexpected error occurred")
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -158,4 +180,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         return JSONResponse(body, status_code=200 if ready else 503)
 
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
+    app.add_middleware(CatchAll)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -61,6 +62,14 @@ class Runtime:
             max_message_chars=self.settings.max_message_chars,
             max_comment_chars=self.settings.max_comment_chars,
         )
+
+    def work(self) -> AbstractContextManager[Session]:
+        """One unit of work: commits on success, rolls back on any exception.
+
+        Endpoints open it inside their own body, so a request holds a database connection
+        only while it runs, never while waiting for a worker thread to clean up.
+        """
+        return unit_of_work(self.sessions)
 
     def require_assistant(self) -> Assistant:
         if self.assistant is None:

@@ -15,7 +15,7 @@ from confide.conversations.schemas import (
     StartConversationOut,
     TranscriptOut,
 )
-from confide.deps import BearerToken, RuntimeDep, SessionDep, VaultDep
+from confide.deps import BearerToken, RuntimeDep
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
 
@@ -31,19 +31,18 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     responses=_errors(400, 413, 422),
 )
 def start_conversation(
-    session: SessionDep,
-    runtime: RuntimeDep,
-    body: StartConversationIn | None = None,
+    runtime: RuntimeDep, body: StartConversationIn | None = None
 ) -> StartConversationOut:
     """Start a conversation; the returned token is the only credential to continue it."""
     body = body or StartConversationIn()
-    return service.start_conversation(
-        session,
-        runtime.vault,
-        customer=body.customer,
-        channel=body.channel,
-        company=runtime.company_name,
-    )
+    with runtime.work() as session:
+        return service.start_conversation(
+            session,
+            runtime.vault,
+            customer=body.customer,
+            channel=body.channel,
+            company=runtime.company_name,
+        )
 
 
 @router.post(
@@ -54,28 +53,24 @@ def start_conversation(
 def post_message(
     conversation_id: uuid.UUID,
     body: MessageIn,
-    session: SessionDep,
     runtime: RuntimeDep,
     token: BearerToken,
 ) -> ReplyOut:
     """Send the customer's message; returns the assistant's reply and the decision taken."""
-    return service.post_message(
-        session,
-        runtime.vault,
-        runtime.require_assistant(),
-        conversation_id,
-        token,
-        body.text,
-        runtime.limits,
-    )
+    assistant = runtime.require_assistant()
+    with runtime.work() as session:
+        return service.post_message(
+            session, runtime.vault, assistant, conversation_id, token, body.text, runtime.limits
+        )
 
 
 @router.get("/{conversation_id}", response_model=TranscriptOut, responses=_errors(401, 404))
 def get_transcript(
-    conversation_id: uuid.UUID, session: SessionDep, vault: VaultDep, token: BearerToken
+    conversation_id: uuid.UUID, runtime: RuntimeDep, token: BearerToken
 ) -> TranscriptOut:
     """The transcript, for the customer holding the conversation's token."""
-    return service.get_transcript(session, vault, conversation_id, token)
+    with runtime.work() as session:
+        return service.get_transcript(session, runtime.vault, conversation_id, token)
 
 
 @router.post(
@@ -87,11 +82,11 @@ def get_transcript(
 def post_feedback(
     conversation_id: uuid.UUID,
     body: FeedbackIn,
-    session: SessionDep,
     runtime: RuntimeDep,
     token: BearerToken,
 ) -> FeedbackOut:
     """Thumbs up or down, an optional comment, and whether the problem was solved."""
-    return service.record_feedback(
-        session, runtime.vault, conversation_id, token, body, runtime.limits
-    )
+    with runtime.work() as session:
+        return service.record_feedback(
+            session, runtime.vault, conversation_id, token, body, runtime.limits
+        )

@@ -15,7 +15,7 @@ from fastapi.templating import Jinja2Templates
 
 from confide.conversations import service
 from confide.conversations.schemas import MessageOut
-from confide.deps import RuntimeDep, SessionDep
+from confide.deps import RuntimeDep
 from confide.errors import ConfideError
 
 router = APIRouter(include_in_schema=False)
@@ -53,49 +53,45 @@ def _render(
     )
 
 
+def _transcript(runtime: RuntimeDep, cookie: tuple[uuid.UUID, str] | None) -> list[MessageOut]:
+    """The cookie's conversation, or nothing if there is none or it no longer opens."""
+    if cookie is None:
+        return []
+    try:
+        with runtime.work() as session:
+            return service.get_transcript(session, runtime.vault, *cookie).messages
+    except ConfideError:
+        return []
+
+
 @router.get("/", response_class=HTMLResponse)
-def chat_page(request: Request, session: SessionDep, runtime: RuntimeDep) -> Response:
-    cookie = _cookie(request)
-    messages: list[MessageOut] = []
-    if cookie is not None:
-        try:
-            messages = service.get_transcript(session, runtime.vault, *cookie).messages
-        except ConfideError:
-            response = _render(request, runtime, [])
-            response.delete_cookie(COOKIE)
-            return response
-    return _render(request, runtime, messages)
+def chat_page(request: Request, runtime: RuntimeDep) -> Response:
+    return _render(request, runtime, _transcript(runtime, _cookie(request)))
 
 
 @router.post("/chat", response_class=HTMLResponse)
-def chat_send(
-    request: Request,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    text: Annotated[str, Form()] = "",
-) -> Response:
+def chat_send(request: Request, runtime: RuntimeDep, text: Annotated[str, Form()] = "") -> Response:
     cookie = _cookie(request)
     try:
         service.validate_text(text, runtime.limits)
+        assistant = runtime.require_assistant()
     except ConfideError as exc:
-        messages = (
-            service.get_transcript(session, runtime.vault, *cookie).messages if cookie else []
-        )
+        messages = _transcript(runtime, cookie)
         return _render(request, runtime, messages, error=exc.detail, status_code=exc.status_code)
-    set_cookie = None
-    if cookie is None:
-        started = service.start_conversation(
-            session, runtime.vault, customer=None, channel="web", company=runtime.company_name
-        )
+    new_cookie = None
+    if cookie is None or not _transcript(runtime, cookie):
+        with runtime.work() as session:
+            started = service.start_conversation(
+                session, runtime.vault, customer=None, channel="web", company=runtime.company_name
+            )
         cookie = (started.conversation_id, started.token)
-        set_cookie = f"{started.conversation_id}.{started.token}"
-    service.post_message(
-        session, runtime.vault, runtime.require_assistant(), *cookie, text, runtime.limits
-    )
+        new_cookie = f"{started.conversation_id}.{started.token}"
+    with runtime.work() as session:
+        service.post_message(session, runtime.vault, assistant, *cookie, text, runtime.limits)
     response = RedirectResponse("/#latest", status_code=303)
-    if set_cookie:
+    if new_cookie:
         response.set_cookie(
-            COOKIE, set_cookie, httponly=True, samesite="strict", max_age=30 * 24 * 3600
+            COOKIE, new_cookie, httponly=True, samesite="strict", max_age=30 * 24 * 3600
         )
     return response
 
