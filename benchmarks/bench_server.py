@@ -57,12 +57,18 @@ def bench(database: str, conversations: int, messages: int, workers: int) -> dic
                 conn.execute(f'CREATE DATABASE "{dbname}"')
             env["CONFIDE_DATABASE_URL"] = POSTGRES.rsplit("/", 1)[0] + "/" + dbname
         try:
-            subprocess.run(["confide", "demo", "--no-serve", "--json"], env=env, check=True,
-                           capture_output=True)
+            subprocess.run(
+                ["confide", "demo", "--no-serve", "--json"],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
             port = free_port()
             server = subprocess.Popen(
                 ["confide", "serve", "--port", str(port), "--workers", str(workers)],
-                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
             try:
                 url = f"http://127.0.0.1:{port}"

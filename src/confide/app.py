@@ -80,6 +80,28 @@ class _BodyTooLarge(Exception):
     pass
 
 
+HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
+
+
+class StrictTransportSecurity:
+    """Add HSTS to every HTTP response, errors included; installed only when serving TLS."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_hsts(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), HSTS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_hsts)
+
+
 class CatchAll:
     """A bug becomes a JSON 500, logged with its type and frames only.
 
@@ -91,6 +113,9 @@ class CatchAll:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # a failed startup (lifespan) must reach the server
+            await self.app(scope, receive, send)
+            return
         started = False
 
         async def tracking_send(message: Message) -> None:
@@ -103,7 +128,7 @@ class CatchAll:
         except Exception as exc:
             frames = "".join(traceback.format_tb(exc.__traceback__))
             log.error("unhandled %s\n%s", type(exc).__name__, frames)
-            if scope["type"] == "http" and not started:
+            if not started:
                 response = error_response(500, "InternalError", "an unexpected error occurred")
                 await response(scope, receive, send)
 
@@ -132,7 +157,6 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         name = HTTP_ERROR_NAMES.get(exc.status_code, "HTTPError")
         return error_response(exc.status_code, name, str(exc.detail))
-
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
@@ -181,4 +205,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.add_middleware(CatchAll)
+    if settings.tls_enabled:  # outermost, so the 500s and 413s get it too
+        app.add_middleware(StrictTransportSecurity)
     return app

@@ -20,6 +20,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None
     master_key: SecretStr | None = None
+    # Seals the keyring file's secrets (Argon2id + AES-256-GCM); ignored with master_key.
+    keyring_passphrase: SecretStr | None = None
+    # Set by `confide serve` when it serves HTTPS: HSTS on every response, Secure cookies.
+    tls_enabled: bool = False
 
     # Request limits: a message is at most this many characters, a request body this many bytes.
     max_message_chars: int = 4000
@@ -30,6 +34,11 @@ class Settings(BaseSettings):
     history_turns: int = 20
     clarify_margin: float = 0.12
     handoff_after_failures: int = 2
+
+    # Master key lifecycle: rotate the active version once it is this many days old (0: never),
+    # checking this often while the server runs.
+    key_rotation_days: int = 90
+    key_rotation_check_seconds: float = 3600.0
 
     # NLU.
     nlu_engine: str = "lexical"
@@ -44,6 +53,10 @@ class Settings(BaseSettings):
     @property
     def keyring_path(self) -> Path:
         return self.data_dir / "keyring.json"
+
+    @property
+    def tls_dir(self) -> Path:
+        return self.data_dir / "tls"
 
     @property
     def models_dir(self) -> Path:

@@ -49,6 +49,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted content (a shredded data key) is overwritten with zeros, not left in free space.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -82,6 +84,22 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+
+
+def purge_old_page_versions(engine: Engine) -> None:
+    """After an erasure has committed: on SQLite, copy the WAL into the database and truncate
+    it, so no earlier version of an erased row stays in the WAL file. (PostgreSQL keeps dead
+    row versions until VACUUM reuses their space; see docs/decisions.md.)"""
+    if engine.dialect.name != "sqlite":
+        return
+    # The raw connection runs in autocommit: a checkpoint cannot run inside a transaction.
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor.close()
+    finally:
+        connection.close()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from confide.config import Settings
 from confide.conversations.service import Limits
-from confide.crypto import Keyring, KeyringError
+from confide.crypto import Keyring, KeyringError, LocalKeyProvider, Passphrase
 from confide.db import make_engine, make_session_factory, unit_of_work
+from confide.db import utcnow as utc_now
 from confide.db_settings import DEFAULT_COMPANY, get_setting
 from confide.dialogue import Assistant, DialogueOptions, default_actions
 from confide.errors import ConfideError, NotReady
@@ -21,18 +24,21 @@ from confide.knowledge.service import intent_article_map, list_articles
 from confide.migrate import upgrade_database
 from confide.nlu import IntentModel
 from confide.vault import Vault
+from confide.vault.keycheck import check_keys_open_data_keys, refuse_new_keyring_over_data_keys
 
 log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
 
 
 class SetupError(ConfideError):
     status_code = 500
 
 
-def open_keyring(settings: Settings, *, create: bool = False) -> Keyring:
+def open_keyring(settings: Settings, *, create: bool = False, clock: Clock = utc_now) -> Keyring:
     """The master key: from ``CONFIDE_MASTER_KEY`` if set, else the data directory's keyring."""
     if settings.master_key is not None:
-        return Keyring.from_master_key(settings.master_key.get_secret_value())
+        return Keyring.from_master_key(settings.master_key.get_secret_value(), clock=clock)
     path = settings.keyring_path
     if not path.exists():
         if not create:
@@ -41,8 +47,30 @@ def open_keyring(settings: Settings, *, create: bool = False) -> Keyring:
                 "(or set CONFIDE_MASTER_KEY)"
             )
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return Keyring.create(path)
-    return Keyring.load(path)
+        return Keyring.create(path, clock=clock, passphrase=keyring_passphrase(settings))
+    passphrase = keyring_passphrase(settings)
+    keyring = Keyring.load(path, clock=clock, passphrase=passphrase)
+    if passphrase is not None and not keyring.passphrase_protected:
+        log.warning(
+            "keyring file %s is not passphrase-protected; CONFIDE_KEYRING_PASSPHRASE "
+            "does not apply to it",
+            path,
+        )
+    return keyring
+
+
+def keyring_passphrase(settings: Settings) -> Passphrase | None:
+    """``CONFIDE_KEYRING_PASSPHRASE``, if set (an empty one is a KeyringError)."""
+    if settings.keyring_passphrase is None:
+        return None
+    return Passphrase(settings.keyring_passphrase.get_secret_value())
+
+
+def keyring_location(settings: Settings) -> str:
+    """Where the master key comes from, for messages."""
+    if settings.master_key is not None:
+        return "CONFIDE_MASTER_KEY"
+    return f"the keyring file {settings.keyring_path}"
 
 
 @dataclass
@@ -53,6 +81,8 @@ class Runtime:
     keyring: Keyring
     assistant: Assistant | None = None
     company_name: str = DEFAULT_COMPANY
+    # What "now" is for key ages and rotation; tests pass a fake one.
+    clock: Clock = utc_now
     vault: Vault = field(init=False)
     limits: Limits = field(init=False)
 
@@ -105,16 +135,54 @@ def load_assistant(settings: Settings, sessions: sessionmaker[Session]) -> Assis
     )
 
 
-def build_runtime(settings: Settings, *, create: bool = False, migrate: bool = True) -> Runtime:
-    """Open (or with ``create``, initialise) everything Confide needs; idempotent."""
+def build_runtime(
+    settings: Settings,
+    *,
+    create: bool = False,
+    migrate: bool = True,
+    clock: Clock = utc_now,
+    with_assistant: bool = True,
+) -> Runtime:
+    """Open (or with ``create``, initialise) everything Confide needs; idempotent.
+
+    ``with_assistant=False`` skips loading the intent model (key management needs none).
+    """
+    # A missing keyring file is created only after the database shows it holds no data keys.
+    fresh = create and settings.master_key is None and not settings.keyring_path.exists()
     try:
-        keyring = open_keyring(settings, create=create)
+        keyring = None if fresh else open_keyring(settings, clock=clock)
     except KeyringError as exc:
         raise SetupError(str(exc)) from exc
     engine = make_engine(settings.resolved_database_url)
-    if migrate:
-        upgrade_database(engine)
-    sessions = make_session_factory(engine)
-    runtime = Runtime(settings, engine, sessions, keyring)
-    runtime.reload_assistant()
+    try:
+        if migrate:
+            upgrade_database(engine)
+        sessions = make_session_factory(engine)
+        keyring = _checked_keyring(settings, sessions, keyring, clock)
+    except BaseException:
+        engine.dispose()
+        raise
+    runtime = Runtime(settings, engine, sessions, keyring, clock=clock)
+    if with_assistant:
+        runtime.reload_assistant()
     return runtime
+
+
+def _checked_keyring(
+    settings: Settings, sessions: sessionmaker[Session], keyring: Keyring | None, clock: Clock
+) -> Keyring:
+    """The keyring (created if ``keyring`` is None), once it opens the database's data keys.
+
+    Refuses, changing nothing, when it would strand them: a wrong ``CONFIDE_MASTER_KEY``, a
+    replaced keyring file, or a deleted one while the database still holds data keys.
+    """
+    where = keyring_location(settings)
+    with unit_of_work(sessions) as session:
+        if keyring is None:
+            refuse_new_keyring_over_data_keys(session, where)
+            try:
+                keyring = open_keyring(settings, create=True, clock=clock)
+            except KeyringError as exc:
+                raise SetupError(str(exc)) from exc
+        check_keys_open_data_keys(session, LocalKeyProvider(keyring), where)
+    return keyring

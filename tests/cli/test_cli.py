@@ -170,3 +170,17 @@ def test_demo_without_serving_loads_the_store_and_trains(settings: Settings) -> 
     assert out["articles"] >= 30 and out["orders"] >= 20 and out["url"] == "http://127.0.0.1:8000"
     code, answer = run_json(settings, "ask", "how do I return something?")
     assert code == 0 and answer["decision"] in {"answer", "act"}
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_chat_talks_in_the_terminal_until_an_empty_line(runtime: Runtime) -> None:
+    env = {
+        "CONFIDE_DATA_DIR": str(runtime.settings.data_dir),
+        "CONFIDE_DATABASE_URL": runtime.settings.database_url or "",
+    }
+    result = runner.invoke(app, ["chat"], input="Where is my order?\nNW-10421\n\n", env=env)
+    assert result.exit_code == 0
+    out = " ".join(result.stdout.split())  # rich wraps lines to the terminal width
+    assert "I'm an AI, not a person" in out
+    assert "What is your order number?" in out
+    assert "Order NW-10421 has shipped" in out

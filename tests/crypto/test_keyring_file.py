@@ -192,11 +192,11 @@ def test_keyring_of_a_newer_format_names_both_formats(keyring: Keyring, keyring_
     )
 
 
-def test_passphrase_protected_keyring_is_refused_clearly(
+def test_keyring_with_an_unknown_protection_scheme_is_refused_clearly(
     keyring: Keyring, keyring_path: Path
 ) -> None:
     document = _document(keyring_path)
-    document["secrets"] = {"protection": "argon2id+aes-256-gcm", "sealed": "AAAA"}
+    document["secrets"] = {"protection": "rot13+aes-256-gcm", "sealed": "AAAA"}
     _write(keyring_path, json.dumps(document))
 
     with pytest.raises(KeyringError, match="uses a protection scheme this version of Confide"):

@@ -1,18 +1,25 @@
 from __future__ import annotations
 
+import base64
 import copy
 import pickle
 from pathlib import Path
 
 import pytest
 
+from confide.config import Settings
 from confide.crypto import (
+    Argon2idParams,
     DataKey,
     Keyring,
+    KeyringError,
+    LocalKeyProvider,
     MasterKeyVersion,
+    Passphrase,
     SecretKey,
     generate_data_key,
 )
+from confide.runtime import open_keyring
 
 from .conftest import FIXED_TIME, assert_no_secret
 
@@ -95,3 +102,62 @@ def test_data_key_equality_uses_the_key_material() -> None:
 
     assert data_key == DataKey(id=data_key.id, key=data_key.key)
     assert data_key != DataKey(id=data_key.id, key=SecretKey.generate(id=data_key.id))
+
+
+PASSPHRASE = "correct horse battery staple"
+FAST_KDF = Argon2idParams(iterations=1, lanes=1, memory_cost=8 * 1024)
+
+
+def test_passphrase_is_masked_immutable_and_refuses_to_be_pickled() -> None:
+    passphrase = Passphrase(PASSPHRASE)
+
+    assert repr(passphrase) == str(passphrase) == f"{passphrase}" == "Passphrase(***)"
+    with pytest.raises(AttributeError, match="immutable"):
+        passphrase._value = b"x"
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        pickle.dumps(passphrase)
+
+
+def test_protected_keyring_errors_and_repr_never_show_the_passphrase_or_keys(
+    keyring_path: Path,
+) -> None:
+    keyring = Keyring.create(keyring_path, passphrase=Passphrase(PASSPHRASE, kdf=FAST_KDF))
+    texts = [repr(keyring), str(keyring)]
+    for attempt in (None, Passphrase(PASSPHRASE[::-1])):
+        with pytest.raises(KeyringError) as caught:
+            Keyring.load(keyring_path, passphrase=attempt)
+        texts += [str(caught.value), repr(caught.value)]
+        assert caught.value.__cause__ is None
+
+    text = "\n".join(texts)
+    assert PASSPHRASE not in text and PASSPHRASE[::-1] not in text
+    assert_no_secret(text, *(v.key for v in keyring.versions), keyring._index_root)
+
+
+def test_settings_repr_masks_the_passphrase_and_master_key() -> None:
+    master = SecretKey.generate().reveal()
+    settings = Settings(keyring_passphrase=PASSPHRASE, master_key=base64.b64encode(master).decode())
+
+    text = repr(settings) + str(settings) + str(settings.model_dump())
+    assert PASSPHRASE not in text
+    assert_no_secret(text, master)
+
+
+def test_key_provider_and_wrapped_key_reprs_show_no_key_bytes(keyring: Keyring) -> None:
+    data_key = generate_data_key()
+    provider = LocalKeyProvider(keyring)
+    wrapped = provider.wrap(data_key)
+
+    text = repr(provider) + repr(wrapped)
+    assert repr(wrapped) == (
+        f"WrappedDataKey(version_id={keyring.active.id!r}, blob=<{len(wrapped.blob)} bytes>)"
+    )
+    assert_no_secret(text, data_key.key, keyring.active.key, wrapped.blob)
+
+
+def test_empty_passphrase_from_the_environment_is_a_clear_setup_error(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, keyring_passphrase="")
+
+    with pytest.raises(KeyringError, match=r"passphrase \(CONFIDE_KEYRING_PASSPHRASE\) is empty"):
+        open_keyring(settings, create=True)
+    assert not settings.keyring_path.exists()

@@ -96,7 +96,10 @@ def test_fine_tuning_uses_only_the_fitting_part_and_its_weights_are_saved(
 ) -> None:
     embedder = TunableHashingEmbedder()
     model = train_intent_model(
-        in_scope_examples(), engine="semantic", embedder=embedder, options=fixed_options(seed=3)
+        in_scope_examples(),
+        engine="semantic",
+        embedder=embedder,
+        options=fixed_options(seed=3, fine_tune=True),
     )
     path = tmp_path / "semantic.joblib"
     model.save(path)
@@ -110,22 +113,23 @@ def test_fine_tuning_uses_only_the_fitting_part_and_its_weights_are_saved(
     assert loaded.predict_many(texts) == model.predict_many(texts)
 
 
-def test_fine_tuning_can_be_switched_off() -> None:
+def test_fine_tuning_is_off_by_default_and_saves_no_weights() -> None:
     embedder = TunableHashingEmbedder()
 
-    train_intent_model(
-        in_scope_examples(),
-        engine="semantic",
-        embedder=embedder,
-        options=TrainOptions(fine_tune=False),
+    model = train_intent_model(
+        in_scope_examples(), engine="semantic", embedder=embedder, options=TrainOptions()
     )
 
     assert embedder.tuned_on == []
+    assert model.metadata["options"]["fine_tune"] is False
 
 
 def test_loading_fine_tuned_weights_into_a_plain_embedder_is_refused(tmp_path: Path) -> None:
     model = train_intent_model(
-        in_scope_examples(), engine="semantic", embedder=TunableHashingEmbedder()
+        in_scope_examples(),
+        engine="semantic",
+        embedder=TunableHashingEmbedder(),
+        options=TrainOptions(fine_tune=True),
     )
     path = tmp_path / "semantic.joblib"
     model.save(path)
@@ -176,7 +180,7 @@ def test_semantic_engine_with_packaged_model_trains_fine_tunes_saves_and_reloads
         in_scope_examples() + oos_examples(),
         engine="semantic",
         embedder=embedder,
-        options=fixed_options(),
+        options=fixed_options(fine_tune=True),
     )
     path = tmp_path / "semantic.joblib"
     model.save(path)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from confide.cli import bench, conversation, knowledge, models, server
+from confide.cli import backup, bench, conversation, knowledge, models, server
+from confide.cli.keys import keys as keys_commands
 
 app = typer.Typer(
     name="confide",
@@ -17,6 +18,8 @@ conversation.register(app)
 models.register(app)
 app.add_typer(knowledge.kb, name="kb")
 app.add_typer(bench.bench, name="bench")
+app.add_typer(backup.backup, name="backup")
+app.add_typer(keys_commands, name="keys")
 
 
 def main() -> None:

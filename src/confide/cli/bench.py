@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-
 from pathlib import Path
 from typing import Annotated
 
@@ -31,7 +30,9 @@ def intents(
 
 @bench.command()
 def server(
-    url: Annotated[str, typer.Option(help="A Confide server on this machine, with the demo loaded.")],
+    url: Annotated[
+        str, typer.Option(help="A Confide server on this machine, with the demo loaded.")
+    ],
     conversations: Annotated[int, typer.Option(min=1, max=1000)] = 50,
     messages: Annotated[int, typer.Option(min=1, max=1000)] = 10,
     as_json: JsonFlag = False,

@@ -28,7 +28,7 @@ def _start(runtime: Runtime) -> tuple[uuid.UUID, str, str]:
         started = service.start_conversation(
             session, runtime.vault, customer=None, channel="cli", company=runtime.company_name
         )
-    return started.conversation_id, started.token, started.greeting.text
+    return started.conversation_id, started.token, started.greeting.text or ""
 
 
 def _send(runtime: Runtime, conversation_id: uuid.UUID, token: str, text: str) -> ReplyOut:

@@ -11,6 +11,8 @@ import uvicorn
 
 from confide.bootstrap import initialise, load_demo
 from confide.cli.common import DataDir, JsonFlag, command_errors, console, emit, settings_for
+from confide.config import Settings
+from confide.crypto import ensure_self_signed_certificate
 
 Host = Annotated[str, typer.Option(help="Address to listen on.")]
 Port = Annotated[int, typer.Option(help="Port to listen on.")]
@@ -27,6 +29,7 @@ def run_server(
     settings = settings_for(data_dir)
     # Workers are separate processes: they read the same settings from the environment.
     os.environ["CONFIDE_DATA_DIR"] = str(settings.data_dir)
+    os.environ["CONFIDE_TLS_ENABLED"] = "true" if tls_cert else "false"
     scheme = "https" if tls_cert else "http"
     console.print(f"Confide is running at [bold]{scheme}://{host}:{port}[/bold]  (Ctrl+C stops)")
     uvicorn.run(
@@ -40,6 +43,20 @@ def run_server(
         log_level="warning",
         access_log=False,
     )
+
+
+def self_signed_certificate(settings: Settings, port: int) -> tuple[Path, Path]:
+    """Make (or reuse) the local certificate and tell the user how to trust it."""
+    made = ensure_self_signed_certificate(settings.tls_dir)
+    verb = "Created" if made.created else "Using"
+    console.print(
+        f"{verb} self-signed certificate {made.cert_path} "
+        f"(localhost, 127.0.0.1, ::1; valid until {made.not_after:%Y-%m-%d})\n"
+        f"Trust it with: curl --cacert {made.cert_path} https://localhost:{port}/healthz",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return made.cert_path, made.key_path
 
 
 def register(app: typer.Typer) -> None:
@@ -61,6 +78,11 @@ def register(app: typer.Typer) -> None:
                 "keyring": "environment"
                 if runtime.settings.master_key
                 else str(runtime.settings.keyring_path),
+                "keyring_protection": "environment"
+                if runtime.settings.master_key
+                else "passphrase"
+                if runtime.keyring.passphrase_protected
+                else "none",
                 "model": runtime.assistant is not None,
             }
         emit(as_json, data, lambda: console.print(f"Initialised {data['data_dir']}"))
@@ -73,12 +95,24 @@ def register(app: typer.Typer) -> None:
         workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
         tls_cert: Annotated[Path | None, typer.Option(help="TLS certificate (PEM).")] = None,
         tls_key: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
+        tls_self_signed: Annotated[
+            bool,
+            typer.Option(
+                "--tls-self-signed",
+                help="HTTPS with a self-signed certificate for localhost, kept in DATA_DIR/tls.",
+            ),
+        ] = False,
     ) -> None:
         """Run the HTTP server (API, chat page, /docs)."""
         if bool(tls_cert) != bool(tls_key):
             raise typer.BadParameter("--tls-cert and --tls-key go together")
+        if tls_self_signed and tls_cert:
+            raise typer.BadParameter("--tls-self-signed replaces --tls-cert and --tls-key")
         with command_errors(False):
-            initialise(settings_for(data_dir)).close()
+            settings = settings_for(data_dir)
+            initialise(settings).close()
+            if tls_self_signed:
+                tls_cert, tls_key = self_signed_certificate(settings, port)
         run_server(data_dir, host, port, workers, tls_cert, tls_key)
 
     @app.command()

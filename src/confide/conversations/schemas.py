@@ -31,7 +31,7 @@ class MessageOut(BaseModel):
     id: uuid.UUID
     seq: int
     role: str
-    text: str
+    text: str | None = Field(description="null once the customer's data has been erased")
     created_at: datetime
     intent: str | None = None
     confidence: float | None = None
@@ -63,7 +63,7 @@ class ReplyOut(BaseModel):
 
 class TranscriptOut(BaseModel):
     conversation_id: uuid.UUID
-    status: str
+    status: str = Field(description='open, waiting_for_agent, closed, or "erased"')
     created_at: datetime
     messages: list[MessageOut]
 

@@ -33,9 +33,11 @@ from confide.dialogue import Assistant, Decision, DialogueState, Reply
 from confide.orders.service import StoreActions
 from confide.subjects.models import Subject
 from confide.subjects.service import create_subject
-from confide.vault import FieldRef, Purpose, Vault
+from confide.vault import FieldRef, Purpose, SubjectErased, Vault
 
 OPEN, WAITING, CLOSED = "open", "waiting_for_agent", "closed"
+# Not stored: a conversation reads as erased once its customer's data key is shredded.
+ERASED = "erased"
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ def post_message(
 ) -> ReplyOut:
     cleaned = validate_text(text, limits)
     conversation, subject = authorize(session, vault, conversation_id, token, for_update=True)
+    _refuse_if_erased(session, vault, subject)
     if conversation.status == CLOSED:
         raise ConversationClosed("this conversation is closed; start a new one")
     _add_message(session, vault, subject, conversation, "customer", cleaned, None)
@@ -166,13 +169,14 @@ def get_transcript(
     session: Session, vault: Vault, conversation_id: uuid.UUID, token: str | None
 ) -> TranscriptOut:
     conversation, subject = authorize(session, vault, conversation_id, token)
+    erased = vault.is_erased(session, subject.data_key_id)
     messages = [
-        _message_out(m, _open_text(session, vault, subject, m))
+        _message_out(m, None if erased else _open_text(session, vault, subject, m))
         for m in repository.list_messages(session, conversation.id)
     ]
     return TranscriptOut(
         conversation_id=conversation.id,
-        status=conversation.status,
+        status=ERASED if erased else conversation.status,
         created_at=conversation.created_at,
         messages=messages,
     )
@@ -187,6 +191,7 @@ def record_feedback(
     limits: Limits,
 ) -> FeedbackOut:
     conversation, subject = authorize(session, vault, conversation_id, token)
+    _refuse_if_erased(session, vault, subject)
     if feedback.message_id is not None and (
         repository.get_message(session, conversation.id, feedback.message_id) is None
     ):
@@ -211,6 +216,13 @@ def record_feedback(
         rating=record.rating,
         solved=record.solved,
     )
+
+
+def _refuse_if_erased(session: Session, vault: Vault, subject: Subject) -> None:
+    if vault.is_erased(session, subject.data_key_id):
+        raise SubjectErased(
+            "this conversation's personal data has been erased; start a new conversation"
+        )
 
 
 def _add_message(
@@ -250,7 +262,7 @@ def _open_text(session: Session, vault: Vault, subject: Subject, message: Messag
     return vault.open(session, subject.data_key_id, ref, message.text_ct, Purpose.SERVICE)
 
 
-def _message_out(message: Message, text: str) -> MessageOut:
+def _message_out(message: Message, text: str | None) -> MessageOut:
     return MessageOut(
         id=message.id,
         seq=message.seq,

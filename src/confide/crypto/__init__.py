@@ -22,21 +22,38 @@ from confide.crypto._keys import (
     SecretKey,
     generate_data_key,
 )
+from confide.crypto._protection import (
+    ARGON2ID_AVAILABLE,
+    Argon2idParams,
+    Passphrase,
+    ScryptParams,
+)
+from confide.crypto._tls import SelfSignedCertificate, ensure_self_signed_certificate
+from confide.crypto.providers import KeyProvider, LocalKeyProvider, WrappedDataKey
 
 __all__ = [
+    "ARGON2ID_AVAILABLE",
+    "Argon2idParams",
     "DataKey",
     "DecryptionError",
+    "KeyProvider",
     "Keyring",
     "KeyringError",
+    "LocalKeyProvider",
     "MasterKeyState",
     "MasterKeyVersion",
+    "Passphrase",
+    "ScryptParams",
     "SecretKey",
+    "SelfSignedCertificate",
+    "WrappedDataKey",
     "associated_data",
     "blind_index",
     "decrypt_field",
     "decrypt_text",
     "encrypt_field",
     "encrypt_text",
+    "ensure_self_signed_certificate",
     "field_key_id",
     "generate_data_key",
     "hash_token",

@@ -20,14 +20,22 @@ from typing import Any
 from confide.crypto._encoding import KEY_SIZE
 from confide.crypto._errors import KeyringError
 from confide.crypto._keys import MASTER_KEY_STATES, MasterKeyVersion, SecretKey
+from confide.crypto._protection import (
+    PROTECTION_ARGON2ID,
+    PROTECTION_SCRYPT,
+    Passphrase,
+    open_secrets,
+    seal_secrets,
+)
 
 FILE_FORMAT = 1
 FILE_KIND = "confide.keyring"
 INDEX_ROOT_ID = "index-root"
-# "secrets.protection" names how the secret half of the file is stored. Only "none" exists
-# today; a passphrase scheme (Argon2id or scrypt + AES-256-GCM) will replace the plain
-# "index_root"/"master_keys" members with a sealed blob, leaving "versions" readable.
+# "secrets.protection" names how the secret half of the file is stored: "none" (plain
+# "index_root"/"master_keys" members) or a passphrase scheme (Argon2id or scrypt +
+# AES-256-GCM) that replaces them with one sealed blob, leaving "versions" readable.
 PROTECTION_NONE = "none"
+PASSPHRASE_PROTECTIONS = (PROTECTION_ARGON2ID, PROTECTION_SCRYPT)
 _MAX_FILE_BYTES = 1 << 20
 _POSIX = os.name == "posix"
 
@@ -42,23 +50,29 @@ class KeyfileContents:
 
     versions: tuple[MasterKeyVersion, ...]
     index_root: SecretKey
+    # How the file that was read stores its secrets; writing is decided by the passphrase.
+    protection: str = PROTECTION_NONE
 
 
-def encode_keyfile(contents: KeyfileContents) -> bytes:
-    """Serialise to the JSON document described in docs/crypto.md."""
-    document = {
+def encode_keyfile(contents: KeyfileContents, passphrase: Passphrase | None = None) -> bytes:
+    """Serialise to the JSON document described in docs/crypto.md; with ``passphrase``,
+    the secrets are sealed under a key derived from it."""
+    document: dict[str, Any] = {
         "format": FILE_FORMAT,
         "kind": FILE_KIND,
         "versions": [
             {"id": v.id, "created_at": v.created_at.isoformat(), "state": v.state}
             for v in contents.versions
         ],
-        "secrets": {
-            "protection": PROTECTION_NONE,
-            "index_root": _b64(contents.index_root),
-            "master_keys": {v.id: _b64(v.key) for v in contents.versions},
-        },
     }
+    plain = {
+        "index_root": _b64(contents.index_root),
+        "master_keys": {v.id: _b64(v.key) for v in contents.versions},
+    }
+    if passphrase is None:
+        document["secrets"] = {"protection": PROTECTION_NONE, **plain}
+    else:
+        document["secrets"] = seal_secrets(plain, document, passphrase)
     return (json.dumps(document, indent=2) + "\n").encode("utf-8")
 
 
@@ -66,8 +80,11 @@ def _b64(key: SecretKey) -> str:
     return base64.b64encode(key.reveal()).decode("ascii")
 
 
-def read_keyfile(path: Path) -> KeyfileContents:
-    """Read and validate a keyring file; every problem is a KeyringError naming the file."""
+def read_keyfile(path: Path, passphrase: Passphrase | None = None) -> KeyfileContents:
+    """Read and validate a keyring file; every problem is a KeyringError naming the file.
+
+    A passphrase-protected file needs ``passphrase``; an unprotected one ignores it.
+    """
     try:
         if not stat.S_ISREG(path.stat().st_mode):
             raise KeyringError(f"keyring path {path} is not a regular file")
@@ -80,7 +97,7 @@ def read_keyfile(path: Path) -> KeyfileContents:
         raise KeyringError(f"cannot read keyring file {path}: {exc.strerror}") from None
     if len(raw) > _MAX_FILE_BYTES:
         raise KeyringError(f"keyring file {path} is corrupt: larger than {_MAX_FILE_BYTES} bytes")
-    return _Decoder(path).decode(raw)
+    return _Decoder(path, passphrase).decode(raw)
 
 
 def _check_permissions(path: Path, mode: int) -> None:
@@ -94,8 +111,9 @@ def _check_permissions(path: Path, mode: int) -> None:
 class _Decoder:
     """Validates the JSON document; messages name fields, never their values."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, passphrase: Passphrase | None = None) -> None:
         self._path = path
+        self._passphrase = passphrase
 
     def corrupt(self, what: str) -> KeyringError:
         return KeyringError(f"keyring file {self._path} is corrupt: {what}")
@@ -115,7 +133,12 @@ class _Decoder:
                 f"this version of Confide reads format {FILE_FORMAT}"
             )
         secrets_part = self.mapping(document.get("secrets"), '"secrets"')
-        if secrets_part.get("protection") != PROTECTION_NONE:
+        protection = secrets_part.get("protection")
+        if protection in PASSPHRASE_PROTECTIONS:
+            bound = {k: v for k, v in document.items() if k != "secrets"}
+            where = f"keyring file {self._path}"
+            secrets_part = open_secrets(secrets_part, bound, self._passphrase, where)
+        elif protection != PROTECTION_NONE:
             raise KeyringError(
                 f"keyring file {self._path} uses a protection scheme "
                 "this version of Confide cannot open"
@@ -126,7 +149,7 @@ class _Decoder:
             raise self.corrupt('"versions" is not a non-empty list')
         versions = tuple(self.version(i, entry, master_keys) for i, entry in enumerate(entries))
         index_root = self.key(secrets_part.get("index_root"), '"secrets.index_root"', INDEX_ROOT_ID)
-        return KeyfileContents(versions=versions, index_root=index_root)
+        return KeyfileContents(versions=versions, index_root=index_root, protection=str(protection))
 
     def mapping(self, value: object, what: str) -> Mapping[str, Any]:
         if not isinstance(value, dict):
@@ -172,12 +195,19 @@ def _parse_json(raw: bytes) -> object:
         return _NOT_JSON
 
 
-def write_keyfile(path: Path, contents: KeyfileContents, *, replace: bool) -> None:
-    """Write atomically (temp file, fsync, rename) with mode 0600.
+def write_keyfile(
+    path: Path, contents: KeyfileContents, *, replace: bool, passphrase: Passphrase | None = None
+) -> None:
+    """Write atomically (temp file, fsync, rename) with mode 0600, sealed if ``passphrase``.
 
-    With ``replace=False`` an existing file is never overwritten, even in a race.
+    With ``replace=False`` an existing file is never overwritten, even in a race. Replacing
+    a passphrase-protected file without a passphrase is refused: it would drop protection.
     """
-    data = encode_keyfile(contents)
+    if replace and passphrase is None and _is_passphrase_protected(path):
+        raise KeyringError(
+            f"refusing to replace passphrase-protected keyring file {path} with an unprotected one"
+        )
+    data = encode_keyfile(contents, passphrase)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -196,6 +226,17 @@ def write_keyfile(path: Path, contents: KeyfileContents, *, replace: bool) -> No
     finally:
         tmp.unlink(missing_ok=True)
     _fsync_directory(path.parent)
+
+
+def _is_passphrase_protected(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(_MAX_FILE_BYTES + 1)
+    except OSError:
+        return False
+    document = _parse_json(raw)
+    part = document.get("secrets") if isinstance(document, dict) else None
+    return isinstance(part, dict) and part.get("protection") in PASSPHRASE_PROTECTIONS
 
 
 def _publish(tmp: Path, path: Path, *, replace: bool) -> None:

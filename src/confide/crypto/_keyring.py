@@ -29,6 +29,7 @@ from confide.crypto._encoding import (
 from confide.crypto._errors import DecryptionError, KeyringError
 from confide.crypto._keyfile import (
     INDEX_ROOT_ID,
+    PROTECTION_NONE,
     KeyfileContents,
     KeyfileExistsError,
     locked,
@@ -36,6 +37,7 @@ from confide.crypto._keyfile import (
     write_keyfile,
 )
 from confide.crypto._keys import DataKey, MasterKeyVersion, SecretKey
+from confide.crypto._protection import Passphrase
 
 __all__ = ["WRAP_FORMAT", "Clock", "Keyring", "open_or_create", "utc_now"]
 
@@ -67,20 +69,27 @@ class Keyring:
         index_root: SecretKey,
         path: Path | None = None,
         clock: Clock = utc_now,
+        passphrase: Passphrase | None = None,
     ) -> None:
         self._versions = _checked(tuple(versions), path)
+        # Kept so that every later read and write of the file stays sealed under it.
+        self._passphrase = passphrase
         self._index_root = index_root
         self._path = path
         self._clock = clock
         self._derived: dict[str, SecretKey] = {}
+        # What the file looked like when these versions were read; see refresh().
+        self._stamp = _file_stamp(path) if path is not None else None
 
     # -- construction -------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: Path, *, clock: Clock = utc_now) -> Keyring:
+    def create(
+        cls, path: Path, *, clock: Clock = utc_now, passphrase: Passphrase | None = None
+    ) -> Keyring:
         """Create a new keyring file (mode 0600, atomic) with one fresh active version.
 
-        Refuses to overwrite an existing file.
+        Refuses to overwrite an existing file. With ``passphrase`` the secrets are sealed.
         """
         path = Path(path)
         if os.path.lexists(path):
@@ -89,26 +98,47 @@ class Keyring:
             versions=(_new_version(clock),),
             index_root=SecretKey.generate(id=INDEX_ROOT_ID),
         )
-        write_keyfile(path, contents, replace=False)
-        return cls(contents.versions, index_root=contents.index_root, path=path, clock=clock)
+        write_keyfile(path, contents, replace=False, passphrase=passphrase)
+        return cls(
+            contents.versions,
+            index_root=contents.index_root,
+            path=path,
+            clock=clock,
+            passphrase=passphrase,
+        )
 
     @classmethod
-    def load(cls, path: Path, *, clock: Clock = utc_now) -> Keyring:
-        """Load a keyring file; KeyringError if missing, unreadable, corrupt or not 0600."""
+    def load(
+        cls, path: Path, *, clock: Clock = utc_now, passphrase: Passphrase | None = None
+    ) -> Keyring:
+        """Load a keyring file; KeyringError if missing, unreadable, corrupt or not 0600,
+        or if it is passphrase-protected and ``passphrase`` is missing or wrong."""
         path = Path(path)
-        contents = read_keyfile(path)
-        return cls(contents.versions, index_root=contents.index_root, path=path, clock=clock)
+        stamp = _file_stamp(path)
+        contents = read_keyfile(path, passphrase)
+        sealed = contents.protection != PROTECTION_NONE
+        keyring = cls(
+            contents.versions,
+            index_root=contents.index_root,
+            path=path,
+            clock=clock,
+            passphrase=passphrase if sealed else None,
+        )
+        keyring._stamp = stamp
+        return keyring
 
     @classmethod
-    def open_or_create(cls, path: Path, *, clock: Clock = utc_now) -> Keyring:
+    def open_or_create(
+        cls, path: Path, *, clock: Clock = utc_now, passphrase: Passphrase | None = None
+    ) -> Keyring:
         """Load the keyring file at ``path``, creating it first if it does not exist."""
         path = Path(path)
         if not os.path.lexists(path):
             try:
-                return cls.create(path, clock=clock)
+                return cls.create(path, clock=clock, passphrase=passphrase)
             except KeyfileExistsError:
                 pass  # another process created it first; load theirs
-        return cls.load(path, clock=clock)
+        return cls.load(path, clock=clock, passphrase=passphrase)
 
     @classmethod
     def from_master_key(
@@ -142,6 +172,11 @@ class Keyring:
     def path(self) -> Path | None:
         """The keyring file, or None for a keyring built from an environment key."""
         return self._path
+
+    @property
+    def passphrase_protected(self) -> bool:
+        """Whether the keyring file's secrets are sealed under a passphrase."""
+        return self._passphrase is not None
 
     @property
     def versions(self) -> tuple[MasterKeyVersion, ...]:
@@ -221,7 +256,7 @@ class Keyring:
                 "a keyring built from an environment master key cannot be rotated in place"
             )
         with locked(self._path):
-            on_disk = read_keyfile(self._path)
+            on_disk = read_keyfile(self._path, self._passphrase)
             if _states(on_disk.versions) != _states(self._versions):
                 raise KeyringError(
                     f"keyring file {self._path} changed since it was loaded; load it again"
@@ -232,14 +267,78 @@ class Keyring:
                 for v in self._versions
             )
             versions = (*demoted, new)
-            write_keyfile(self._path, KeyfileContents(versions, self._index_root), replace=True)
+            write_keyfile(
+                self._path,
+                KeyfileContents(versions, self._index_root),
+                replace=True,
+                passphrase=self._passphrase,
+            )
+            self._stamp = _file_stamp(self._path)
         self._versions = versions
         return new
 
+    def retire(self, version_id: str) -> MasterKeyVersion:
+        """Mark a decrypt-only version ``retired``: from then on it unwraps nothing.
 
-def open_or_create(path: Path, *, clock: Clock = utc_now) -> Keyring:
+        Saved like :meth:`rotate` (atomically, under the lock, refusing if the file changed
+        since it was loaded). The caller checks first that no data key is still wrapped under
+        the version. The active version cannot be retired; retiring twice is a no-op.
+        """
+        if self._path is None:
+            raise KeyringError(
+                "a keyring built from an environment master key has no versions to retire"
+            )
+        target = self.get_version(version_id)
+        if target is None:
+            raise KeyringError(f"the keyring has no master key version {version_id!r}")
+        if target.state == "active":
+            raise KeyringError(f"{version_id} is the active master key version; rotate first")
+        if target.state == "retired":
+            return target
+        with locked(self._path):
+            on_disk = read_keyfile(self._path, self._passphrase)
+            if _states(on_disk.versions) != _states(self._versions):
+                raise KeyringError(
+                    f"keyring file {self._path} changed since it was loaded; load it again"
+                )
+            retired = dataclasses.replace(target, state="retired")
+            versions = tuple(retired if v.id == version_id else v for v in self._versions)
+            write_keyfile(
+                self._path,
+                KeyfileContents(versions, self._index_root),
+                replace=True,
+                passphrase=self._passphrase,
+            )
+            self._stamp = _file_stamp(self._path)
+        self._versions = versions
+        return retired
+
+    def refresh(self) -> bool:
+        """Re-read the keyring file if another process rotated or retired a version since.
+
+        One ``stat`` when nothing changed. Returns whether the versions were reloaded. A file
+        whose index root changed is refused: every blind index would silently stop matching.
+        """
+        if self._path is None:
+            return False
+        stamp = _file_stamp(self._path)
+        if stamp == self._stamp:
+            return False
+        contents = read_keyfile(self._path, self._passphrase)
+        if contents.index_root != self._index_root:
+            raise KeyringError(
+                f"keyring file {self._path} now holds a different index root; restart Confide"
+            )
+        self._versions = _checked(contents.versions, self._path)
+        self._stamp = stamp
+        return True
+
+
+def open_or_create(
+    path: Path, *, clock: Clock = utc_now, passphrase: Passphrase | None = None
+) -> Keyring:
     """Shorthand for :meth:`Keyring.open_or_create`."""
-    return Keyring.open_or_create(path, clock=clock)
+    return Keyring.open_or_create(path, clock=clock, passphrase=passphrase)
 
 
 def _new_version(clock: Clock) -> MasterKeyVersion:
@@ -259,6 +358,15 @@ def _checked(
     if len({v.id for v in versions}) != len(versions):
         raise KeyringError(f"{where} has duplicate master key version ids")
     return versions
+
+
+def _file_stamp(path: Path) -> tuple[int, int, int] | None:
+    # rotate() and retire() publish by rename, so the inode changes even within one mtime tick.
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_ino, info.st_mtime_ns, info.st_size)
 
 
 def _states(versions: Iterable[MasterKeyVersion]) -> list[tuple[str, str]]:

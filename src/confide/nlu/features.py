@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -13,36 +14,83 @@ from confide.nlu.embedders import Embedder
 
 __all__ = ["FeatureSettings", "Featurizer"]
 
-_WORD = r"(?u)\b\w+\b"  # single-letter words count too ("a", "i")
+_WORD = re.compile(r"\w+")  # single-letter words count too ("a", "i")
+_CONTRACTIONS = (
+    (re.compile(r"\bcan't\b"), "can not"),
+    (re.compile(r"\bwon't\b"), "will not"),
+    (re.compile(r"n't\b"), " not"),
+    (re.compile(r"'m\b"), " am"),
+    (re.compile(r"'re\b"), " are"),
+    (re.compile(r"'ve\b"), " have"),
+    (re.compile(r"'ll\b"), " will"),
+    (re.compile(r"'d\b"), " would"),
+)
+_SUFFIXES = ("ing", "ed", "es", "s", "ly")
+_MIN_STEM = 3
+
+
+def normalise(text: str) -> str:
+    """Lower-case, straighten apostrophes and expand English contractions."""
+    text = text.lower().replace("\u2019", "'")
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def stem(word: str) -> str:
+    """Strip one common English suffix ("charged" -> "charg", "cards" -> "card").
+
+    Deliberately crude: it only has to map inflections of a word to one feature, and the
+    character n-grams cover what it misses.
+    """
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
+            return word[: -len(suffix)]
+    return word
+
+
+def stemmed_words(text: str) -> list[str]:
+    """Tokenise already-normalised text into stemmed words."""
+    return [stem(word) for word in _WORD.findall(text)]
+
+
+def plain_words(text: str) -> list[str]:
+    """Tokenise already-normalised text into words."""
+    return _WORD.findall(text)
 
 
 @dataclass(frozen=True, slots=True)
 class FeatureSettings:
     """How texts become vectors (the parts of ``TrainOptions`` that shape features)."""
 
-    word_ngrams: tuple[int, int] = (1, 2)
+    word_ngrams: tuple[int, int] = (1, 3)
     char_ngrams: tuple[int, int] = (1, 5)
-    word_weight: float = 0.7
+    stem_words: bool = True
+    word_weight: float = 1.0
     embedding_weight: float = 2.0
 
 
 class Featurizer:
     """Word n-gram TF-IDF ⊕ char_wb n-gram TF-IDF ⊕ (optionally) a weighted sentence embedding.
 
-    Both TF-IDF blocks use sublinear tf and are L2-normalised per block, so ``word_weight``
-    and ``embedding_weight`` set each block's share of a row's norm.
+    Texts are normalised first (:func:`normalise`); words are stemmed (:func:`stem`) when
+    ``stem_words`` is set. Both TF-IDF blocks use sublinear tf and are L2-normalised per
+    block, so ``word_weight`` and ``embedding_weight`` set each block's share of a row.
     """
 
     def __init__(self, settings: FeatureSettings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
         self._word = TfidfVectorizer(
+            preprocessor=normalise,
+            tokenizer=stemmed_words if settings.stem_words else plain_words,
+            token_pattern=None,
             ngram_range=settings.word_ngrams,
             sublinear_tf=True,
-            token_pattern=_WORD,
             dtype=np.float32,
         )
         self._char = TfidfVectorizer(
+            preprocessor=normalise,
             analyzer="char_wb",
             ngram_range=settings.char_ngrams,
             sublinear_tf=True,

@@ -7,6 +7,7 @@ of another version is refused with :class:`IntentModelError`.
 
 from __future__ import annotations
 
+import copy
 import os
 import tempfile
 from collections.abc import Sequence
@@ -112,7 +113,7 @@ class IntentModel:
     @property
     def metadata(self) -> dict[str, Any]:
         """engine, n_train, n_oos, threshold, temperature, heldout metrics, created_at, version…"""
-        return dict(self._metadata)
+        return copy.deepcopy(self._metadata)
 
     def predict(self, text: str) -> IntentPrediction:
         """The intent of one message."""

@@ -1,6 +1,7 @@
 """The customer chat page: server-rendered, works without JavaScript.
 
-The conversation id and its bearer token live in an HttpOnly, SameSite=Strict cookie.
+The conversation id and its bearer token live in an HttpOnly, SameSite=Strict cookie, also
+Secure when the server runs with TLS.
 """
 
 from __future__ import annotations
@@ -59,9 +60,11 @@ def _transcript(runtime: RuntimeDep, cookie: tuple[uuid.UUID, str] | None) -> li
         return []
     try:
         with runtime.work() as session:
-            return service.get_transcript(session, runtime.vault, *cookie).messages
+            transcript = service.get_transcript(session, runtime.vault, *cookie)
     except ConfideError:
         return []
+    # An erased conversation cannot continue: the page starts a new one.
+    return [] if transcript.status == service.ERASED else transcript.messages
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -91,13 +94,20 @@ def chat_send(request: Request, runtime: RuntimeDep, text: Annotated[str, Form()
     response = RedirectResponse("/#latest", status_code=303)
     if new_cookie:
         response.set_cookie(
-            COOKIE, new_cookie, httponly=True, samesite="strict", max_age=30 * 24 * 3600
+            COOKIE,
+            new_cookie,
+            httponly=True,
+            samesite="strict",
+            secure=runtime.settings.tls_enabled,
+            max_age=30 * 24 * 3600,
         )
     return response
 
 
 @router.post("/chat/new")
-def chat_new() -> Response:
+def chat_new(runtime: RuntimeDep) -> Response:
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(COOKIE)
+    response.delete_cookie(
+        COOKIE, httponly=True, samesite="strict", secure=runtime.settings.tls_enabled
+    )
     return response

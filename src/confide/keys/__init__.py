@@ -1,0 +1,1 @@
+"""Master key lifecycle: status, rotation, rewrapping, retirement, re-keying a customer."""

@@ -1,0 +1,5 @@
+from confide.errors import NotFound
+
+
+class SubjectNotFound(NotFound):
+    pass
