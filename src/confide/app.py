@@ -22,6 +22,7 @@ from confide import __version__
 from confide.config import Settings
 from confide.conversations.endpoints import router as conversations_router
 from confide.errors import ConfideError
+from confide.keys.rotation import key_rotation_lifespan
 from confide.runtime import Runtime, build_runtime
 from confide.web.pages import router as pages_router
 
@@ -168,7 +169,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         owned = runtime is None
         app.state.runtime = runtime or build_runtime(settings)
         try:
-            yield
+            async with key_rotation_lifespan(app):
+                yield
         finally:
             if owned:
                 app.state.runtime.close()

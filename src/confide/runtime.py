@@ -18,11 +18,13 @@ from confide.db import make_engine, make_session_factory, unit_of_work
 from confide.db import utcnow as utc_now
 from confide.db_settings import DEFAULT_COMPANY, get_setting
 from confide.dialogue import Assistant, DialogueOptions, default_actions
+from confide.dialogue.engine import Knowledge
 from confide.errors import ConfideError, NotReady
+from confide.knowledge.hybrid import HybridKnowledge
 from confide.knowledge.retrieval import KnowledgeIndex
 from confide.knowledge.service import intent_article_map, list_articles
 from confide.migrate import upgrade_database
-from confide.nlu import IntentModel
+from confide.nlu import IntentModel, SentenceEmbedder
 from confide.vault import Vault
 from confide.vault.keycheck import check_keys_open_data_keys, refuse_new_keyring_over_data_keys
 
@@ -115,16 +117,28 @@ class Runtime:
         self.engine.dispose()
 
 
+def configured_embedder(settings: Settings) -> SentenceEmbedder | None:
+    """The sentence model at ``CONFIDE_SEMANTIC_MODEL_PATH``, or None for the packaged one."""
+    if settings.semantic_model_path is None:
+        return None
+    return SentenceEmbedder(settings.semantic_model_path)
+
+
 def load_assistant(settings: Settings, sessions: sessionmaker[Session]) -> Assistant | None:
     path = settings.intent_model_path
     if not path.exists():
         return None
-    model = IntentModel.load(path)
+    model = IntentModel.load(path, embedder=configured_embedder(settings))
     with unit_of_work(sessions) as session:
         articles = list_articles(session)
+    index = KnowledgeIndex.build(articles)
+    # A semantic model brings a sentence embedder: reuse it for dense retrieval.
+    knowledge: Knowledge = (
+        index if model.embedder is None else HybridKnowledge(index, model.embedder)
+    )
     return Assistant(
         model,
-        KnowledgeIndex.build(articles),
+        knowledge,
         default_actions(),
         intent_article_map(articles),
         DialogueOptions(

@@ -184,3 +184,30 @@ def test_chat_talks_in_the_terminal_until_an_empty_line(runtime: Runtime) -> Non
     assert "I'm an AI, not a person" in out
     assert "What is your order number?" in out
     assert "Order NW-10421 has shipped" in out
+
+
+@pytest.mark.semantic
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_semantic_engine_trains_answers_and_retrieves_with_embeddings(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    pytest.importorskip("sentence_transformers")
+    from confide.bootstrap import DEMO_DIR
+    from confide.knowledge.hybrid import HybridKnowledge
+
+    code, meta = run_json(
+        runtime.settings, "train", "--engine", "semantic",
+        "--examples", str(DEMO_DIR / "intents.csv"),
+    )
+    assert code == 0 and meta["engine"] == "semantic"
+    code, answer = run_json(runtime.settings, "ask", "I got charged two times for one purchase")
+    assert code == 0 and answer["intent"] == "double_charge" and answer["decision"] == "answer"
+    code, report = run_json(runtime.settings, "eval", "--data", str(DEMO_DIR / "eval.csv"))
+    assert code == 0 and report["n"] == 215 and report["accuracy"] > 0.8
+    runtime.reload_assistant()
+    assert isinstance(runtime.require_assistant().knowledge, HybridKnowledge)
+
+
+def test_an_unknown_engine_is_refused(runtime: Runtime) -> None:
+    code, _ = run(runtime.settings, "train", "--engine", "quantum")
+    assert code == 2

@@ -3,13 +3,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from confide.nlu.calibration import choose_threshold, fit_temperature, intent_probabilities
+from confide.nlu.calibration import Calibration, choose_threshold, fit_calibration
 
 
-def test_intent_probabilities_leave_room_for_none_of_them() -> None:
+def test_probabilities_leave_room_for_none_of_them() -> None:
     margins = np.array([[1.0, -1.0], [-1.0, -1.0]])
 
-    probabilities = intent_probabilities(margins, temperature=1.0)
+    probabilities = Calibration(temperature=1.0, none_margin=0.0).probabilities(margins)
 
     e = np.e
     assert probabilities[0] == pytest.approx([e / (1 + e + 1 / e), (1 / e) / (1 + e + 1 / e)])
@@ -17,15 +17,37 @@ def test_intent_probabilities_leave_room_for_none_of_them() -> None:
     assert (probabilities.sum(axis=1) < 1).all()
 
 
-def test_fit_temperature_does_not_collapse_when_every_heldout_answer_is_right() -> None:
+def test_calibration_does_not_collapse_when_every_heldout_answer_is_right() -> None:
     margins = np.array([[1.0, -1.0], [-1.0, 1.0]] * 5)
     targets = np.array([0, 1] * 5)
 
-    temperature = fit_temperature(margins, targets)
+    calibration = fit_calibration(margins, targets)
 
-    top = intent_probabilities(margins, temperature).max(axis=1)
-    assert 0.2 < temperature < 1.0
+    top = calibration.probabilities(margins).max(axis=1)
+    assert calibration.temperature > 0.05
     assert top == pytest.approx(np.full(10, 1 - 1 / 12), abs=0.02)
+
+
+def test_calibration_matches_confidence_to_heldout_accuracy() -> None:
+    # Same margins, right 3 times out of 4: the top probability should be about 0.75.
+    margins = np.array([[1.0, -1.0]] * 400)
+    targets = np.array([0, 0, 0, 1] * 100)
+
+    calibration = fit_calibration(margins, targets)
+
+    probabilities = calibration.probabilities(margins)[0]
+    assert probabilities == pytest.approx([0.75, 0.25], abs=0.01)
+
+
+def test_oos_rows_teach_the_none_outcome() -> None:
+    margins = np.array([[1.0, -1.0], [-1.0, 1.0]] * 20)
+    targets = np.array([0, 1] * 20)
+    oos = np.array([[-0.8, -0.9]] * 40)
+
+    calibration = fit_calibration(margins, targets, oos)
+
+    assert calibration.probabilities(oos).max() < 0.1
+    assert calibration.probabilities(margins).max(axis=1).min() > 0.9
 
 
 def test_threshold_without_oos_is_the_documented_quantile() -> None:

@@ -20,7 +20,7 @@ def test_save_then_load_gives_identical_threshold_metadata_and_predictions(
     loaded = IntentModel.load(path)
 
     assert loaded.threshold == lexical_model.threshold
-    assert loaded.temperature == lexical_model.temperature
+    assert loaded.calibration == lexical_model.calibration
     assert loaded.intents == lexical_model.intents
     assert loaded.metadata == lexical_model.metadata
     assert loaded.engine == "lexical"

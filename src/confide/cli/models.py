@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +21,15 @@ from confide.db import unit_of_work
 from confide.intents.service import article_examples, evaluate_file, read_examples, train_and_save
 from confide.knowledge.service import list_articles
 
-Engine = Annotated[str | None, typer.Option(help="lexical (default) or semantic.")]
+class EngineChoice(StrEnum):
+    lexical = "lexical"
+    semantic = "semantic"
+
+
+Engine = Annotated[
+    EngineChoice | None,
+    typer.Option(help="lexical (default; scikit-learn) or semantic (needs confide[semantic])."),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -41,7 +50,9 @@ def register(app: typer.Typer) -> None:
             rows = read_examples(examples) if examples else []
             with unit_of_work(runtime.sessions) as session:
                 rows += article_examples(list_articles(session))
-            metadata = train_and_save(runtime.settings, rows, engine=engine)
+            metadata = train_and_save(
+                runtime.settings, rows, engine=engine.value if engine else None
+            )
         emit(
             as_json,
             metadata,

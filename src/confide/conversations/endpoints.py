@@ -16,13 +16,8 @@ from confide.conversations.schemas import (
     TranscriptOut,
 )
 from confide.deps import BearerToken, RuntimeDep
-from confide.keys.rotation import key_rotation_lifespan
 
-# The API's router carries the automatic key rotation task: FastAPI merges a router's
-# lifespan into the app's, inside it, so the runtime already exists when it starts.
-router = APIRouter(
-    prefix="/v1/conversations", tags=["conversations"], lifespan=key_rotation_lifespan
-)
+router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -16,6 +16,8 @@ from confide.nlu import (
     IntentDataError,
     IntentModel,
     LabelledText,
+    SemanticEngineUnavailable,
+    SentenceEmbedder,
     evaluate,
     read_labelled_csv,
     train_intent_model,
@@ -54,9 +56,13 @@ def train_and_save(
     engine: str | None = None,
 ) -> dict[str, Any]:
     """Train on ``examples`` and replace the active model atomically; returns its metadata."""
+    engine = engine or settings.nlu_engine
+    embedder = None
+    if engine == "semantic" and settings.semantic_model_path is not None:
+        embedder = SentenceEmbedder(settings.semantic_model_path)
     try:
-        model = train_intent_model(examples, engine=engine or settings.nlu_engine)
-    except IntentDataError as exc:
+        model = train_intent_model(examples, engine=engine, embedder=embedder)
+    except (ValueError, SemanticEngineUnavailable) as exc:  # IntentDataError is a ValueError
         raise TrainingDataInvalid(str(exc)) from exc
     settings.models_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=settings.models_dir, suffix=".tmp")

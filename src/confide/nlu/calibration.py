@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import minimize_scalar
+from scipy.optimize import minimize
 
-__all__ = ["choose_threshold", "fit_temperature", "intent_probabilities", "softmax"]
+__all__ = ["Calibration", "choose_threshold", "fit_calibration", "softmax"]
 
 FloatArray = NDArray[np.float64]
 
@@ -20,37 +22,57 @@ def softmax(scores: FloatArray, temperature: float = 1.0) -> FloatArray:
     return result
 
 
-def intent_probabilities(margins: FloatArray, temperature: float) -> FloatArray:
-    """Probabilities of each intent, from one-vs-rest margins; a row sums to less than 1.
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """Maps one-vs-rest margins to intent probabilities; a row sums to less than 1.
 
-    The softmax runs over the intents plus a "none of them" outcome whose margin is 0, the
-    decision boundary of every one-vs-rest classifier. A message no intent claims (all
-    margins negative) thus gets low probabilities everywhere instead of a confident guess.
+    The softmax, at ``temperature``, runs over the intents plus a "none of them" outcome
+    with margin ``none_margin``. A message no intent claims well (all margins low) thus
+    gets low probabilities everywhere instead of a confident guess, and the remainder of a
+    row is the probability that the message is out of scope.
     """
-    with_none = np.hstack([np.zeros((margins.shape[0], 1)), margins])
-    return softmax(with_none, temperature)[:, 1:]
+
+    temperature: float = 1.0
+    none_margin: float = 0.0
+
+    def probabilities(self, margins: FloatArray) -> FloatArray:
+        return softmax(_with_none(margins, self.none_margin), self.temperature)[:, 1:]
 
 
-def fit_temperature(margins: FloatArray, targets: NDArray[np.int64]) -> float:
-    """Temperature minimising the held-out cross-entropy of :func:`intent_probabilities`.
+def fit_calibration(
+    margins: FloatArray, targets: NDArray[np.int64], oos_margins: FloatArray | None = None
+) -> Calibration:
+    """Temperature and "none" margin minimising the held-out cross-entropy.
 
-    One scalar keeps the ranking intact (accuracy does not move) while making the top
-    probability mean what it says (temperature scaling, Guo et al. 2017). The targets are
-    smoothed as in Platt scaling: the true intent gets ``1 - 1/(n+2)`` and "none" the rest,
-    so a small held-out set that the model gets all right does not drive the temperature
-    to zero and every probability to exactly 1.
+    Two scalars keep the ranking intact (accuracy does not move) while making the top
+    probability mean what it says (temperature scaling, Guo et al. 2017, plus a bias for
+    "none"). Out-of-scope rows, if any, have "none" as their target. The in-scope targets
+    are smoothed as in Platt scaling (the true intent gets ``1 - 1/(n+2)``, "none" the
+    rest), so a small held-out set that the model gets all right does not drive the
+    temperature to zero and every probability to exactly 1.
     """
     rows = np.arange(len(targets))
     smoothing = 1.0 / (len(targets) + 2)
+    oos = oos_margins if oos_margins is not None else np.zeros((0, margins.shape[1]))
 
-    def loss(log_t: float) -> float:
-        with_none = np.hstack([np.zeros((margins.shape[0], 1)), margins])
-        log_probs = _log_softmax(with_none / np.exp(log_t))
-        true = log_probs[rows, targets + 1]
-        return float(-np.mean((1 - smoothing) * true + smoothing * log_probs[:, 0]))
+    def loss(parameters: FloatArray) -> float:
+        temperature, none_margin = float(np.exp(parameters[0])), float(parameters[1])
+        log_probs = _log_softmax(_with_none(margins, none_margin) / temperature)
+        in_scope = (1 - smoothing) * log_probs[rows, targets + 1] + smoothing * log_probs[:, 0]
+        out_of_scope = _log_softmax(_with_none(oos, none_margin) / temperature)[:, 0]
+        return float(-np.concatenate([in_scope, out_of_scope]).mean())
 
-    result = minimize_scalar(loss, bounds=(np.log(1e-3), np.log(1e2)), method="bounded")
-    return float(np.exp(result.x))
+    result = minimize(
+        loss,
+        x0=np.array([np.log(0.2), 0.0]),
+        method="L-BFGS-B",
+        bounds=[(np.log(1e-3), np.log(1e2)), (-10.0, 10.0)],
+    )
+    return Calibration(temperature=float(np.exp(result.x[0])), none_margin=float(result.x[1]))
+
+
+def _with_none(margins: FloatArray, none_margin: float) -> FloatArray:
+    return np.hstack([np.full((margins.shape[0], 1), none_margin), margins])
 
 
 def _log_softmax(scores: FloatArray) -> FloatArray:

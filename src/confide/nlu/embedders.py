@@ -80,6 +80,9 @@ def _import_sentence_transformers() -> Any:
     # The hub library reads these once, at import: set them before it is first imported.
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    # Keep stdout/stderr clean for the CLI's JSON output: no weight-loading progress bars.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     try:
         return importlib.import_module("sentence_transformers")
     except ImportError as exc:

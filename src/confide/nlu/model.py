@@ -19,7 +19,7 @@ import joblib
 import numpy as np
 from numpy.typing import NDArray
 
-from confide.nlu.calibration import intent_probabilities
+from confide.nlu.calibration import Calibration
 from confide.nlu.embedders import Embedder, FineTunableEmbedder, SentenceEmbedder
 from confide.nlu.features import Featurizer
 
@@ -58,9 +58,9 @@ class LinearScorer:
         features = self.featurizer.transform(texts)
         return np.asarray(features @ self.coef.T, dtype=np.float64) + self.intercept
 
-    def probabilities(self, texts: Sequence[str], temperature: float) -> NDArray[np.float64]:
-        """Calibrated intent probabilities (see :func:`intent_probabilities`)."""
-        return intent_probabilities(self.margins(texts), temperature)
+    def probabilities(self, texts: Sequence[str], calibration: Calibration) -> NDArray[np.float64]:
+        """Calibrated intent probabilities (see :class:`Calibration`)."""
+        return calibration.probabilities(self.margins(texts))
 
 
 class IntentModel:
@@ -74,14 +74,14 @@ class IntentModel:
         scorer: LinearScorer,
         intents: tuple[str, ...],
         *,
-        temperature: float,
+        calibration: Calibration,
         threshold: float,
         metadata: dict[str, Any],
         embedder_state: dict[str, NDArray[Any]] | None = None,
     ) -> None:
         self._scorer = scorer
         self._intents = intents
-        self._temperature = temperature
+        self._calibration = calibration
         self._threshold = threshold
         self._metadata = metadata
         self._embedder_state = embedder_state
@@ -102,13 +102,19 @@ class IntentModel:
         return str(self._metadata["engine"])
 
     @property
+    def embedder(self) -> Embedder | None:
+        """The sentence embedder of a semantic model (None for lexical), for reuse elsewhere."""
+        return self._scorer.featurizer.embedder
+
+    @property
     def threshold(self) -> float:
         """Messages whose top probability is below this are rejected as out of scope."""
         return self._threshold
 
     @property
-    def temperature(self) -> float:
-        return self._temperature
+    def calibration(self) -> Calibration:
+        """How margins become probabilities: temperature and "none" margin."""
+        return self._calibration
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -123,7 +129,7 @@ class IntentModel:
         """The intents of several messages (faster than one call each)."""
         if not texts:
             return []
-        probabilities = self._scorer.probabilities(texts, self._temperature)
+        probabilities = self._scorer.probabilities(texts, self._calibration)
         return [self._prediction(row) for row in probabilities]
 
     def _prediction(self, probabilities: NDArray[np.float64]) -> IntentPrediction:
@@ -148,7 +154,8 @@ class IntentModel:
             "featurizer": self._scorer.featurizer,
             "coef": self._scorer.coef,
             "intercept": self._scorer.intercept,
-            "temperature": self._temperature,
+            "temperature": self._calibration.temperature,
+            "none_margin": self._calibration.none_margin,
             "threshold": self._threshold,
             "metadata": self._metadata,
             "embedder_state": self._embedder_state,
@@ -179,7 +186,10 @@ class IntentModel:
         return cls(
             scorer,
             tuple(payload["intents"]),
-            temperature=float(payload["temperature"]),
+            calibration=Calibration(
+                temperature=float(payload["temperature"]),
+                none_margin=float(payload["none_margin"]),
+            ),
             threshold=float(payload["threshold"]),
             metadata=payload["metadata"],
             embedder_state=embedder_state,

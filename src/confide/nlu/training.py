@@ -15,15 +15,18 @@ The rule for calibration and rejection:
        (``holdout_fraction``, default 20 %, at least one example per intent). Rows labelled
        ``oos`` are never a class and never fitted on; all of them are held out.
     2. The classifier is fit on the fitting part. Its margins on the held-out part become
-       probabilities through a softmax with one temperature, chosen to minimise the
-       held-out negative log-likelihood (temperature scaling). The top probability is then
-       calibrated, and two close probabilities mean "unsure between these two".
+       probabilities through a softmax over the intents and a "none of them" outcome, with
+       a temperature and a "none" margin chosen to minimise the held-out negative
+       log-likelihood (temperature scaling; held-out ``oos`` rows have "none" as target).
+       The top probability is then calibrated, two close probabilities mean "unsure
+       between these two", and the ranking sums to less than 1.
     3. The threshold on the top probability is chosen on the held-out part. With ``oos``
        examples, it maximises ``(in-scope accuracy + oos recall) / 2``, a rejected in-scope
-       message counting as wrong (ties go to the lowest threshold). Without them, it is the
+       message counting as wrong; of the best interval of thresholds, the lowest one, it
+       takes the middle. Without them, it is the
        ``max_inscope_rejection`` quantile (default 2 %) of the held-out in-scope
        confidences, so at most about that share of in-scope messages is rejected.
-    4. The classifier is refit on all in-scope examples; the temperature and threshold are
+    4. The classifier is refit on all in-scope examples; the calibration and threshold are
        kept. A fine-tuned embedder is adapted on the fitting part only (adapting it twice
        would double the training time) and used as it is for the refit.
 """
@@ -43,7 +46,7 @@ from numpy.typing import NDArray
 from sklearn.model_selection import train_test_split
 from sklearn.svm import LinearSVC
 
-from confide.nlu.calibration import choose_threshold, fit_temperature, intent_probabilities
+from confide.nlu.calibration import Calibration, choose_threshold, fit_calibration
 from confide.nlu.data import OOS_LABEL, IntentDataError, LabelledText
 from confide.nlu.embedders import Embedder, FineTunableEmbedder, SentenceEmbedder
 from confide.nlu.features import FeatureSettings, Featurizer
@@ -163,8 +166,9 @@ class _Trainer:
         cached = _CachingEmbedder(self._embedder) if self._embedder is not None else None
         scorer = self._fit([data.texts[i] for i in fit], data.targets[fit], cached)
         margins = scorer.margins([data.texts[i] for i in held])
-        temperature = fit_temperature(margins, data.targets[held])
-        heldout = _HeldOut.measure(scorer, margins, data, held, temperature)
+        oos_margins = scorer.margins(data.oos_texts) if data.oos_texts else None
+        calibration = fit_calibration(margins, data.targets[held], oos_margins)
+        heldout = _HeldOut.measure(calibration, margins, oos_margins, data.targets[held])
         threshold = choose_threshold(
             heldout.confidence,
             heldout.correct,
@@ -173,11 +177,11 @@ class _Trainer:
         )
         final = self._fit(data.texts, data.targets, cached)
         final.featurizer.embedder = self._embedder
-        metadata = self._metadata(engine, data, temperature, threshold, heldout)
+        metadata = self._metadata(engine, data, calibration, threshold, heldout)
         return IntentModel(
             final,
             data.intents,
-            temperature=temperature,
+            calibration=calibration,
             threshold=threshold,
             metadata=metadata,
             embedder_state=embedder_state,
@@ -224,7 +228,7 @@ class _Trainer:
         self,
         engine: str,
         data: _TrainingData,
-        temperature: float,
+        calibration: Calibration,
         threshold: float,
         heldout: _HeldOut,
     ) -> dict[str, Any]:
@@ -238,7 +242,8 @@ class _Trainer:
             "n_oos": len(data.oos_texts),
             "n_intents": len(data.intents),
             "threshold": threshold,
-            "temperature": temperature,
+            "temperature": calibration.temperature,
+            "none_margin": calibration.none_margin,
             "heldout": heldout.metrics(threshold),
             "options": options,
             "embedder": self._embedder.name if self._embedder is not None else None,
@@ -257,21 +262,20 @@ class _HeldOut:
     @classmethod
     def measure(
         cls,
-        scorer: LinearScorer,
+        calibration: Calibration,
         margins: NDArray[np.float64],
-        data: _TrainingData,
-        held: NDArray[np.intp],
-        temperature: float,
+        oos_margins: NDArray[np.float64] | None,
+        targets: NDArray[np.int64],
     ) -> _HeldOut:
-        probabilities = intent_probabilities(margins, temperature)
+        probabilities = calibration.probabilities(margins)
         oos_confidence = (
-            scorer.probabilities(data.oos_texts, temperature).max(axis=1)
-            if data.oos_texts
+            calibration.probabilities(oos_margins).max(axis=1)
+            if oos_margins is not None
             else np.zeros(0)
         )
         return cls(
             confidence=probabilities.max(axis=1),
-            correct=probabilities.argmax(axis=1) == data.targets[held],
+            correct=probabilities.argmax(axis=1) == targets,
             oos_confidence=oos_confidence,
         )
 
