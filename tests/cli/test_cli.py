@@ -196,8 +196,12 @@ def test_semantic_engine_trains_answers_and_retrieves_with_embeddings(
     from confide.knowledge.hybrid import HybridKnowledge
 
     code, meta = run_json(
-        runtime.settings, "train", "--engine", "semantic",
-        "--examples", str(DEMO_DIR / "intents.csv"),
+        runtime.settings,
+        "train",
+        "--engine",
+        "semantic",
+        "--examples",
+        str(DEMO_DIR / "intents.csv"),
     )
     assert code == 0 and meta["engine"] == "semantic"
     code, answer = run_json(runtime.settings, "ask", "I got charged two times for one purchase")

@@ -21,6 +21,7 @@ from confide.db import unit_of_work
 from confide.intents.service import article_examples, evaluate_file, read_examples, train_and_save
 from confide.knowledge.service import list_articles
 
+
 class EngineChoice(StrEnum):
     lexical = "lexical"
     semantic = "semantic"
