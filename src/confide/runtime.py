@@ -89,7 +89,7 @@ class Runtime:
     limits: Limits = field(init=False)
 
     def __post_init__(self) -> None:
-        self.vault = Vault(self.keyring)
+        self.vault = Vault(self.keyring, ledger_dir=self.settings.data_dir)
         self.limits = Limits(
             max_message_chars=self.settings.max_message_chars,
             max_comment_chars=self.settings.max_comment_chars,

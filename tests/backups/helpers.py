@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -17,8 +16,7 @@ from confide.backups import repository
 from confide.db import unit_of_work
 from confide.runtime import Runtime, build_runtime
 from confide.subjects.models import Subject
-from confide.vault.ledger import record_shredded
-from confide.vault.models import DataKeyRecord
+from confide.subjects.service import shred_subject
 
 
 def dump(runtime: Runtime) -> dict[str, list[str]]:
@@ -72,17 +70,12 @@ class Customer:
         return response.status_code, response.json()
 
 
-def shred_by_hand(runtime: Runtime, subject_id: uuid.UUID) -> str:
-    """Do what crypto-shredding does (Vault.shred, written by the key-lifecycle work): record
-    the data key in the shred ledger first, then drop the wrapped key and mark it destroyed.
-    Returns the data key id."""
+def shred_customer(runtime: Runtime, subject_id: uuid.UUID) -> str:
+    """Crypto-shred the customer through the real vault (which also writes the shred
+    ledger); returns the data key id."""
     with unit_of_work(runtime.sessions) as session:
         key_id = session.scalars(select(Subject.data_key_id).where(Subject.id == subject_id)).one()
-        record_shredded(runtime.settings.data_dir, key_id)
-        record = session.get(DataKeyRecord, key_id)
-        assert record is not None
-        record.wrapped = None
-        record.destroyed_at = datetime.now(UTC)
+        assert shred_subject(session, runtime.vault, subject_id) is True
     return key_id
 
 

@@ -14,7 +14,7 @@ from confide.runtime import Runtime
 from confide.subjects.models import Subject
 from confide.vault.ledger import LedgerError, ledger_path, record_shredded, shredded_ids
 from confide.vault.models import DataKeyRecord
-from tests.backups.helpers import Customer, restarted, shred_by_hand
+from tests.backups.helpers import Customer, restarted, shred_customer
 
 
 def _restore(runtime: Runtime, path: Path) -> int:
@@ -32,7 +32,7 @@ def test_erase_then_restore_backup_keeps_subject_erased(
     path = tmp_path / "before-erasure.backup"
     create_backup(runtime.engine, runtime.keyring, path)
 
-    key_id = shred_by_hand(runtime, erased.subject_id)
+    key_id = shred_customer(runtime, erased.subject_id)
     reshredded = _restore(runtime, path)
 
     assert reshredded == 1
@@ -62,7 +62,7 @@ def test_restoring_a_backup_taken_after_the_erasure_keeps_it_erased_without_redo
     client: TestClient, runtime: Runtime, tmp_path: Path
 ) -> None:
     erased = Customer(client, "already-gone")
-    shred_by_hand(runtime, erased.subject_id)
+    shred_customer(runtime, erased.subject_id)
     path = tmp_path / "after-erasure.backup"
     create_backup(runtime.engine, runtime.keyring, path)
 

@@ -19,6 +19,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
@@ -35,6 +36,7 @@ from confide.crypto import (
     hash_token,
 )
 from confide.vault.errors import SubjectErased
+from confide.vault.ledger import record_shredded
 from confide.vault.models import DataKeyRecord
 
 log = logging.getLogger(__name__)
@@ -58,8 +60,10 @@ class FieldRef:
 
 
 class Vault:
-    def __init__(self, keyring: Keyring, *, cache_size: int = 4096) -> None:
+    def __init__(self, keyring: Keyring, *, ledger_dir: Path, cache_size: int = 4096) -> None:
         self._keyring = keyring
+        # Shredded key ids are also written here, outside the database (see vault.ledger).
+        self._ledger_dir = ledger_dir
         self._index_key = keyring.derive_key("blind-index/v1")
         self._token_key = keyring.derive_key("bearer-token/v1")
         # Unwrapping costs an AES operation and a row read; keep recently used data keys.
@@ -116,6 +120,9 @@ class Vault:
         self.evict(key_id)
         if record is None or record.destroyed_at is not None:
             return False
+        # Before the commit: a crash in between over-erases rather than letting a later
+        # restore of an older backup bring the key back.
+        record_shredded(self._ledger_dir, key_id, now=now)
         record.wrapped = None
         record.destroyed_at = now or datetime.now(UTC)
         session.flush()
