@@ -98,3 +98,21 @@ def test_ledger_refuses_a_corrupt_line_and_an_invalid_key_id(tmp_path: Path) -> 
         shredded_ids(tmp_path)
     with pytest.raises(ValueError, match="not a data key id"):
         record_shredded(tmp_path, "has spaces in it")
+
+
+def test_rekey_then_restore_older_backup_keeps_the_customer_readable(
+    client: TestClient, runtime: Runtime, tmp_path: Path
+) -> None:
+    from confide.keys.service import rekey_subject
+
+    customer = Customer(client, "rekey-me")
+    before = customer.transcript(client)
+    path = tmp_path / "before-rekey.backup"
+    create_backup(runtime.engine, runtime.keyring, path)
+    with unit_of_work(runtime.sessions) as session:
+        rekey_subject(session, runtime.vault, customer.subject_id)
+    assert shredded_ids(runtime.settings.data_dir) == set()  # a re-key is not an erasure
+
+    assert _restore(runtime, path) == 0
+    with restarted(runtime) as fresh:
+        assert customer.transcript(fresh) == before

@@ -36,7 +36,8 @@ def _open(runtime: Runtime, key_id: str, message: Message, blob: bytes) -> str:
     # A fresh vault: nothing cached, every key unwrapped from the database.
     with unit_of_work(runtime.sessions) as session:
         ref = FieldRef("messages", "text", str(message.id))
-        return Vault(runtime.keyring, ledger_dir=runtime.settings.data_dir).open(session, key_id, ref, blob, Purpose.SERVICE)
+        vault = Vault(runtime.keyring, ledger_dir=runtime.settings.data_dir)
+        return vault.open(session, key_id, ref, blob, Purpose.SERVICE)
 
 
 def test_a_flipped_bit_in_a_stored_message_is_a_decryption_error(

@@ -26,10 +26,10 @@ from sqlalchemy import (
 from sqlalchemy.pool import NullPool
 
 from confide.models import Base, DataKeyRecord, Subject
+from confide.subjects.service import ERASED
 
 ALEMBIC_TABLE = "alembic_version"
 # What confide.subjects.service.shred_subject leaves on an erased customer's row.
-_ERASED_STATUS = "erased"
 _BATCH = 1000
 
 
@@ -169,7 +169,7 @@ def destroy_data_keys(connection: Connection, key_ids: Iterable[str], now: datet
             update(subjects)
             .where(subjects.c.data_key_id.in_(batch))
             .values(
-                status=_ERASED_STATUS,
+                status=ERASED,
                 email_ct=None,
                 name_ct=None,
                 external_id_ct=None,

@@ -42,6 +42,9 @@ def run_server(
         ssl_keyfile=str(tls_key) if tls_key else None,
         log_level="warning",
         access_log=False,
+        # Longer than clients' and proxies' usual idle timeouts, so the server is not the one
+        # closing a kept-alive connection just as a client reuses it (a reset request).
+        timeout_keep_alive=75,
     )
 
 

@@ -324,5 +324,5 @@ def rekey_subject(session: Session, vault: Vault, subject_id: uuid.UUID) -> Reke
             fields += 1
     subject.data_key_id = new_key
     session.flush()
-    vault.shred(session, old_key)
+    vault.shred(session, old_key, erasure=False)
     return RekeyResult(subject.id, old_key, new_key, fields)

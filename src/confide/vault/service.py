@@ -112,7 +112,14 @@ class Vault:
         """Whether this data key was shredded (or never existed): nothing under it decrypts."""
         return _live_record(session, key_id) is None
 
-    def shred(self, session: Session, key_id: str, *, now: datetime | None = None) -> bool:
+    def shred(
+        self,
+        session: Session,
+        key_id: str,
+        *,
+        now: datetime | None = None,
+        erasure: bool = True,
+    ) -> bool:
         """Crypto-shred: delete the wrapped data key and mark it destroyed, in the caller's
         transaction; evict it from this process's cache. One row, whatever the customer's
         data volume. Returns False if it was already destroyed."""
@@ -120,9 +127,12 @@ class Vault:
         self.evict(key_id)
         if record is None or record.destroyed_at is not None:
             return False
-        # Before the commit: a crash in between over-erases rather than letting a later
-        # restore of an older backup bring the key back.
-        record_shredded(self._ledger_dir, key_id, now=now)
+        if erasure:
+            # Before the commit: a crash in between over-erases rather than letting a later
+            # restore of an older backup bring the key back. A key retired by re-keying
+            # (erasure=False) is not recorded: restoring an older backup must not erase a
+            # customer who was only re-keyed.
+            record_shredded(self._ledger_dir, key_id, now=now)
         record.wrapped = None
         record.destroyed_at = now or datetime.now(UTC)
         session.flush()
