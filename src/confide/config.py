@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # Set by `confide serve` when it serves HTTPS: HSTS on every response, Secure cookies.
     tls_enabled: bool = False
 
+    # Phone numbers written without a country code are read as numbers of this region.
+    default_phone_region: str = "US"
+
     # Request limits: a message is at most this many characters, a request body this many bytes.
     max_message_chars: int = 4000
     max_body_bytes: int = 64 * 1024

@@ -46,7 +46,14 @@ def test_message_text_and_customer_details_never_reach_storage_in_plaintext(
     email = f"{marker}@example.com"
     response = client.post(
         "/v1/conversations",
-        json={"customer": {"email": email, "name": f"Ada {marker}", "external_id": marker}},
+        json={
+            "customer": {
+                "email": email,
+                "name": f"Ada {marker}",
+                "external_id": marker,
+                "phone": "(202) 555-0177",
+            }
+        },
     )
     conversation = response.json()
     headers = {"Authorization": f"Bearer {conversation['token']}"}
@@ -69,6 +76,7 @@ def test_message_text_and_customer_details_never_reach_storage_in_plaintext(
     assert len(stored) > 1000
     assert marker.encode() not in stored
     assert conversation["token"].encode() not in stored
+    assert b"2025550177" not in stored and b"555-0177" not in stored
     assert b"My order number is lost" not in stored
 
 

@@ -174,6 +174,8 @@ def destroy_data_keys(connection: Connection, key_ids: Iterable[str], now: datet
                 name_ct=None,
                 external_id_ct=None,
                 email_index=None,
+                phone_ct=None,
+                phone_index=None,
                 external_id_index=None,
             )
         )

@@ -42,6 +42,7 @@ def start_conversation(
             customer=body.customer,
             channel=body.channel,
             company=runtime.company_name,
+            phone_region=runtime.settings.default_phone_region,
         )
 
 

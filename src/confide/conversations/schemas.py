@@ -13,6 +13,7 @@ class Strict(BaseModel):
 
 class CustomerIn(Strict):
     email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=40)
     name: str | None = Field(default=None, max_length=200)
     external_id: str | None = Field(default=None, max_length=200)
 

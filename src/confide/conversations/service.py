@@ -32,7 +32,7 @@ from confide.db import utcnow
 from confide.dialogue import Assistant, Decision, DialogueState, Reply
 from confide.orders.service import StoreActions
 from confide.subjects.models import Subject
-from confide.subjects.service import create_subject
+from confide.subjects.service import Identifiers, create_subject
 from confide.vault import FieldRef, Purpose, SubjectErased, Vault
 
 OPEN, WAITING, CLOSED = "open", "waiting_for_agent", "closed"
@@ -61,11 +61,11 @@ def start_conversation(
     customer: CustomerIn | None,
     channel: str,
     company: str,
+    phone_region: str = "US",
 ) -> StartConversationOut:
     details = customer or CustomerIn()
-    subject = create_subject(
-        session, vault, email=details.email, name=details.name, external_id=details.external_id
-    )
+    identifiers = Identifiers(details.email, details.phone, details.name, details.external_id)
+    subject = create_subject(session, vault, identifiers, phone_region=phone_region)
     token = new_token()
     conversation = Conversation(
         id=uuid.uuid4(),

@@ -48,6 +48,7 @@ class SealedColumn:
 # re-encrypts exactly these.
 SEALED_COLUMNS: tuple[SealedColumn, ...] = (
     SealedColumn(Subject, "email_ct", "subjects", "email"),
+    SealedColumn(Subject, "phone_ct", "subjects", "phone"),
     SealedColumn(Subject, "name_ct", "subjects", "name"),
     SealedColumn(Subject, "external_id_ct", "subjects", "external_id"),
     SealedColumn(Conversation, "state_ct", "conversations", "state"),

@@ -18,6 +18,8 @@ class Subject(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     email_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     email_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    phone_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
     name_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     external_id_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     external_id_index: Mapped[str | None] = mapped_column(String(64), index=True)

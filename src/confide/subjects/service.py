@@ -1,44 +1,85 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy.orm import Session
 
+from confide.subjects import repository
 from confide.subjects.errors import SubjectNotFound
+from confide.subjects.identifiers import InvalidIdentifier, normalise_email, normalise_phone
 from confide.subjects.models import Subject
 from confide.vault import FieldRef, Vault
 
 ERASED = "erased"
 
 
-def normalise_email(email: str) -> str:
-    return email.strip().lower()
+@dataclass(frozen=True)
+class Identifiers:
+    """A customer's identifiers as given; normalised (and validated) by ``create_subject``."""
+
+    email: str | None = None
+    phone: str | None = None
+    name: str | None = None
+    external_id: str | None = None
 
 
 def create_subject(
+    session: Session, vault: Vault, identifiers: Identifiers, *, phone_region: str = "US"
+) -> Subject:
+    """A new customer with their own data key; identifiers stored encrypted, found by index.
+
+    Invalid identifiers raise ``InvalidIdentifier`` before anything is written.
+    """
+    email = normalise_email(identifiers.email) if identifiers.email else None
+    phone = normalise_phone(identifiers.phone, phone_region) if identifiers.phone else None
+    subject = Subject(data_key_id=vault.create_data_key(session))
+    session.add(subject)
+    session.flush()
+    seal = partial(_seal_identifier, session, vault, subject)
+    subject.email_ct, subject.email_index = seal("email", email, indexed=True)
+    subject.phone_ct, subject.phone_index = seal("phone", phone, indexed=True)
+    subject.name_ct, _ = seal("name", identifiers.name, indexed=False)
+    subject.external_id_ct, subject.external_id_index = seal(
+        "external_id", identifiers.external_id, indexed=True
+    )
+    return subject
+
+
+def _seal_identifier(
+    session: Session,
+    vault: Vault,
+    subject: Subject,
+    column: str,
+    value: str | None,
+    *,
+    indexed: bool,
+) -> tuple[bytes | None, str | None]:
+    if not value:
+        return None, None
+    ref = FieldRef("subjects", column, str(subject.id))
+    blob = vault.seal(session, subject.data_key_id, ref, value)
+    return blob, vault.index(column, value) if indexed else None
+
+
+def find_subjects(
     session: Session,
     vault: Vault,
     *,
     email: str | None = None,
-    name: str | None = None,
-    external_id: str | None = None,
-) -> Subject:
-    """A new customer with their own data key; identifiers stored encrypted, found by index."""
-    subject = Subject(data_key_id=vault.create_data_key(session))
-    session.add(subject)
-    session.flush()
-    key_id, row = subject.data_key_id, str(subject.id)
+    phone: str | None = None,
+    phone_region: str = "US",
+) -> list[Subject]:
+    """Customers with this email or phone, found by blind index without decrypting anything."""
     if email:
-        value = normalise_email(email)
-        subject.email_ct = vault.seal(session, key_id, FieldRef("subjects", "email", row), value)
-        subject.email_index = vault.index("email", value)
-    if name:
-        subject.name_ct = vault.seal(session, key_id, FieldRef("subjects", "name", row), name)
-    if external_id:
-        ref = FieldRef("subjects", "external_id", row)
-        subject.external_id_ct = vault.seal(session, key_id, ref, external_id)
-        subject.external_id_index = vault.index("external_id", external_id)
-    return subject
+        return repository.subjects_by_index(
+            session, Subject.email_index, vault.index("email", normalise_email(email))
+        )
+    if phone:
+        index = vault.index("phone", normalise_phone(phone, phone_region))
+        return repository.subjects_by_index(session, Subject.phone_index, index)
+    raise InvalidIdentifier("give an email or a phone number to look for")
 
 
 def get_subject_or_raise(
@@ -60,6 +101,6 @@ def shred_subject(session: Session, vault: Vault, subject_id: uuid.UUID) -> bool
     """
     subject = get_subject_or_raise(session, subject_id, for_update=True)
     subject.status = ERASED
-    subject.email_ct = subject.name_ct = subject.external_id_ct = None
-    subject.email_index = subject.external_id_index = None
+    subject.email_ct = subject.name_ct = subject.external_id_ct = subject.phone_ct = None
+    subject.email_index = subject.external_id_index = subject.phone_index = None
     return vault.shred(session, subject.data_key_id)
