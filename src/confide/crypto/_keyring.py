@@ -255,26 +255,16 @@ class Keyring:
             raise KeyringError(
                 "a keyring built from an environment master key cannot be rotated in place"
             )
-        with locked(self._path):
-            on_disk = read_keyfile(self._path, self._passphrase)
-            if _states(on_disk.versions) != _states(self._versions):
-                raise KeyringError(
-                    f"keyring file {self._path} changed since it was loaded; load it again"
-                )
-            new = _new_version(self._clock)
-            demoted = tuple(
-                dataclasses.replace(v, state="decrypt-only") if v.state == "active" else v
-                for v in self._versions
+        new = _new_version(self._clock)
+        self._save_versions(
+            lambda versions: (
+                *(
+                    dataclasses.replace(v, state="decrypt-only") if v.state == "active" else v
+                    for v in versions
+                ),
+                new,
             )
-            versions = (*demoted, new)
-            write_keyfile(
-                self._path,
-                KeyfileContents(versions, self._index_root),
-                replace=True,
-                passphrase=self._passphrase,
-            )
-            self._stamp = _file_stamp(self._path)
-        self._versions = versions
+        )
         return new
 
     def retire(self, version_id: str) -> MasterKeyVersion:
@@ -295,14 +285,25 @@ class Keyring:
             raise KeyringError(f"{version_id} is the active master key version; rotate first")
         if target.state == "retired":
             return target
+        retired = dataclasses.replace(target, state="retired")
+        self._save_versions(
+            lambda versions: tuple(retired if v.id == version_id else v for v in versions)
+        )
+        return retired
+
+    def _save_versions(
+        self, change: Callable[[tuple[MasterKeyVersion, ...]], tuple[MasterKeyVersion, ...]]
+    ) -> None:
+        """Write ``change(versions)`` to the file atomically, under the lock, refusing if the
+        file changed since this keyring was loaded; then adopt the new versions."""
+        assert self._path is not None
         with locked(self._path):
             on_disk = read_keyfile(self._path, self._passphrase)
             if _states(on_disk.versions) != _states(self._versions):
                 raise KeyringError(
                     f"keyring file {self._path} changed since it was loaded; load it again"
                 )
-            retired = dataclasses.replace(target, state="retired")
-            versions = tuple(retired if v.id == version_id else v for v in self._versions)
+            versions = change(self._versions)
             write_keyfile(
                 self._path,
                 KeyfileContents(versions, self._index_root),
@@ -311,7 +312,6 @@ class Keyring:
             )
             self._stamp = _file_stamp(self._path)
         self._versions = versions
-        return retired
 
     def refresh(self) -> bool:
         """Re-read the keyring file if another process rotated or retired a version since.
