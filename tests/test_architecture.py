@@ -10,6 +10,7 @@ import pytest
 INNER = [
     "confide.crypto",
     "confide.nlu",
+    "confide.pii",
     "confide.knowledge.articles",
     "confide.knowledge.retrieval",
     "confide.dialogue",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from confide.cli import backup, bench, conversation, knowledge, models, server, subjects
+from confide.cli import backup, bench, conversation, knowledge, models, pii, server, subjects
 from confide.cli.keys import keys as keys_commands
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app.add_typer(bench.bench, name="bench")
 app.add_typer(backup.backup, name="backup")
 app.add_typer(keys_commands, name="keys")
 app.add_typer(subjects.subjects, name="subjects")
+app.add_typer(pii.pii, name="pii")
 
 
 def main() -> None:

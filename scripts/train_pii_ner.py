@@ -1,0 +1,520 @@
+"""Train the CRF behind confide.pii.ner.CrfRecognizer (python-crfsuite).
+
+Data (all under --data-dir, default ../shared/data; see each folder's PROVENANCE.md):
+  - WNUT-17 train (CC BY 4.0): person -> PERSON, location -> LOCATION, corporation -> ORGANIZATION
+  - Bitext customer support (CDLA-Sharing-1.0): person_name -> PERSON,
+    delivery_city / delivery_country -> LOCATION
+  - NLU++ banking + hotels, all folds (CC BY 4.0): person_name -> PERSON
+  - Sentences generated here from presidio-research templates (MIT) filled with Fake Name
+    Generator identities (CC BY-SA 3.0 US) and the organisation list (MIT). Only a seeded 60% of
+    the template lines are used; generated_large.json records whose template_id is in the other
+    40% are the evaluation set, so neither their sentences nor their templates are trained on.
+
+Dev scores: WNUT-17 dev (person/location recall and precision) and a 10% seeded hold-out of the
+training sentences. Evaluation: span-level (IoU >= 0.75) precision / recall / F2 on the held-out
+templates of generated_large.json, plus texts per second over the whole file.
+
+    python scripts/train_pii_ner.py            # writes src/confide/pii/models/ner.crfsuite + .json
+    python scripts/train_pii_ner.py --limit 200 --out /tmp/ner.crfsuite   # quick smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import random
+import re
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pycrfsuite
+
+from confide.pii.ner import (
+    ENTITIES,
+    CrfRecognizer,
+    Gazetteer,
+    gazetteer_path,
+    merge_adjacent,
+    sentence_features,
+    spans_to_bio,
+    tokenize,
+)
+
+Example = tuple[str, list[tuple[int, int, str]]]
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / "shared" / "data"
+DEFAULT_OUT = REPO / "src" / "confide" / "pii" / "models" / "ner.crfsuite"
+TRAIN_TEMPLATE_SHARE = 0.6
+GOLD_TYPE = {
+    "ADDRESS": "STREET_ADDRESS",
+    "STREET_ADDRESS": "STREET_ADDRESS",
+    "LOCATION": "LOCATION",
+    "PERSON": "PERSON",
+    "ORGANIZATION": "ORGANIZATION",
+}
+
+
+# ---------------------------------------------------------------- sources
+def load_conll(path: Path, limit: int | None) -> list[Example]:
+    mapping = {"person": "PERSON", "location": "LOCATION", "corporation": "ORGANIZATION"}
+    examples: list[Example] = []
+    words: list[tuple[str, str]] = []
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if line.strip():
+            word, _, tag = line.partition("\t")
+            words.append((word, tag.strip()))
+            continue
+        if words:
+            examples.append(_conll_example(words, mapping))
+            words = []
+    return examples[:limit]
+
+
+def _conll_example(words: Sequence[tuple[str, str]], mapping: dict[str, str]) -> Example:
+    text, spans, pos = "", [], 0
+    open_span: list[int | str] | None = None
+    for word, tag in words:
+        start = pos + (1 if text else 0)
+        text = f"{text} {word}" if text else word
+        pos = len(text)
+        entity = mapping.get(tag[2:], "") if tag != "O" else ""
+        if tag.startswith("I-") and open_span is not None and open_span[2] == entity:
+            open_span[1] = pos
+            continue
+        if open_span is not None:
+            spans.append((int(open_span[0]), int(open_span[1]), str(open_span[2])))
+            open_span = None
+        if entity:
+            open_span = [start, pos, entity]
+    if open_span is not None:
+        spans.append((int(open_span[0]), int(open_span[1]), str(open_span[2])))
+    return text, spans
+
+
+def load_bitext(folder: Path, limit: int | None) -> list[Example]:
+    mapping = {"person_name": "PERSON", "delivery_city": "LOCATION", "delivery_country": "LOCATION"}
+    path = folder / "Bitext_Sample_Customer_Support_Training_Dataset.csv"
+    examples: list[Example] = []
+    with path.open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            text, entity = row["instruction"], mapping.get(row["entity_type"])
+            spans = []
+            if entity and text[int(row["start_offset"]) : int(row["end_offset"])]:
+                spans = [(int(row["start_offset"]), int(row["end_offset"]), entity)]
+            examples.append((text, spans))
+    return examples[:limit]
+
+
+def load_nlupp(folder: Path, limit: int | None) -> list[Example]:
+    examples: list[Example] = []
+    for path in sorted((folder / "data").glob("*/fold*.json")):
+        for item in json.loads(path.read_text(encoding="utf-8")):
+            slot = (item.get("slots") or {}).get("person_name")
+            spans = [(slot["span"][0], slot["span"][1], "PERSON")] if slot else []
+            examples.append((item["text"], spans))
+    return examples[:limit]
+
+
+# ---------------------------------------------------------------- template generation
+def template_split(templates: Sequence[str], seed: int) -> tuple[set[int], set[int]]:
+    ids = list(range(len(templates)))
+    random.Random(seed).shuffle(ids)  # noqa: S311 - seeded for reproducibility, not secrecy
+    cut = int(len(ids) * TRAIN_TEMPLATE_SHARE)
+    return set(ids[:cut]), set(ids[cut:])
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
+class Filler:
+    """Placeholder values: (text, entity or None). Entity types mirror the gold set's labels."""
+
+    def __init__(self, raw: Path, rng: random.Random) -> None:
+        self.rng = rng
+        self.people = _read_csv(raw / "FakeNameGenerator.com_3000.csv")
+        self.orgs = [r["organization"] for r in _read_csv(raw / "companies_and_organizations.csv")]
+        self.nations = _read_csv(raw / "nationalities.csv")
+
+    def value(self, key: str, who: dict[str, str]) -> tuple[str, str | None]:
+        r, p = self.rng, who
+        street = p["StreetAddress"]
+        number, _, rest = street.partition(" ")
+        if not number.isdigit():
+            number, rest = str(r.randint(1, 999)), street
+        apt = f"{r.choice(['Apt.', 'Suite'])} {r.randint(1, 999)}"
+        gender = "male" if key.endswith("_male") else "female" if key.endswith("female") else None
+        if gender:
+            p = r.choice([q for q in self.people if q["Gender"] == gender])
+        person = {"first_name": p["GivenName"], "last_name": p["Surname"]}
+        if key.startswith(("first_name", "last_name")):
+            return person["first_name" if key.startswith("first") else "last_name"], "PERSON"
+        if key in {"person", "name", "name_male", "name_female"}:
+            middle = f" {p['MiddleInitial']}." if r.random() < 0.1 else ""
+            return f"{p['GivenName']}{middle} {p['Surname']}", "PERSON"
+        address = {
+            "address": r.choice(
+                [
+                    f"{street}, {p['City']}, {p['State']} {p['ZipCode']}",
+                    f"{street}\n{p['City']} {p['ZipCode']}",
+                    f"{street}, {p['ZipCode']} {p['City']}",
+                    f"{street} {apt}, {p['City']}, {p['CountryFull']} {p['ZipCode']}",
+                    f"{street}\n {apt}\n {p['City']}\n {p['CountryFull']} {p['ZipCode']}",
+                ]
+            ),
+            "street_name": rest,
+            "building_number": number,
+            "secondary_address": r.choice(["Apt.", "Suite", "Unit", "Flat"])
+            + f" {r.randint(1, 999)}",
+            "postcode": p["ZipCode"],
+            "zipcode": p["ZipCode"],
+            "state_abbr": p["State"],
+        }
+        if key in address:
+            return address[key], "STREET_ADDRESS"
+        if key in {"city", "country"}:
+            return (p["City"] if key == "city" else p["CountryFull"]), "LOCATION"
+        if key in {"organization", "company"}:
+            return (r.choice(self.orgs) if r.random() < 0.7 else p["Company"]), "ORGANIZATION"
+        return self._other(key, p), None
+
+    def _other(self, key: str, p: dict[str, str]) -> str:
+        r = self.rng
+        nation = r.choice(self.nations)
+        digits = "".join(str(r.randint(0, 9)) for _ in range(16))
+        values = {
+            "credit_card_number": digits,
+            "phone_number": p["TelephoneNumber"],
+            "email": p["EmailAddress"],
+            "iban": f"GB{r.randint(10, 99)}NWBK{digits[:14]}",
+            "ssn": f"{digits[:3]}-{digits[3:5]}-{digits[5:9]}",
+            "date_of_birth": p["Birthday"],
+            "date_time": f"{r.randint(2000, 2025)}-0{r.randint(1, 9)}-1{r.randint(0, 9)}",
+            "year": str(r.randint(1950, 2025)),
+            "age": p["Age"],
+            "day_of_week": r.choice(["Monday", "Tuesday", "Friday", "Sunday"]),
+            "job": p["Occupation"],
+            "url": f"https://www.{p['Domain']}",
+            "ip_address": ".".join(str(r.randint(1, 254)) for _ in range(4)),
+            "us_driver_license": f"{r.choice('ABCDEFGH')}{digits[:8]}",
+            "prefix_male": "Mr.",
+            "prefix_female": r.choice(["Mrs.", "Ms.", "Dr."]),
+            "prefix": p["Title"],
+            "nationality": nation["nationality"],
+            "nation_woman": nation["woman"],
+            "nation_man": nation["man"],
+            "nation_plural": nation["plural"],
+        }
+        return values.get(key, "something")
+
+
+# Our own templates for chat cues the presidio set lacks: signatures, "my name is", delivery.
+CUE_TEMPLATES = (
+    "{{body}}\nThanks,\n{{person}}",
+    "{{body}}\n\nBest regards,\n{{person}}",
+    "{{body}}\nCheers,\n{{first_name}}",
+    "{{body}} Thanks, {{person}}",
+    "{{body}}\n-- \n{{person}}\n{{organization}}",
+    "Hi, my name is {{person}} and I live in {{city}}. {{body}}",
+    "Hello, this is {{first_name}} from {{city}}. {{body}}",
+    "{{body}} My name is {{person}}.",
+    "I'm {{first_name}}, {{body}}",
+    "{{body}} Please ship it to {{address}}.",
+    "Can you send it to {{address}} instead? {{body}}",
+    "My new address is {{building_number}} {{street_name}}, {{city}}. {{body}}",
+    "{{body}} I moved to {{city}}, {{country}} last month.",
+    "Dear {{prefix_male}} {{last_name}}, {{body}}",
+    "{{body}} The account is in {{person}}'s name.",
+    "{{body}}",
+)
+
+
+def _bodies(data: Path, rng: random.Random, limit: int | None) -> list[str]:
+    """Customer requests without entities, to wrap in the cue templates."""
+    path = data / "bitext_customer_support" / "Bitext_Sample_Customer_Support_Training_Dataset.csv"
+    rows = [r["instruction"] for r in _read_csv(path) if not r["entity_type"]]
+    rng.shuffle(rows)
+    return rows[: limit or len(rows)]
+
+
+def generate_cues(data: Path, raw: Path, per_template: int, seed: int) -> list[Example]:
+    rng = random.Random(seed + 1)  # noqa: S311 - seeded for reproducibility
+    filler = Filler(raw, rng)
+    bodies = _bodies(data, rng, None)
+    examples = []
+    for template in CUE_TEMPLATES:
+        for _ in range(per_template):
+            filled = template.replace("{{body}}", rng.choice(bodies).replace("{", "("))
+            examples.append(_fill(filled, filler, rng))
+    rng.shuffle(examples)
+    return examples
+
+
+def generate(
+    templates: Sequence[str], ids: Iterable[int], raw: Path, per_template: int, seed: int
+) -> list[Example]:
+    rng = random.Random(seed)  # noqa: S311 - seeded for reproducibility
+    filler = Filler(raw, rng)
+    examples: list[Example] = []
+    for tid in sorted(ids):
+        for _ in range(per_template):
+            examples.append(_fill(templates[tid], filler, rng))
+    rng.shuffle(examples)
+    return examples
+
+
+def _fill(template: str, filler: Filler, rng: random.Random) -> Example:
+    who = rng.choice(filler.people)
+    text, spans, pos = "", [], 0
+    for m in re.finditer(r"{{\s*(\w+)\s*}}", template):
+        text += template[pos : m.start()]
+        value, entity = filler.value(m.group(1).lower(), who)
+        if entity:
+            spans.append((len(text), len(text) + len(value), entity))
+        text += value
+        pos = m.end()
+    text += template[pos:]
+    if rng.random() < 0.15:  # the evaluation set lower-cases some sentences
+        text = text.lower()
+    # One address or name is one span even when the template builds it from parts.
+    return text, merge_adjacent(spans, text)
+
+
+# ---------------------------------------------------------------- training and scoring
+def build_gazetteer(raw: Path, corpora: Iterable[Example]) -> dict[str, list[str]]:
+    """Word lists from the licensed identity data, minus words the corpora use outside entities."""
+    common: dict[str, int] = {}
+    for text, spans in corpora:
+        tokens = tokenize(text)
+        for token, label in zip(tokens, spans_to_bio(tokens, spans), strict=True):
+            if label == "O":
+                common[token.text.lower()] = common.get(token.text.lower(), 0) + 1
+    people = _read_csv(raw / "FakeNameGenerator.com_3000.csv")
+    nations = _read_csv(raw / "nationalities.csv")
+    columns = {
+        "first": [p["GivenName"] for p in people],
+        "last": [p["Surname"] for p in people],
+        "city": [p["City"] for p in people],
+        "country": [p["CountryFull"] for p in people] + [n["country"] for n in nations],
+    }
+    return {
+        kind: sorted(
+            {
+                token.text.lower()
+                for value in values
+                for token in tokenize(value)
+                if len(token.text) > 1 and common.get(token.text.lower(), 0) < 3
+            }
+        )
+        for kind, values in columns.items()
+    }
+
+
+def to_sequence(example: Example, gazetteer: Gazetteer) -> tuple[list[list[str]], list[str]]:
+    text, spans = example
+    tokens = tokenize(text)
+    return sentence_features(tokens, text, gazetteer), spans_to_bio(tokens, spans)
+
+
+def train(
+    examples: Sequence[Example],
+    out: Path,
+    max_iterations: int,
+    gazetteer: Gazetteer,
+    c1: float = 0.05,
+    c2: float = 0.01,
+) -> None:
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for example in examples:
+        xseq, yseq = to_sequence(example, gazetteer)
+        if xseq:
+            trainer.append(xseq, yseq)
+    trainer.set_params(
+        {
+            "c1": c1,
+            "c2": c2,
+            "max_iterations": max_iterations,
+            "feature.possible_transitions": True,
+        }
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    trainer.train(str(out))
+
+
+def _iou(a: tuple[int, int], b: tuple[int, int]) -> float:
+    inter = max(0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = max(a[1], b[1]) - min(a[0], b[0])
+    return inter / union if union else 0.0
+
+
+def _prf(tp_pred: int, n_pred: int, tp_gold: int, n_gold: int) -> dict[str, float]:
+    p = tp_pred / n_pred if n_pred else 0.0
+    r = tp_gold / n_gold if n_gold else 0.0
+    f2 = 5 * p * r / (4 * p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f2": round(f2, 4), "support": n_gold}
+
+
+def span_scores(
+    gold: Sequence[Sequence[tuple[int, int, str]]],
+    pred: Sequence[Sequence[tuple[int, int, str]]],
+    threshold: float = 0.75,
+) -> dict[str, dict[str, float]]:
+    """Per entity and type-agnostic ("ALL") span scores: a span matches at IoU >= threshold."""
+    result = {}
+    for entity in [*ENTITIES, "ALL"]:
+        counts = [0, 0, 0, 0]  # matched predictions, predictions, matched gold, gold
+        for g_all, p_all in zip(gold, pred, strict=True):
+            g = [s for s in g_all if entity in ("ALL", s[2])]
+            p = [s for s in p_all if entity in ("ALL", s[2])]
+            counts[0] += sum(any(_iou(x[:2], y[:2]) >= threshold for y in g) for x in p)
+            counts[1] += len(p)
+            counts[2] += sum(any(_iou(y[:2], x[:2]) >= threshold for x in p) for y in g)
+            counts[3] += len(g)
+        result[entity] = _prf(*counts)
+    return result
+
+
+def score(recognizer: CrfRecognizer, examples: Sequence[Example]) -> dict[str, dict[str, float]]:
+    preds = [[(f.start, f.end, f.entity_type) for f in recognizer.find(t)] for t, _ in examples]
+    result = span_scores([s for _, s in examples], preds)
+    # Type-agnostic with touching spans of any type joined (a city line inside an address
+    # block is part of the address), closer to presidio-evaluator's token-run spans.
+    joined = [
+        [_as_one_type(g, t), _as_one_type(p, t)] for (t, g), p in zip(examples, preds, strict=True)
+    ]
+    result["ALL_JOINED"] = span_scores([g for g, _ in joined], [p for _, p in joined])["ALL"]
+    return result
+
+
+def _as_one_type(spans: Sequence[tuple[int, int, str]], text: str) -> list[tuple[int, int, str]]:
+    return merge_adjacent([(s, e, "STREET_ADDRESS") for s, e, _ in spans], text)
+
+
+def load_eval(path: Path, held_out: set[int], merge: bool) -> list[Example]:
+    examples = []
+    for record in json.loads(path.read_text(encoding="utf-8")):
+        if record["template_id"] not in held_out:
+            continue
+        spans = [
+            (s["start_position"], s["end_position"], GOLD_TYPE[s["entity_type"]])
+            for s in record["spans"]
+            if s["entity_type"] in GOLD_TYPE
+        ]
+        text = record["full_text"]
+        examples.append((text, merge_adjacent(spans, text) if merge else spans))
+    return examples
+
+
+def throughput(recognizer: CrfRecognizer, texts: Sequence[str]) -> float:
+    started = time.perf_counter()
+    for text in texts:
+        recognizer.find(text)
+    return round(len(texts) / (time.perf_counter() - started), 1)
+
+
+def _show(title: str, scores: dict[str, dict[str, float]]) -> None:
+    print(f"  {title}")
+    for entity, s in scores.items():
+        if s["support"]:
+            print(
+                f"    {entity:15} P={s['precision']:.3f} R={s['recall']:.3f} "
+                f"F2={s['f2']:.3f} n={s['support']}"
+            )
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, object]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--limit", type=int, default=None, help="cap examples per source")
+    parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--per-template", type=int, default=30)
+    parser.add_argument("--cue-per-template", type=int, default=100)
+    parser.add_argument("--max-iterations", type=int, default=150)
+    parser.add_argument("--c1", type=float, default=0.05, help="L1 penalty")
+    parser.add_argument("--c2", type=float, default=0.01, help="L2 penalty")
+    args = parser.parse_args(argv)
+    data, raw = args.data_dir, args.data_dir / "presidio_research" / "raw_data"
+
+    templates = (raw / "templates.txt").read_text(encoding="utf-8").splitlines()
+    train_ids, held_out = template_split(templates, args.seed)
+    generated = generate(templates, train_ids, raw, args.per_template, args.seed)
+    sources = {
+        "wnut17/wnut17train.conll": load_conll(data / "wnut17" / "wnut17train.conll", args.limit),
+        "bitext_customer_support": load_bitext(data / "bitext_customer_support", args.limit),
+        "nlupp (banking+hotels, all folds)": load_nlupp(data / "nlupp", args.limit),
+        f"presidio_research templates ({len(train_ids)}/{len(templates)} lines) + "
+        "FakeNameGenerator identities": generated[: args.limit],
+        "own cue templates (signatures, 'my name is', 'ship it to') with Bitext bodies": (
+            generate_cues(data, raw, args.cue_per_template, args.seed)[: args.limit]
+        ),
+    }
+    rng = random.Random(args.seed)  # noqa: S311 - seeded for reproducibility
+    train_set, dev_set = [], []
+    for name, examples in sources.items():
+        shuffled = examples[:]
+        rng.shuffle(shuffled)
+        cut = len(shuffled) // 10
+        dev_set += shuffled[:cut]
+        train_set += shuffled[cut:]
+        print(f"data: {name}: {len(examples)} sentences, {sum(len(s) for _, s in examples)} spans")
+    print(f"training on {len(train_set)} sentences (dev hold-out {len(dev_set)})")
+
+    gaz_words = build_gazetteer(
+        raw, [e for k, v in sources.items() if "templates" not in k for e in v]
+    )
+    gazetteer = {kind: frozenset(words) for kind, words in gaz_words.items()}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    gazetteer_path(args.out).write_text(json.dumps(gaz_words) + "\n", encoding="utf-8")
+    print("gazetteer:", {kind: len(words) for kind, words in gaz_words.items()})
+    started = time.perf_counter()
+    train(train_set, args.out, args.max_iterations, gazetteer, args.c1, args.c2)
+    train_seconds = round(time.perf_counter() - started, 1)
+    print(f"trained in {train_seconds}s -> {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
+
+    recognizer = CrfRecognizer(args.out)
+    wnut_dev = load_conll(data / "wnut17" / "emerging.dev.conll", args.limit)
+    eval_path = data / "presidio_research" / "generated_large.json"
+    evaluation = load_eval(eval_path, held_out, merge=True)[: args.limit]
+    strict = load_eval(eval_path, held_out, merge=False)[: args.limit]
+    all_texts = [r["full_text"] for r in json.loads(eval_path.read_text(encoding="utf-8"))]
+    report = {
+        "dev_holdout": score(recognizer, dev_set),
+        "wnut17_dev": score(recognizer, wnut_dev),
+        "generated_large_heldout_templates": score(recognizer, evaluation),
+        "generated_large_heldout_templates_unmerged_gold": score(recognizer, strict),
+        "texts_per_second": throughput(recognizer, all_texts[: args.limit or len(all_texts)]),
+    }
+    print("scores (span IoU >= 0.75):")
+    for key in [k for k in report if k != "texts_per_second"]:
+        _show(key, report[key])  # type: ignore[arg-type]
+    print(f"  throughput: {report['texts_per_second']} texts/s (generated_large.json)")
+
+    meta = {
+        "model": args.out.name,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "trainer": f"python-crfsuite lbfgs c1={args.c1} c2={args.c2}",
+        "max_iterations": args.max_iterations,
+        "seed": args.seed,
+        "sources": {name: len(examples) for name, examples in sources.items()},
+        "train_sentences": len(train_set),
+        "dev_sentences": len(dev_set),
+        "train_template_ids": sorted(train_ids),
+        "eval": f"generated_large.json records with template_id not in train_template_ids "
+        f"({len(evaluation)} records)",
+        "licences": "WNUT-17 CC BY 4.0; Bitext CDLA-Sharing-1.0; NLU++ CC BY 4.0; "
+        "presidio-research MIT; FakeNameGenerator CC BY-SA 3.0 US",
+        "train_seconds": train_seconds,
+        "size_bytes": args.out.stat().st_size,
+        "scores": report,
+    }
+    args.out.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return meta
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,321 @@
+"""Pattern recognizers: a regex, context words that raise the score, a validate hook."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import phonenumbers
+from stdnum import iban, luhn
+from stdnum.de import idnr
+from stdnum.es import dni, nie
+from stdnum.fr import nir
+from stdnum.gb import nhs
+from stdnum.it import codicefiscale
+from stdnum.nl import bsn
+from stdnum.us import ssn
+
+from confide.pii.findings import Finding
+
+CONTEXT_BEFORE = 40  # characters around a match searched for context words
+CONTEXT_AFTER = 12
+CONTEXT_BOOST = 0.35
+DEFAULT_PHONE_REGIONS = ("US", "GB", "DE", "FR", "NL", "ES", "IT")
+MAX_PHONE_DIGITS = 15  # E.164
+DEFAULT_ORDER_PATTERNS = (r"\bNW-\d{5}\b",)
+
+Validator = Callable[[str], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    regex: str
+    score: float
+    flags: int = 0
+
+
+@dataclass(slots=True)
+class PatternRecognizer:
+    """A Presidio-style recognizer: patterns, optional context words and a validate hook.
+
+    A match the validator rejects is dropped; context words found just before a match
+    raise its score by ``CONTEXT_BOOST`` (capped at 1.0).
+    """
+
+    name: str
+    entity: str
+    patterns: Sequence[Pattern]
+    context: tuple[str, ...] = ()
+    validate: Validator | None = None
+    entities: tuple[str, ...] = field(init=False)
+    _compiled: list[tuple[re.Pattern[str], float]] = field(init=False, repr=False)
+    _context: re.Pattern[str] | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.entities = (self.entity,)
+        self._compiled = [(re.compile(p.regex, p.flags), p.score) for p in self.patterns]
+        # Whole words at the start, so "tel" does not fire inside "hotel".
+        words = "|".join(re.escape(w) for w in self.context)
+        self._context = re.compile(rf"\b(?:{words})") if self.context else None
+
+    def find(self, text: str) -> list[Finding]:
+        found: list[Finding] = []
+        lowered = text.lower()
+        for regex, score in self._compiled:
+            for match in regex.finditer(text):
+                value = match.group(0)
+                if self.validate is not None and not self.validate(value):
+                    continue
+                final = self._with_context(lowered, match.start(), match.end(), score)
+                found.append(Finding(self.entity, match.start(), match.end(), final, self.name))
+        return found
+
+    def _with_context(self, lowered: str, start: int, end: int, score: float) -> float:
+        if self._context is None:
+            return score
+        window = lowered[max(0, start - CONTEXT_BEFORE) : end + CONTEXT_AFTER]
+        if self._context.search(window):
+            return min(1.0, score + CONTEXT_BOOST)
+        return score
+
+
+def _digits(value: str) -> str:
+    return re.sub(r"\D", "", value)
+
+
+def _is_card(value: str) -> bool:
+    digits = _digits(value)
+    return 13 <= len(digits) <= 19 and luhn.is_valid(digits)
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _stdnum(*modules: Callable[[str], bool]) -> Validator:
+    return lambda value: any(check(value) for check in modules)
+
+
+EMAIL = PatternRecognizer(
+    "email",
+    "EMAIL_ADDRESS",
+    [Pattern(r"\b[\w.+%-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b", 1.0)],
+)
+CREDIT_CARD = PatternRecognizer(
+    "credit_card",
+    "CREDIT_CARD",
+    [Pattern(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])", 0.9)],
+    context=("card", "visa", "mastercard", "amex", "credit", "debit"),
+    validate=_is_card,
+)
+IBAN = PatternRecognizer(
+    "iban",
+    "IBAN_CODE",
+    [Pattern(r"\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?\b", 1.0)],
+    validate=iban.is_valid,
+)
+US_SSN = PatternRecognizer(
+    "us_ssn",
+    "US_SSN",
+    # SSNs carry no checksum: python-stdnum rejects the reserved areas and famous examples.
+    [Pattern(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])", 0.85), Pattern(r"\b\d{9}\b", 0.3)],
+    context=("ssn", "social security", "social sec"),
+    validate=ssn.is_valid,
+)
+UK_NHS = PatternRecognizer(
+    "uk_nhs",
+    "UK_NHS",
+    # Ten digits: a phone number usually fails the mod-11 check, and context is required
+    # to score above the default threshold.
+    [Pattern(r"(?<![\d-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\d-])", 0.45)],
+    context=("nhs", "health service", "nhs number"),
+    validate=nhs.is_valid,
+)
+DE_TAX_ID = PatternRecognizer(
+    "de_idnr",
+    "DE_TAX_ID",
+    [Pattern(r"\b\d{2} ?\d{3} ?\d{3} ?\d{3}\b", 0.5)],
+    context=("steuer", "idnr", "identifikationsnummer", "tax id"),
+    validate=idnr.is_valid,
+)
+FR_NIR = PatternRecognizer(
+    "fr_nir",
+    "FR_NIR",
+    [Pattern(r"\b[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}\b", 0.85)],
+    context=("sécurité sociale", "securite sociale", "nir", "insee"),
+    validate=nir.is_valid,
+)
+ES_DNI_NIE = PatternRecognizer(
+    "es_dni_nie",
+    "ES_NIF",
+    [Pattern(r"\b[XYZxyz]?-?\d{7,8}-?[A-Za-z]\b", 0.85)],
+    context=("dni", "nie", "nif"),
+    validate=_stdnum(dni.is_valid, nie.is_valid),
+)
+IT_FISCAL_CODE = PatternRecognizer(
+    "it_codice_fiscale",
+    "IT_FISCAL_CODE",
+    [Pattern(r"\b[A-Za-z]{6}\d{2}[A-Za-z]\d{2}[A-Za-z]\d{3}[A-Za-z]\b", 0.95)],
+    validate=codicefiscale.is_valid,
+)
+NL_BSN = PatternRecognizer(
+    "nl_bsn",
+    "NL_BSN",
+    # Nine digits pass the 11-test one time in eleven: only report with context.
+    [Pattern(r"\b\d{4}\.?\d{2}\.?\d{3}\b", 0.3)],
+    context=("bsn", "burgerservicenummer", "sofinummer"),
+    validate=bsn.is_valid,
+)
+IP_ADDRESS = PatternRecognizer(
+    "ip_address",
+    "IP_ADDRESS",
+    [
+        Pattern(r"\b(?:\d{1,3}\.){3}\d{1,3}\b", 0.95),
+        Pattern(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])", 0.95),
+    ],
+    validate=_is_ip,
+)
+URL = PatternRecognizer(
+    "url",
+    "URL",
+    [
+        Pattern(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)]", 0.9),
+        Pattern(r"\bwww\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/[^\s<>\"']*[^\s<>\"'.,;:!?)])?", 0.8),
+    ],
+)
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"
+DATE_TIME = PatternRecognizer(
+    "date_time",
+    "DATE_TIME",
+    [
+        Pattern(rf"\b\d{{4}}-\d{{2}}-\d{{2}}{_TIME}\b", 0.85),
+        Pattern(
+            rf"\b(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-](?:\d{{4}}|\d{{2}}){_TIME}\b",
+            0.6,
+        ),
+        Pattern(rf"\b{_DAY} (?:of )?{_MONTH},? \d{{4}}\b", 0.85, re.IGNORECASE),
+        Pattern(rf"\b{_MONTH} {_DAY},? \d{{4}}\b", 0.85, re.IGNORECASE),
+        Pattern(rf"\b{_MONTH} \d{{4}}\b", 0.6, re.IGNORECASE),
+    ],
+    context=("born", "birth", "dob", "date"),
+)
+
+
+def order_number_recognizer(patterns: Iterable[str] = DEFAULT_ORDER_PATTERNS) -> PatternRecognizer:
+    """Order and account numbers from deployment-specific regular expressions."""
+    return PatternRecognizer("order_number", "ORDER_NUMBER", [Pattern(p, 0.9) for p in patterns])
+
+
+def _phone_length(value: str) -> bool:
+    return 7 <= len(_digits(value.split("x")[0])) <= 15
+
+
+PHONE_BY_CONTEXT = PatternRecognizer(
+    "phone_context",
+    "PHONE_NUMBER",
+    # Numbers libphonenumber rejects (unknown area codes, no country code) are still
+    # phone numbers when the text says so; alone they score below the threshold.
+    [
+        Pattern(
+            r"(?<![\w+.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\) ?)?\d{2,4}(?:[ .-]\d{2,4}){1,4}"
+            r"(?:x\d{1,6})?(?![\w.]|-\d)",
+            0.3,
+        )
+    ],
+    context=("phone", "call", "office", "fax", "mobile", "cell", "tel", "reach", "answering"),
+    validate=_phone_length,
+)
+
+
+# Digit runs that could hold a phone number; only these are handed to libphonenumber,
+# which is far slower when it scans the whole text once per region.
+_PHONE_CANDIDATE = re.compile(r"\+?\(?\d[\d \t().\-/]{5,}\d(?:\s?(?:x|ext\.?)\s?\d{1,6})?")
+
+
+@dataclass(slots=True)
+class PhoneRecognizer:
+    """International phone numbers through Google's libphonenumber port.
+
+    Numbers written without a country code are tried in each configured region.
+    """
+
+    regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
+    score: float = 0.75
+    name: str = "phone"
+    entities: tuple[str, ...] = ("PHONE_NUMBER",)
+
+    def find(self, text: str) -> list[Finding]:
+        spans: list[tuple[int, int]] = []
+        for candidate in _PHONE_CANDIDATE.finditer(text):
+            value = candidate.group(0)
+            if _is_card(value):
+                continue  # the card recognizer reports it; no phone hides in a card number
+            regions = self._valid_regions(value)
+            if not regions and len(_digits(value)) > MAX_PHONE_DIGITS:
+                regions = self.regions  # several numbers run together: let the matcher split
+            spans.extend(self._match(text, candidate.start(), candidate.end(), regions))
+        return [
+            Finding("PHONE_NUMBER", s, e, self.score, self.name) for s, e in dict.fromkeys(spans)
+        ]
+
+    def _valid_regions(self, value: str) -> tuple[str, ...]:
+        """Regions in which the whole candidate parses as a valid number (a cheap filter)."""
+        if value.startswith("+"):
+            return self.regions[:1] if self._parses(value, None) else ()
+        return tuple(r for r in self.regions if self._parses(value, r))
+
+    @staticmethod
+    def _parses(value: str, region: str | None) -> bool:
+        try:
+            return phonenumbers.is_valid_number(phonenumbers.parse(value, region))
+        except phonenumbers.NumberParseException:
+            return False
+
+    @staticmethod
+    def _match(text: str, start: int, end: int, regions: Sequence[str]) -> list[tuple[int, int]]:
+        # The matcher's checks (dates, grouping, letters around) decide; one character of
+        # margin lets it see a letter glued to the number.
+        offset = max(0, start - 1)
+        window = text[offset : end + 1]
+        return [
+            (offset + m.start, offset + m.end)
+            for region in regions
+            for m in phonenumbers.PhoneNumberMatcher(window, region)
+        ]
+
+
+def default_recognizers(
+    order_patterns: Iterable[str] = DEFAULT_ORDER_PATTERNS,
+    phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS,
+) -> list[PatternRecognizer | PhoneRecognizer]:
+    """The pattern recognizers a deployment starts with."""
+    return [
+        EMAIL,
+        PhoneRecognizer(tuple(phone_regions)),
+        PHONE_BY_CONTEXT,
+        CREDIT_CARD,
+        IBAN,
+        US_SSN,
+        UK_NHS,
+        DE_TAX_ID,
+        FR_NIR,
+        ES_DNI_NIE,
+        IT_FISCAL_CODE,
+        NL_BSN,
+        IP_ADDRESS,
+        URL,
+        DATE_TIME,
+        order_number_recognizer(order_patterns),
+    ]

@@ -1,0 +1,118 @@
+"""Each recognizer finds its entity with the exact span and rejects near-misses."""
+
+from __future__ import annotations
+
+import pytest
+
+from confide.pii import AnalyzerOptions, PiiAnalyzer
+from confide.pii.recognizers import PhoneRecognizer, default_recognizers
+
+# The pattern recognizers alone (the CRF name recognizer has its own tests).
+PATTERNS_ONLY = AnalyzerOptions(statistical=False)
+
+ANALYZER = PiiAnalyzer(options=PATTERNS_ONLY)
+
+
+def spans(text: str) -> list[tuple[str, str]]:
+    return [(f.entity_type, text[f.start : f.end]) for f in ANALYZER.analyze(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("write to jo.doe+cs@example.com today", [("EMAIL_ADDRESS", "jo.doe+cs@example.com")]),
+        ("card 4111 1111 1111 1111 please", [("CREDIT_CARD", "4111 1111 1111 1111")]),
+        ("card 4111-1111-1111-1111", [("CREDIT_CARD", "4111-1111-1111-1111")]),
+        ("pay to GB82 WEST 1234 5698 7654 32.", [("IBAN_CODE", "GB82 WEST 1234 5698 7654 32")]),
+        ("iban GB82WEST12345698765432", [("IBAN_CODE", "GB82WEST12345698765432")]),
+        ("my ssn is 123-45-6789", [("US_SSN", "123-45-6789")]),
+        ("NHS number 943 476 5919", [("UK_NHS", "943 476 5919")]),
+        ("Steuer-ID 36574261809", [("DE_TAX_ID", "36574261809")]),
+        ("NIR 2 82 08 19 398 814 09", [("FR_NIR", "2 82 08 19 398 814 09")]),
+        ("DNI 12345678Z y NIE X1234567L", [("ES_NIF", "12345678Z"), ("ES_NIF", "X1234567L")]),
+        ("codice fiscale RSSMRA85T10A562S", [("IT_FISCAL_CODE", "RSSMRA85T10A562S")]),
+        ("mijn BSN is 111222333", [("NL_BSN", "111222333")]),
+        (
+            "from 192.0.2.15 and 2001:db8::1",
+            [("IP_ADDRESS", "192.0.2.15"), ("IP_ADDRESS", "2001:db8::1")],
+        ),
+        ("see https://example.com/help?q=1.", [("URL", "https://example.com/help?q=1")]),
+        ("born 3/23/1940", [("DATE_TIME", "3/23/1940")]),
+        ("on 1993-01-04 14:56:41", [("DATE_TIME", "1993-01-04 14:56:41")]),
+        ("born on 4 July 1976", [("DATE_TIME", "4 July 1976")]),
+        ("date of birth: March 5th, 1980", [("DATE_TIME", "March 5th, 1980")]),
+        ("order NW-12345 is late", [("ORDER_NUMBER", "NW-12345")]),
+        ("Call +44 20 7946 0958 now", [("PHONE_NUMBER", "+44 20 7946 0958")]),
+        ("ring (201) 555-0123 today", [("PHONE_NUMBER", "(201) 555-0123")]),
+        ("Ruf mich an: +49 30 12345678", [("PHONE_NUMBER", "+49 30 12345678")]),
+    ],
+)
+def test_recognizer_finds_exact_span(text: str, expected: list[tuple[str, str]]) -> None:
+    assert spans(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "card 4111 1111 1111 1112",  # fails Luhn
+        "pay to GB83 WEST 1234 5698 7654 32",  # bad IBAN checksum
+        "ssn 000-12-3456",  # area 000 is never issued
+        "ip 999.1.1.1",
+        "order NW-1234 and NW-123456",
+        "mijn BSN is 111222334",  # fails the 11-test
+        "codice fiscale RSSMRA85T10A562X",  # wrong check letter
+        "nothing personal here, just a question about shipping",
+    ],
+)
+def test_near_misses_are_not_reported(text: str) -> None:
+    assert spans(text) == []
+
+
+def test_ssn_in_an_unissued_area_is_not_an_ssn() -> None:
+    assert "US_SSN" not in [f.entity_type for f in ANALYZER.analyze("ssn 987-65-4320")]
+
+
+def test_ten_digit_phone_number_is_not_a_health_number() -> None:
+    text = "call me on 0612345678"
+    assert [f.entity_type for f in ANALYZER.analyze(text)] == ["PHONE_NUMBER"]
+
+
+def test_nine_digits_without_context_are_not_a_bsn() -> None:
+    assert spans("reference 111222333 attached") == []
+
+
+def test_context_word_raises_the_score() -> None:
+    ssn = next(r for r in default_recognizers() if r.name == "us_ssn")
+    plain = ssn.find("ref 123456789")
+    with_context = ssn.find("my social security number 123456789")
+    assert [f.score for f in plain] == [0.3]
+    assert [round(f.score, 2) for f in with_context] == [0.65]
+
+
+def test_phone_regions_are_configurable() -> None:
+    text = "bel 020 123 4567"
+    assert PhoneRecognizer(("US",)).find(text) == []
+    assert [(f.start, f.end) for f in PhoneRecognizer(("NL",)).find(text)] == [(4, 16)]
+
+
+def test_non_english_text_keeps_character_offsets() -> None:
+    text = "Grüße, Jürgen — schreib an jürgen@example.com"
+    assert spans(text) == [("EMAIL_ADDRESS", "jürgen@example.com")]
+
+
+def test_local_number_is_a_phone_only_when_the_text_says_so() -> None:
+    assert spans("They are not answering at 555 0142") == [("PHONE_NUMBER", "555 0142")]
+    assert spans("reference 555 0142 attached") == []
+
+
+def test_two_phone_numbers_run_together_are_split() -> None:
+    text = "call 020 123 4567 / 020 123 4568 today"
+    assert spans(text) == [("PHONE_NUMBER", "020 123 4567"), ("PHONE_NUMBER", "020 123 4568")]
+
+
+def test_slash_date_is_a_date_not_a_phone_number() -> None:
+    assert spans("born 2/22/1974") == [("DATE_TIME", "2/22/1974")]
+
+
+def test_context_words_must_start_a_word() -> None:
+    assert spans("hotel room 555 0142") == []
