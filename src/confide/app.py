@@ -23,6 +23,7 @@ from confide.config import Settings
 from confide.conversations.endpoints import router as conversations_router
 from confide.errors import ConfideError
 from confide.keys.rotation import key_rotation_lifespan
+from confide.logs import install_log_redaction
 from confide.runtime import Runtime, build_runtime
 from confide.web.pages import router as pages_router
 
@@ -168,6 +169,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = runtime is None
         app.state.runtime = runtime or build_runtime(settings)
+        install_log_redaction(app.state.runtime.analyzer)
         try:
             async with key_rotation_lifespan(app):
                 yield

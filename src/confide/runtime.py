@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from confide.config import Settings
-from confide.conversations.service import Limits
+from confide.conversations.service import MessageRules
 from confide.crypto import Keyring, KeyringError, LocalKeyProvider, Passphrase
 from confide.db import make_engine, make_session_factory, unit_of_work
 from confide.db import utcnow as utc_now
@@ -25,6 +25,7 @@ from confide.knowledge.retrieval import KnowledgeIndex
 from confide.knowledge.service import intent_article_map, list_articles
 from confide.migrate import upgrade_database
 from confide.nlu import IntentModel, SentenceEmbedder
+from confide.pii import PiiAnalyzer, redact
 from confide.vault import Vault
 from confide.vault.keycheck import check_keys_open_data_keys, refuse_new_keyring_over_data_keys
 
@@ -86,11 +87,15 @@ class Runtime:
     # What "now" is for key ages and rotation; tests pass a fake one.
     clock: Clock = utc_now
     vault: Vault = field(init=False)
-    limits: Limits = field(init=False)
+    rules: MessageRules = field(init=False)
+    analyzer: PiiAnalyzer = field(init=False)
 
     def __post_init__(self) -> None:
         self.vault = Vault(self.keyring, ledger_dir=self.settings.data_dir)
-        self.limits = Limits(
+        self.analyzer = PiiAnalyzer()
+        analyze = self.analyzer.analyze
+        self.rules = MessageRules(
+            redact=lambda text: redact(text, analyze(text)),
             max_message_chars=self.settings.max_message_chars,
             max_comment_chars=self.settings.max_comment_chars,
         )

@@ -93,7 +93,7 @@ def test_backup_under_a_concurrent_writer_thread_restores_consistent_conversatio
                         uuid.UUID(customer.id),
                         customer.token,
                         f"busy message {n}",
-                        runtime.limits,
+                        runtime.rules,
                     )
                 n += 1
                 with progress:

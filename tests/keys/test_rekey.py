@@ -38,7 +38,13 @@ def _blobs_of(runtime: Runtime, subject_id: uuid.UUID) -> list[bytes]:
         blobs += session.scalars(
             select(Conversation.state_ct).where(Conversation.subject_id == subject_id)
         ).all()
-        for column in (Message.text_ct, Feedback.comment_ct, ReturnRequest.reason_ct):
+        sealed = (
+            Message.text_ct,
+            Message.redacted_ct,
+            Feedback.comment_ct,
+            ReturnRequest.reason_ct,
+        )
+        for column in sealed:
             model = column.class_
             blobs += session.scalars(
                 select(column).where(model.conversation_id.in_(conversations))
@@ -82,16 +88,17 @@ def test_rekey_one_customer_leaves_others_untouched_and_everything_readable(
     bystander_blobs = _blobs_of(runtime, bystander.id)
     before = client.get(f"/v1/conversations/{target.id}", headers=target.headers).json()
     old_blobs = _blobs_of(runtime, subject.id)
-    assert len(old_blobs) == 3 + 1 + 7 + 1 + 1  # identifiers, state, messages, comment, reason
+    # identifiers, state, messages and their redacted copies, comment, reason
+    assert len(old_blobs) == 3 + 1 + 7 + 7 + 1 + 1
 
     code, result = cli_json(runtime.settings, "keys", "rekey", str(subject.id))
     assert code == 0
-    assert result["subject_id"] == str(subject.id) and result["fields"] == 13
+    assert result["subject_id"] == str(subject.id) and result["fields"] == 20
     assert result["old_data_key"] == subject.data_key_id
     new_key = result["new_data_key"]
 
     new_blobs = _blobs_of(runtime, subject.id)
-    assert len(new_blobs) == 13 and not set(new_blobs) & set(old_blobs)
+    assert len(new_blobs) == 20 and not set(new_blobs) & set(old_blobs)
     assert {field_key_id(b) for b in new_blobs} == {new_key}
     assert _blobs_of(runtime, bystander.id) == bystander_blobs
     with unit_of_work(runtime.sessions) as session:

@@ -35,7 +35,7 @@ def _send(runtime: Runtime, conversation_id: uuid.UUID, token: str, text: str) -
     assistant = runtime.require_assistant()
     with unit_of_work(runtime.sessions) as session:
         return service.post_message(
-            session, runtime.vault, assistant, conversation_id, token, text, runtime.limits
+            session, runtime.vault, assistant, conversation_id, token, text, runtime.rules
         )
 
 

@@ -61,7 +61,7 @@ def post_message(
     assistant = runtime.require_assistant()
     with runtime.work() as session:
         return service.post_message(
-            session, runtime.vault, assistant, conversation_id, token, body.text, runtime.limits
+            session, runtime.vault, assistant, conversation_id, token, body.text, runtime.rules
         )
 
 
@@ -89,5 +89,5 @@ def post_feedback(
     """Thumbs up or down, an optional comment, and whether the problem was solved."""
     with runtime.work() as session:
         return service.record_feedback(
-            session, runtime.vault, conversation_id, token, body, runtime.limits
+            session, runtime.vault, conversation_id, token, body, runtime.rules
         )

@@ -43,6 +43,8 @@ class Message(TimestampMixin, Base):
     seq: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(16))
     text_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    # The text with personal data replaced by <TYPE> placeholders (the PII engine), sealed.
+    redacted_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     intent: Mapped[str | None] = mapped_column(String(64))
     confidence: Mapped[float | None] = mapped_column(Float)
     decision: Mapped[str | None] = mapped_column(String(16))

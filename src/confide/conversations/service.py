@@ -4,6 +4,7 @@ feedback. Every text is sealed by the vault before it reaches the session."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -41,7 +42,14 @@ ERASED = "erased"
 
 
 @dataclass(frozen=True)
-class Limits:
+class MessageRules:
+    """How customer messages are checked and what is stored besides them.
+
+    ``redact`` makes the redacted copy stored with every message, for any later use that
+    does not need the original (learning, analytics); it is the PII engine's redactor.
+    """
+
+    redact: Callable[[str], str]
     max_message_chars: int = 4000
     max_comment_chars: int = 2000
 
@@ -76,9 +84,8 @@ def start_conversation(
     )
     session.add(conversation)
     session.flush()
-    greeting = _add_message(
-        session, vault, subject, conversation, "assistant", disclosure(company), None
-    )
+    text = disclosure(company)  # our own words: nothing to redact
+    greeting = _add_message(session, vault, subject, conversation, "assistant", text, None, text)
     return StartConversationOut(
         conversation_id=conversation.id,
         subject_id=subject.id,
@@ -114,12 +121,12 @@ def authorize(
     return conversation, subject
 
 
-def validate_text(text: str, limits: Limits) -> str:
+def validate_text(text: str, rules: MessageRules) -> str:
     cleaned = text.strip()
     if not cleaned:
         raise MessageInvalid("text must not be empty")
-    if len(cleaned) > limits.max_message_chars:
-        raise MessageTooLong(f"a message is at most {limits.max_message_chars} characters")
+    if len(cleaned) > rules.max_message_chars:
+        raise MessageTooLong(f"a message is at most {rules.max_message_chars} characters")
     if "\x00" in cleaned:
         raise MessageInvalid("text must not contain NUL characters")
     return cleaned
@@ -132,14 +139,16 @@ def post_message(
     conversation_id: uuid.UUID,
     token: str | None,
     text: str,
-    limits: Limits,
+    rules: MessageRules,
 ) -> ReplyOut:
-    cleaned = validate_text(text, limits)
+    cleaned = validate_text(text, rules)
     conversation, subject = authorize(session, vault, conversation_id, token, for_update=True)
     _refuse_if_erased(session, vault, subject)
     if conversation.status == CLOSED:
         raise ConversationClosed("this conversation is closed; start a new one")
-    _add_message(session, vault, subject, conversation, "customer", cleaned, None)
+    _add_message(
+        session, vault, subject, conversation, "customer", cleaned, None, rules.redact(cleaned)
+    )
     if conversation.status == WAITING:
         reply = Reply(
             "You're in the queue for a member of our team; they will see this message.",
@@ -152,7 +161,16 @@ def post_message(
         _save_state(session, vault, subject, conversation, state)
         if reply.handoff:
             conversation.status = WAITING
-    message = _add_message(session, vault, subject, conversation, "assistant", reply.text, reply)
+    message = _add_message(
+        session,
+        vault,
+        subject,
+        conversation,
+        "assistant",
+        reply.text,
+        reply,
+        rules.redact(reply.text),
+    )
     return ReplyOut(
         message_id=message.id,
         text=reply.text,
@@ -188,7 +206,7 @@ def record_feedback(
     conversation_id: uuid.UUID,
     token: str | None,
     feedback: FeedbackIn,
-    limits: Limits,
+    rules: MessageRules,
 ) -> FeedbackOut:
     conversation, subject = authorize(session, vault, conversation_id, token)
     _refuse_if_erased(session, vault, subject)
@@ -204,8 +222,8 @@ def record_feedback(
         solved=feedback.solved,
     )
     comment = (feedback.comment or "").strip()
-    if len(comment) > limits.max_comment_chars:
-        raise MessageTooLong(f"a comment is at most {limits.max_comment_chars} characters")
+    if len(comment) > rules.max_comment_chars:
+        raise MessageTooLong(f"a comment is at most {rules.max_comment_chars} characters")
     if comment:
         ref = FieldRef("feedback", "comment", str(record.id))
         record.comment_ct = vault.seal(session, subject.data_key_id, ref, comment)
@@ -233,8 +251,10 @@ def _add_message(
     role: str,
     text: str,
     reply: Reply | None,
+    redacted: str,
 ) -> Message:
     message_id = uuid.uuid4()
+    key_id = subject.data_key_id
     conversation.message_count += 1
     conversation.updated_at = utcnow()
     message = Message(
@@ -242,8 +262,10 @@ def _add_message(
         conversation_id=conversation.id,
         seq=conversation.message_count,
         role=role,
-        text_ct=vault.seal(
-            session, subject.data_key_id, FieldRef("messages", "text", str(message_id)), text
+        text_ct=vault.seal(session, key_id, FieldRef("messages", "text", str(message_id)), text),
+        # Encrypted too: redaction can miss something, and erasure must reach this copy.
+        redacted_ct=vault.seal(
+            session, key_id, FieldRef("messages", "redacted", str(message_id)), redacted
         ),
         intent=reply.intent if reply else None,
         confidence=reply.confidence if reply else None,

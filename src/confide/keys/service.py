@@ -53,6 +53,7 @@ SEALED_COLUMNS: tuple[SealedColumn, ...] = (
     SealedColumn(Subject, "external_id_ct", "subjects", "external_id"),
     SealedColumn(Conversation, "state_ct", "conversations", "state"),
     SealedColumn(Message, "text_ct", "messages", "text"),
+    SealedColumn(Message, "redacted_ct", "messages", "redacted"),
     SealedColumn(Feedback, "comment_ct", "feedback", "comment"),
     SealedColumn(ReturnRequest, "reason_ct", "return_requests", "reason"),
 )

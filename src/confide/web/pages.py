@@ -76,7 +76,7 @@ def chat_page(request: Request, runtime: RuntimeDep) -> Response:
 def chat_send(request: Request, runtime: RuntimeDep, text: Annotated[str, Form()] = "") -> Response:
     cookie = _cookie(request)
     try:
-        service.validate_text(text, runtime.limits)
+        service.validate_text(text, runtime.rules)
         assistant = runtime.require_assistant()
     except ConfideError as exc:
         messages = _transcript(runtime, cookie)
@@ -90,7 +90,7 @@ def chat_send(request: Request, runtime: RuntimeDep, text: Annotated[str, Form()
         cookie = (started.conversation_id, started.token)
         new_cookie = f"{started.conversation_id}.{started.token}"
     with runtime.work() as session:
-        service.post_message(session, runtime.vault, assistant, *cookie, text, runtime.limits)
+        service.post_message(session, runtime.vault, assistant, *cookie, text, runtime.rules)
     response = RedirectResponse("/#latest", status_code=303)
     if new_cookie:
         response.set_cookie(
