@@ -285,22 +285,64 @@ def _fill(template: str, filler: Filler, rng: random.Random) -> Example:
 
 
 # ---------------------------------------------------------------- training and scoring
+FAKER_LOCALES = (
+    "en_US",
+    "en_GB",
+    "en_IE",
+    "en_AU",
+    "en_CA",
+    "de_DE",
+    "de_AT",
+    "fr_FR",
+    "es_ES",
+    "it_IT",
+    "nl_NL",
+    "da_DK",
+    "sv_SE",
+    "no_NO",
+    "fi_FI",
+    "pl_PL",
+    "pt_PT",
+    "cs_CZ",
+)
+
+
+def faker_word_lists() -> dict[str, list[str]]:
+    """Given names, surnames, cities and countries from the `faker` package (MIT licence).
+
+    The shared data sets must not be copied into the repository, so the shipped word lists
+    come from faker's locale providers instead of the identity files in ../shared/data.
+    """
+    import importlib
+
+    columns: dict[str, list[str]] = {"first": [], "last": [], "city": [], "country": []}
+    for locale in FAKER_LOCALES:
+        for kind, module, attributes in (
+            ("first", "person", ("first_names", "first_names_male", "first_names_female")),
+            ("last", "person", ("last_names",)),
+            ("city", "address", ("cities", "city_names")),
+            ("country", "address", ("countries",)),
+        ):
+            try:
+                provider = importlib.import_module(f"faker.providers.{module}.{locale}").Provider
+            except ImportError:
+                continue
+            for attribute in attributes:
+                values = getattr(provider, attribute, ())
+                columns[kind] += list(values.keys() if isinstance(values, dict) else values)
+    return columns
+
+
 def build_gazetteer(raw: Path, corpora: Iterable[Example]) -> dict[str, list[str]]:
-    """Word lists from the licensed identity data, minus words the corpora use outside entities."""
+    """Word lists from faker (see faker_word_lists), minus words the corpora use outside
+    entities; ``raw`` is unused and kept for the call's shape."""
     common: dict[str, int] = {}
     for text, spans in corpora:
         tokens = tokenize(text)
         for token, label in zip(tokens, spans_to_bio(tokens, spans), strict=True):
             if label == "O":
                 common[token.text.lower()] = common.get(token.text.lower(), 0) + 1
-    people = _read_csv(raw / "FakeNameGenerator.com_3000.csv")
-    nations = _read_csv(raw / "nationalities.csv")
-    columns = {
-        "first": [p["GivenName"] for p in people],
-        "last": [p["Surname"] for p in people],
-        "city": [p["City"] for p in people],
-        "country": [p["CountryFull"] for p in people] + [n["country"] for n in nations],
-    }
+    columns = faker_word_lists()
     return {
         kind: sorted(
             {
@@ -432,6 +474,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--limit", type=int, default=None, help="cap examples per source")
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument(
+        "--no-gazetteer",
+        action="store_true",
+        help="train without the word-list features (names, cities, countries from faker)",
+    )
     parser.add_argument("--per-template", type=int, default=30)
     parser.add_argument("--cue-per-template", type=int, default=100)
     parser.add_argument("--max-iterations", type=int, default=150)
@@ -464,13 +511,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         print(f"data: {name}: {len(examples)} sentences, {sum(len(s) for _, s in examples)} spans")
     print(f"training on {len(train_set)} sentences (dev hold-out {len(dev_set)})")
 
-    gaz_words = build_gazetteer(
-        raw, [e for k, v in sources.items() if "templates" not in k for e in v]
-    )
-    gazetteer = {kind: frozenset(words) for kind, words in gaz_words.items()}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    gazetteer_path(args.out).write_text(json.dumps(gaz_words) + "\n", encoding="utf-8")
-    print("gazetteer:", {kind: len(words) for kind, words in gaz_words.items()})
+    gazetteer: Gazetteer = {}
+    gazetteer_path(args.out).unlink(missing_ok=True)
+    if not args.no_gazetteer:
+        gaz_words = build_gazetteer(
+            raw, [e for k, v in sources.items() if "templates" not in k for e in v]
+        )
+        gazetteer = {kind: frozenset(words) for kind, words in gaz_words.items()}
+        gazetteer_path(args.out).write_text(json.dumps(gaz_words) + "\n", encoding="utf-8")
+        print("gazetteer:", {kind: len(words) for kind, words in gaz_words.items()})
     started = time.perf_counter()
     train(train_set, args.out, args.max_iterations, gazetteer, args.c1, args.c2)
     train_seconds = round(time.perf_counter() - started, 1)
