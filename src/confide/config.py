@@ -28,6 +28,16 @@ class Settings(BaseSettings):
     # Phone numbers written without a country code are read as numbers of this region.
     default_phone_region: str = "US"
 
+    # PII engine (values from the environment are JSON, e.g.
+    # CONFIDE_PII_ALLOW_LIST='["Northwind Goods"]', CONFIDE_PII_THRESHOLDS='{"PERSON": 0.7}').
+    pii_entities: list[str] | None = None
+    pii_thresholds: dict[str, float] = Field(default_factory=dict)
+    pii_allow_list: list[str] = Field(default_factory=list)
+    pii_deny_list: dict[str, list[str]] = Field(default_factory=dict)
+    pii_order_patterns: list[str] | None = None
+    pii_custom_patterns: dict[str, str] = Field(default_factory=dict)
+    pii_statistical: bool = True
+
     # Request limits: a message is at most this many characters, a request body this many bytes.
     max_message_chars: int = 4000
     max_body_bytes: int = 64 * 1024

@@ -26,6 +26,7 @@ from confide.knowledge.service import intent_article_map, list_articles
 from confide.migrate import upgrade_database
 from confide.nlu import IntentModel, SentenceEmbedder
 from confide.pii import PiiAnalyzer, redact
+from confide.pii_config import configured_analyzer
 from confide.vault import Vault
 from confide.vault.keycheck import check_keys_open_data_keys, refuse_new_keyring_over_data_keys
 
@@ -92,7 +93,7 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.vault = Vault(self.keyring, ledger_dir=self.settings.data_dir)
-        self.analyzer = PiiAnalyzer()
+        self.analyzer = configured_analyzer(self.settings)
         analyze = self.analyzer.analyze
         self.rules = MessageRules(
             redact=lambda text: redact(text, analyze(text)),

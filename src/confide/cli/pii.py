@@ -12,8 +12,10 @@ from typing import Annotated
 import typer
 
 from confide.cli.common import JsonFlag, console, emit, err_console, print_json
+from confide.config import Settings
 from confide.pii import PiiAnalyzer, redact
 from confide.pii.evaluation import EvaluationDataError, evaluate, load_samples
+from confide.pii_config import configured_analyzer
 
 pii = typer.Typer(help="Find and redact personal data.", no_args_is_help=True)
 
@@ -21,7 +23,7 @@ pii = typer.Typer(help="Find and redact personal data.", no_args_is_help=True)
 @pii.command()
 def scan() -> None:
     """Read text lines on stdin; print one JSON line of findings per line."""
-    analyzer = PiiAnalyzer()
+    analyzer = configured_analyzer(Settings())
     for line in sys.stdin:
         findings = analyzer.analyze(line.rstrip("\n"))
         print_json({"findings": [asdict(f) for f in findings]})
@@ -30,7 +32,7 @@ def scan() -> None:
 @pii.command("redact")
 def redact_() -> None:
     """Read text lines on stdin; print each with its personal data replaced by its type."""
-    analyzer = PiiAnalyzer()
+    analyzer = configured_analyzer(Settings())
     for line in sys.stdin:
         text = line.rstrip("\n")
         sys.stdout.write(redact(text, analyzer.analyze(text)) + "\n")

@@ -1,0 +1,29 @@
+"""The PII engine as this deployment configures it (``CONFIDE_PII_*`` settings)."""
+
+from __future__ import annotations
+
+from confide.config import Settings
+from confide.pii import AnalyzerOptions, CustomPattern, PiiAnalyzer
+
+
+def analyzer_options(settings: Settings) -> AnalyzerOptions:
+    defaults = AnalyzerOptions()
+    return AnalyzerOptions(
+        entities=frozenset(settings.pii_entities) if settings.pii_entities else None,
+        thresholds=dict(settings.pii_thresholds),
+        allow_list=frozenset(settings.pii_allow_list),
+        deny_list={k: tuple(v) for k, v in settings.pii_deny_list.items()},
+        order_patterns=tuple(settings.pii_order_patterns or defaults.order_patterns),
+        custom_patterns=tuple(
+            CustomPattern(entity, regex) for entity, regex in settings.pii_custom_patterns.items()
+        ),
+        phone_regions=(
+            settings.default_phone_region,
+            *(r for r in defaults.phone_regions if r != settings.default_phone_region),
+        ),
+        statistical=settings.pii_statistical,
+    )
+
+
+def configured_analyzer(settings: Settings) -> PiiAnalyzer:
+    return PiiAnalyzer(options=analyzer_options(settings))
