@@ -30,6 +30,9 @@ class Conversation(TimestampMixin, Base):
     channel: Mapped[str] = mapped_column(String(16), default="api")
     # Dialogue state (slots may hold personal data such as an order number): encrypted.
     state_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Pseudonym mapping (<PERSON_1> → the original), so text sent to outside models can be
+    # pseudonymized consistently and reversed only through the vault: encrypted.
+    pseudonyms_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     message_count: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

@@ -52,6 +52,7 @@ SEALED_COLUMNS: tuple[SealedColumn, ...] = (
     SealedColumn(Subject, "name_ct", "subjects", "name"),
     SealedColumn(Subject, "external_id_ct", "subjects", "external_id"),
     SealedColumn(Conversation, "state_ct", "conversations", "state"),
+    SealedColumn(Conversation, "pseudonyms_ct", "conversations", "pseudonyms"),
     SealedColumn(Message, "text_ct", "messages", "text"),
     SealedColumn(Message, "redacted_ct", "messages", "redacted"),
     SealedColumn(Feedback, "comment_ct", "feedback", "comment"),
