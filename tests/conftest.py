@@ -6,19 +6,23 @@ PostgreSQL tests skip when no server answers on a developer laptop; with CI=true
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import make_url
+from typer.testing import CliRunner
 
 from confide.app import create_app
 from confide.bootstrap import demo_examples, initialise, load_demo
+from confide.cli import app as cli_app
 from confide.config import Settings
 from confide.intents.service import train_and_save
 from confide.models import Base
@@ -112,6 +116,28 @@ def runtime(settings: Settings, demo_model: Path) -> Iterator[Runtime]:
 def client(runtime: Runtime) -> Iterator[TestClient]:
     with TestClient(create_app(runtime=runtime)) as test_client:
         yield test_client
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment that points the CLI at ``settings``' data directory and database."""
+    env = {"CONFIDE_DATA_DIR": str(settings.data_dir)}
+    if settings.database_url:
+        env["CONFIDE_DATABASE_URL"] = settings.database_url
+    return env
+
+
+def cli_run(settings: Settings, *args: str, stdin: str | None = None) -> tuple[int, str]:
+    """Run ``confide ARGS`` in-process; returns the exit code and stdout."""
+    result = CliRunner().invoke(cli_app, list(args), input=stdin, env=cli_env(settings))
+    return result.exit_code, result.stdout
+
+
+def cli_json(settings: Settings, *args: str) -> tuple[int, Any]:
+    """Run ``confide ARGS --json``: it must print exactly one JSON document."""
+    code, out = cli_run(settings, *args, "--json")
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert len(lines) == 1, out
+    return code, json.loads(lines[0])
 
 
 class Chat:

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
-from confide.cli import app
 from confide.runtime import Runtime
 from tests.backups.helpers import Customer, dump, row_counts
-
-runner = CliRunner()
-
-
-def run_json(runtime: Runtime, *args: str) -> tuple[int, dict[str, object]]:
-    settings = runtime.settings
-    env = {"CONFIDE_DATA_DIR": str(settings.data_dir)}
-    if settings.database_url:
-        env["CONFIDE_DATABASE_URL"] = settings.database_url
-    result = runner.invoke(app, [*args, "--json"], env=env)
-    lines = [line for line in result.stdout.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stdout
-    return result.exit_code, json.loads(lines[0])
+from tests.conftest import cli_json
 
 
 def test_backup_create_then_restore_with_force_prints_one_json_document_each(
@@ -33,7 +18,7 @@ def test_backup_create_then_restore_with_force_prints_one_json_document_each(
     before, counts = dump(runtime), row_counts(runtime)
     path = tmp_path / "cli.backup"
 
-    code, created = run_json(runtime, "backup", "create", str(path))
+    code, created = cli_json(runtime.settings, "backup", "create", str(path))
     assert code == 0
     assert set(created) == {
         "file",
@@ -50,10 +35,10 @@ def test_backup_create_then_restore_with_force_prints_one_json_document_each(
     assert path.stat().st_mode & 0o777 == 0o600
 
     Customer(client, "cli-later")
-    code, refused = run_json(runtime, "backup", "restore", str(path))
+    code, refused = cli_json(runtime.settings, "backup", "restore", str(path))
     assert (code, refused["error"]) == (1, "DatabaseNotEmpty")
 
-    code, restored = run_json(runtime, "backup", "restore", str(path), "--force")
+    code, restored = cli_json(runtime.settings, "backup", "restore", str(path), "--force")
     assert code == 0
     assert restored == {
         "file": str(path),
@@ -72,13 +57,13 @@ def test_backup_create_refuses_to_overwrite_and_restore_refuses_a_missing_file(
 ) -> None:
     path = tmp_path / "exists.backup"
     path.write_bytes(b"precious")
-    code, out = run_json(runtime, "backup", "create", str(path))
+    code, out = cli_json(runtime.settings, "backup", "create", str(path))
     assert (code, out) == (
         1,
         {"error": "BackupExists", "detail": f"{path} already exists; choose another file name"},
     )
     assert path.read_bytes() == b"precious"
-    code, out = run_json(runtime, "backup", "restore", str(tmp_path / "missing.backup"))
+    code, out = cli_json(runtime.settings, "backup", "restore", str(tmp_path / "missing.backup"))
     assert (code, out) == (
         1,
         {"error": "NotABackup", "detail": f"{tmp_path / 'missing.backup'} does not exist"},

@@ -6,46 +6,28 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from confide.cli import app
 from confide.config import Settings
 from confide.runtime import Runtime
-
-runner = CliRunner()
-
-
-def run(settings: Settings, *args: str) -> tuple[int, str]:
-    env = {"CONFIDE_DATA_DIR": str(settings.data_dir)}
-    if settings.database_url:
-        env["CONFIDE_DATABASE_URL"] = settings.database_url
-    result = runner.invoke(app, list(args), env=env)
-    return result.exit_code, result.stdout
-
-
-def run_json(settings: Settings, *args: str) -> tuple[int, object]:
-    code, out = run(settings, *args, "--json")
-    lines = [line for line in out.splitlines() if line.strip()]
-    assert len(lines) == 1, out
-    return code, json.loads(lines[0])
+from tests.conftest import cli_json, cli_run
 
 
 def test_init_is_idempotent_and_creates_a_private_keyring(settings: Settings) -> None:
-    code, first = run_json(settings, "init")
+    code, first = cli_json(settings, "init")
     assert code == 0 and first["model"] is False
-    code, second = run_json(settings, "init")
+    code, second = cli_json(settings, "init")
     assert code == 0 and second == first
     assert (settings.keyring_path.stat().st_mode & 0o777) == 0o600
 
 
 def test_ask_prints_the_answer_contract_as_json(runtime: Runtime) -> None:
-    code, out = run_json(runtime.settings, "ask", "Where is my order?")
+    code, out = cli_json(runtime.settings, "ask", "Where is my order?")
     assert code == 0
     assert {"answer", "intent", "confidence", "decision", "citations", "conversation_id"} <= set(
         out
     )
     assert out["decision"] == "act" and out["intent"] == "track_order"
-    code, follow = run_json(
+    code, follow = cli_json(
         runtime.settings,
         "ask",
         "NW-10421",
@@ -58,21 +40,21 @@ def test_ask_prints_the_answer_contract_as_json(runtime: Runtime) -> None:
 
 
 def test_ask_cites_the_article_it_answered_from(runtime: Runtime) -> None:
-    code, out = run_json(runtime.settings, "ask", "which payment methods can I use?")
+    code, out = cli_json(runtime.settings, "ask", "which payment methods can I use?")
     assert code == 0 and out["decision"] == "answer"
     assert out["citations"] and set(out["citations"][0]) == {"article_id", "title"}
 
 
 def test_ask_before_init_is_a_clear_error(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "nothing")
-    code, out = run_json(settings, "ask", "hello")
+    code, out = cli_json(settings, "ask", "hello")
     assert code == 1
     assert out["error"] == "SetupError" and "confide init" in out["detail"]
 
 
 def test_ask_before_training_is_a_clear_error(settings: Settings) -> None:
-    run(settings, "init")
-    code, out = run_json(settings, "ask", "hello")
+    cli_run(settings, "init")
+    code, out = cli_json(settings, "ask", "hello")
     assert code == 1 and out == {
         "error": "NotReady",
         "detail": "no intent model is trained yet: run `confide train`",
@@ -80,7 +62,7 @@ def test_ask_before_training_is_a_clear_error(settings: Settings) -> None:
 
 
 def test_kb_import_of_markdown_json_and_csv_then_list(settings: Settings, tmp_path: Path) -> None:
-    run(settings, "init")
+    cli_run(settings, "init")
     folder = tmp_path / "kb"
     folder.mkdir()
     (folder / "gift-wrap.md").write_text(
@@ -97,17 +79,17 @@ def test_kb_import_of_markdown_json_and_csv_then_list(settings: Settings, tmp_pa
         encoding="utf-8",
     )
     for path in (folder, tmp_path / "kb.json", tmp_path / "kb.csv"):
-        code, out = run_json(settings, "kb", "import", str(path))
+        code, out = cli_json(settings, "kb", "import", str(path))
         assert code == 0 and out == {"imported": 1, "created": 1, "updated": 0}
-    code, again = run_json(settings, "kb", "import", str(tmp_path / "kb.csv"))
+    code, again = cli_json(settings, "kb", "import", str(tmp_path / "kb.csv"))
     assert again == {"imported": 1, "created": 0, "updated": 1}
-    code, listed = run_json(settings, "kb", "list")
+    code, listed = cli_json(settings, "kb", "list")
     assert [a["id"] for a in listed] == ["gift-wrap", "loyalty", "store-hours"]
     assert listed[1]["tags"] == ["points", "rewards"]
 
 
 def test_kb_import_of_a_bad_file_imports_nothing(settings: Settings, tmp_path: Path) -> None:
-    run(settings, "init")
+    cli_run(settings, "init")
     bad = tmp_path / "bad.json"
     bad.write_text(
         json.dumps(
@@ -117,9 +99,9 @@ def test_kb_import_of_a_bad_file_imports_nothing(settings: Settings, tmp_path: P
             ]
         )
     )
-    code, out = run_json(settings, "kb", "import", str(bad))
+    code, out = cli_json(settings, "kb", "import", str(bad))
     assert code == 1 and out["error"] == "ArticleFormatError" and "bad.json" in out["detail"]
-    assert run_json(settings, "kb", "list")[1] == []
+    assert cli_json(settings, "kb", "list")[1] == []
 
 
 def test_train_then_eval_reports_the_metrics(runtime: Runtime, tmp_path: Path) -> None:
@@ -133,7 +115,7 @@ def test_train_then_eval_reports_the_metrics(runtime: Runtime, tmp_path: Path) -
         ]
     rows += [f"tell me about the moon landing {i},oos" for i in range(6)]
     examples.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    code, meta = run_json(runtime.settings, "train", "--examples", str(examples))
+    code, meta = cli_json(runtime.settings, "train", "--examples", str(examples))
     assert code == 0 and meta["engine"] == "lexical"
     test = tmp_path / "test.csv"
     test.write_text(
@@ -141,7 +123,7 @@ def test_train_then_eval_reports_the_metrics(runtime: Runtime, tmp_path: Path) -
         "what is the capital of peru,oos\n",
         encoding="utf-8",
     )
-    code, report = run_json(runtime.settings, "eval", "--data", str(test))
+    code, report = cli_json(runtime.settings, "eval", "--data", str(test))
     assert code == 0
     assert set(report) == {"accuracy", "in_scope_accuracy", "oos_recall", "n"}
     assert report["n"] == 3
@@ -153,34 +135,30 @@ def test_train_with_a_file_missing_the_label_column_is_refused(
     bad = tmp_path / "bad.csv"
     bad.write_text("text,colour\nhello,blue\n", encoding="utf-8")
     before = runtime.settings.intent_model_path.read_bytes()
-    code, out = run_json(runtime.settings, "train", "--examples", str(bad))
+    code, out = cli_json(runtime.settings, "train", "--examples", str(bad))
     assert code == 1 and out["error"] == "TrainingDataInvalid"
     assert runtime.settings.intent_model_path.read_bytes() == before
 
 
 def test_eval_of_a_missing_file_is_a_clear_error(runtime: Runtime, tmp_path: Path) -> None:
-    code, out = run_json(runtime.settings, "eval", "--data", str(tmp_path / "none.csv"))
+    code, out = cli_json(runtime.settings, "eval", "--data", str(tmp_path / "none.csv"))
     assert code == 1 and "none.csv" in out["detail"]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_demo_without_serving_loads_the_store_and_trains(settings: Settings) -> None:
-    code, out = run_json(settings, "demo", "--no-serve")
+    code, out = cli_json(settings, "demo", "--no-serve")
     assert code == 0
     assert out["articles"] >= 30 and out["orders"] >= 20 and out["url"] == "http://127.0.0.1:8000"
-    code, answer = run_json(settings, "ask", "how do I return something?")
+    code, answer = cli_json(settings, "ask", "how do I return something?")
     assert code == 0 and answer["decision"] in {"answer", "act"}
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_chat_talks_in_the_terminal_until_an_empty_line(runtime: Runtime) -> None:
-    env = {
-        "CONFIDE_DATA_DIR": str(runtime.settings.data_dir),
-        "CONFIDE_DATABASE_URL": runtime.settings.database_url or "",
-    }
-    result = runner.invoke(app, ["chat"], input="Where is my order?\nNW-10421\n\n", env=env)
-    assert result.exit_code == 0
-    out = " ".join(result.stdout.split())  # rich wraps lines to the terminal width
+    code, stdout = cli_run(runtime.settings, "chat", stdin="Where is my order?\nNW-10421\n\n")
+    assert code == 0
+    out = " ".join(stdout.split())  # rich wraps lines to the terminal width
     assert "I'm an AI, not a person" in out
     assert "What is your order number?" in out
     assert "Order NW-10421 has shipped" in out
@@ -195,7 +173,7 @@ def test_semantic_engine_trains_answers_and_retrieves_with_embeddings(
     from confide.bootstrap import DEMO_DIR
     from confide.knowledge.hybrid import HybridKnowledge
 
-    code, meta = run_json(
+    code, meta = cli_json(
         runtime.settings,
         "train",
         "--engine",
@@ -204,14 +182,14 @@ def test_semantic_engine_trains_answers_and_retrieves_with_embeddings(
         str(DEMO_DIR / "intents.csv"),
     )
     assert code == 0 and meta["engine"] == "semantic"
-    code, answer = run_json(runtime.settings, "ask", "I got charged two times for one purchase")
+    code, answer = cli_json(runtime.settings, "ask", "I got charged two times for one purchase")
     assert code == 0 and answer["intent"] == "double_charge" and answer["decision"] == "answer"
-    code, report = run_json(runtime.settings, "eval", "--data", str(DEMO_DIR / "eval.csv"))
+    code, report = cli_json(runtime.settings, "eval", "--data", str(DEMO_DIR / "eval.csv"))
     assert code == 0 and report["n"] == 215 and report["accuracy"] > 0.8
     runtime.reload_assistant()
     assert isinstance(runtime.require_assistant().knowledge, HybridKnowledge)
 
 
 def test_an_unknown_engine_is_refused(runtime: Runtime) -> None:
-    code, _ = run(runtime.settings, "train", "--engine", "quantum")
+    code, _ = cli_run(runtime.settings, "train", "--engine", "quantum")
     assert code == 2

@@ -3,7 +3,6 @@ share nothing in memory with the one that wrote the data, bulk data keys."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -13,12 +12,14 @@ from sqlalchemy import insert
 from typer.testing import CliRunner
 
 from confide.app import create_app
-from confide.cli import app as cli_app
 from confide.config import Settings
 from confide.crypto import Keyring, generate_data_key
 from confide.db import unit_of_work
 from confide.runtime import Runtime, build_runtime
 from confide.vault.models import DataKeyRecord
+from tests.conftest import cli_json
+
+__all__ = ["cli_json"]
 
 runner = CliRunner()
 
@@ -32,16 +33,6 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
-
-
-def cli_json(settings: Settings, *args: str) -> tuple[int, dict[str, object]]:
-    env = {"CONFIDE_DATA_DIR": str(settings.data_dir)}
-    if settings.database_url:
-        env["CONFIDE_DATABASE_URL"] = settings.database_url
-    result = runner.invoke(cli_app, [*args, "--json"], env=env)
-    lines = [line for line in result.stdout.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stdout
-    return result.exit_code, json.loads(lines[0])
 
 
 @contextmanager

@@ -3,16 +3,13 @@ neither identifier is stored in the clear."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
-from confide.cli import app
 from confide.runtime import Runtime
 from confide.subjects.identifiers import InvalidIdentifier, normalise_email, normalise_phone
 from confide.subjects.service import find_subjects, shred_subject
+from tests.conftest import cli_json
 
 
 def _start(client: TestClient, **customer: str) -> str:
@@ -85,14 +82,8 @@ def test_normalisation() -> None:
 
 def test_subjects_find_on_the_command_line(client: TestClient, runtime: Runtime) -> None:
     ada = _start(client, email="ada@example.com")
-    env = {
-        "CONFIDE_DATA_DIR": str(runtime.settings.data_dir),
-        "CONFIDE_DATABASE_URL": runtime.settings.database_url or "",
-    }
-    result = CliRunner().invoke(
-        app, ["subjects", "find", "--email", "ADA@example.com", "--json"], env=env
-    )
-    assert result.exit_code == 0
-    assert json.loads(result.stdout) == [{"subject_id": ada, "status": "active"}]
-    result = CliRunner().invoke(app, ["subjects", "find", "--json"], env=env)
-    assert result.exit_code == 1 and json.loads(result.stdout)["error"] == "InvalidIdentifier"
+    code, found = cli_json(runtime.settings, "subjects", "find", "--email", "ADA@example.com")
+    assert code == 0
+    assert found == [{"subject_id": ada, "status": "active"}]
+    code, error = cli_json(runtime.settings, "subjects", "find")
+    assert code == 1 and error["error"] == "InvalidIdentifier"
