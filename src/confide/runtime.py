@@ -20,11 +20,11 @@ from confide.db_settings import DEFAULT_COMPANY, get_setting
 from confide.dialogue import Assistant, DialogueOptions, default_actions
 from confide.dialogue.engine import Knowledge
 from confide.errors import ConfideError, NotReady
+from confide.intents.service import load_model
 from confide.knowledge.hybrid import HybridKnowledge
 from confide.knowledge.retrieval import KnowledgeIndex
 from confide.knowledge.service import intent_article_map, list_articles
 from confide.migrate import upgrade_database
-from confide.nlu import IntentModel, SentenceEmbedder
 from confide.pii import PiiAnalyzer, redact
 from confide.pii_config import configured_analyzer
 from confide.vault import Vault
@@ -123,18 +123,11 @@ class Runtime:
         self.engine.dispose()
 
 
-def configured_embedder(settings: Settings) -> SentenceEmbedder | None:
-    """The sentence model at ``CONFIDE_SEMANTIC_MODEL_PATH``, or None for the packaged one."""
-    if settings.semantic_model_path is None:
-        return None
-    return SentenceEmbedder(settings.semantic_model_path)
-
-
 def load_assistant(settings: Settings, sessions: sessionmaker[Session]) -> Assistant | None:
     path = settings.intent_model_path
     if not path.exists():
         return None
-    model = IntentModel.load(path, embedder=configured_embedder(settings))
+    model = load_model(settings)
     with unit_of_work(sessions) as session:
         articles = list_articles(session)
     index = KnowledgeIndex.build(articles)

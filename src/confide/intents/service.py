@@ -57,9 +57,7 @@ def train_and_save(
 ) -> dict[str, Any]:
     """Train on ``examples`` and replace the active model atomically; returns its metadata."""
     engine = engine or settings.nlu_engine
-    embedder = None
-    if engine == "semantic" and settings.semantic_model_path is not None:
-        embedder = SentenceEmbedder(settings.semantic_model_path)
+    embedder = configured_embedder(settings) if engine == "semantic" else None
     try:
         model = train_intent_model(examples, engine=engine, embedder=embedder)
     except (ValueError, SemanticEngineUnavailable) as exc:  # IntentDataError is a ValueError
@@ -76,10 +74,17 @@ def train_and_save(
     return dict(model.metadata)
 
 
+def configured_embedder(settings: Settings) -> SentenceEmbedder | None:
+    """The sentence model at ``CONFIDE_SEMANTIC_MODEL_PATH``, or None for the packaged one."""
+    if settings.semantic_model_path is None:
+        return None
+    return SentenceEmbedder(settings.semantic_model_path)
+
+
 def load_model(settings: Settings) -> IntentModel:
     if not settings.intent_model_path.exists():
         raise ModelMissing("no intent model is trained yet: run `confide train`")
-    return IntentModel.load(settings.intent_model_path)
+    return IntentModel.load(settings.intent_model_path, embedder=configured_embedder(settings))
 
 
 def evaluate_file(settings: Settings, path: Path) -> EvalReport:

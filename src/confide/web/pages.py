@@ -15,9 +15,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from confide.conversations import service
+from confide.conversations.errors import ConversationClosed, ConversationNotFound, InvalidToken
 from confide.conversations.schemas import MessageOut
 from confide.deps import RuntimeDep
 from confide.errors import ConfideError
+from confide.vault import SubjectErased
+
+CANNOT_CONTINUE = (InvalidToken, ConversationNotFound, ConversationClosed, SubjectErased)
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -82,15 +86,29 @@ def chat_send(request: Request, runtime: RuntimeDep, text: Annotated[str, Form()
         messages = _transcript(runtime, cookie)
         return _render(request, runtime, messages, error=exc.detail, status_code=exc.status_code)
     new_cookie = None
-    if cookie is None or not _transcript(runtime, cookie):
+    try:
+        if cookie is None:
+            raise ConversationNotFound("no conversation yet")
+        with runtime.work() as session:
+            service.post_message(session, runtime.vault, assistant, *cookie, text, runtime.rules)
+    except CANNOT_CONTINUE:
+        # No conversation, or one that can no longer continue (its token no longer opens it,
+        # it was closed, or its customer erased): the message starts a new one. The failed
+        # attempt rolled back, so nothing was stored.
         with runtime.work() as session:
             started = service.start_conversation(
                 session, runtime.vault, customer=None, channel="web", company=runtime.company_name
             )
-        cookie = (started.conversation_id, started.token)
+            service.post_message(
+                session,
+                runtime.vault,
+                assistant,
+                started.conversation_id,
+                started.token,
+                text,
+                runtime.rules,
+            )
         new_cookie = f"{started.conversation_id}.{started.token}"
-    with runtime.work() as session:
-        service.post_message(session, runtime.vault, assistant, *cookie, text, runtime.rules)
     response = RedirectResponse("/#latest", status_code=303)
     if new_cookie:
         response.set_cookie(
