@@ -46,17 +46,34 @@ def presidio_analyze():  # type: ignore[no-untyped-def]
     return analyze
 
 
-def run(name: str, analyze, samples) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    texts = [s.text for s in samples]
-    analyze(texts[0])  # warm up
+def warm_up_texts() -> list[str]:
+    """Texts other than the measured ones (BANKING77 test questions): both engines warm up
+    on them, so caches hold ordinary words but none of the measured texts' names."""
+    import csv
+
+    path = DEFAULT.parents[1] / "banking77" / "test.csv"
+    with path.open(encoding="utf-8") as fh:
+        return [row["text"] for row in csv.DictReader(fh)]
+
+
+def timed(analyze, texts) -> float:  # type: ignore[no-untyped-def]
     started = time.perf_counter()
     for text in texts:
         analyze(text)
-    seconds = time.perf_counter() - started
+    return len(texts) / (time.perf_counter() - started)
+
+
+def run(name: str, analyze, samples, warm: list[str]) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    texts = [s.text for s in samples]
+    for text in warm:
+        analyze(text)
+    first_pass = timed(analyze, texts)  # every name and place is new to the engine
+    second_pass = timed(analyze, texts)  # the same texts again: word caches are warm
     scores = evaluate(samples, analyze)
     return {
         "engine": name,
-        "texts_per_second": round(len(texts) / seconds, 1),
+        "texts_per_second": round(first_pass, 1),
+        "texts_per_second_repeat": round(second_pass, 1),
         "pii_span": scores["pii"],
         "pii_token": scores["pii_token"],
     }
@@ -65,14 +82,16 @@ def run(name: str, analyze, samples) -> dict[str, object]:  # type: ignore[no-un
 def main() -> None:
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
     samples = load_samples(path)
+    warm = warm_up_texts()
     rows = [
-        run("confide (patterns + CRF)", PiiAnalyzer().analyze, samples),
+        run("confide (patterns + CRF)", PiiAnalyzer().analyze, samples, warm),
         run(
             "confide (patterns only)",
             PiiAnalyzer(options=AnalyzerOptions(statistical=False)).analyze,
             samples,
+            warm,
         ),
-        run("presidio (patterns, blank spaCy)", presidio_analyze(), samples),
+        run("presidio (patterns, blank spaCy)", presidio_analyze(), samples, warm),
     ]
     for row in rows:
         sys.stdout.write(json.dumps(row) + "\n")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
+
 from confide.pii import AnalyzerOptions, CustomPattern, Finding, PiiAnalyzer
 from confide.pii.analyzer import resolve_overlaps
 
@@ -88,3 +90,114 @@ def test_added_recognizer_plugs_in_and_competes_on_overlaps() -> None:
         Finding("PERSON", 0, 5, 0.9, "fixed"),
         Finding("EMAIL_ADDRESS", 6, 20, 1.0, "email"),
     ]
+
+
+@dataclass
+class StatisticalRecognizer(FixedRecognizer):
+    """A stand-in for the CRF: its spans yield to pattern findings."""
+
+    name: str = "model"
+    entities: tuple[str, ...] = ("PERSON", "STREET_ADDRESS", "LOCATION")
+    statistical: bool = True
+
+
+def model(text: str, value: str, entity: str = "STREET_ADDRESS", score: float = 0.95) -> Finding:
+    start = text.index(value)
+    return Finding(entity, start, start + len(value), score, "model")
+
+
+def analyzed(text: str, *guesses: Finding) -> list[tuple[str, str]]:
+    analyzer = PiiAnalyzer(options=PATTERNS_ONLY)
+    analyzer.add_recognizer(StatisticalRecognizer(list(guesses)))
+    return [(f.entity_type, text[f.start : f.end]) for f in analyzer.analyze(text)]
+
+
+ADDRESS = "Jo Doe\n12 Kromwater 38\nZoetermeer 53144\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "guess", "expected"),
+    [
+        (  # the address swallows the phone number after it: cut back to the address
+            ADDRESS + "020 123 4567-Office",
+            ADDRESS + "020 123 4567-Office",
+            [
+                ("STREET_ADDRESS", ADDRESS.strip()),
+                ("PHONE_NUMBER", "020 123 4567"),
+            ],
+        ),
+        (  # the address clips the start of the phone number
+            "12 Kromwater 38, Zoetermeer 020 123 4567",
+            "12 Kromwater 38, Zoetermeer 020",
+            [
+                ("STREET_ADDRESS", "12 Kromwater 38, Zoetermeer"),
+                ("PHONE_NUMBER", "020 123 4567"),
+            ],
+        ),
+        (  # the phone number leads: the side after it is kept
+            "call (201) 555-0123 at 12 Main Street, Springfield",
+            "(201) 555-0123 at 12 Main Street, Springfield",
+            [
+                ("PHONE_NUMBER", "(201) 555-0123"),
+                ("STREET_ADDRESS", "at 12 Main Street, Springfield"),
+            ],
+        ),
+        (  # a name inside an email address is part of the address
+            "write to alice.example@example.com",
+            "alice",
+            [("EMAIL_ADDRESS", "alice.example@example.com")],
+        ),
+        (  # mostly a card number: the model reacted to the digits, nothing is left
+            "Card 4111 1111 1111 1111 was charged twice",
+            "Card 4111 1111 1111 1111",
+            [("CREDIT_CARD", "4111 1111 1111 1111")],
+        ),
+        (  # the words left over are not an address
+            "refund order NW-12345, account ACC-0042 please",
+            "order NW-12345, account ACC-0042",
+            [("ORDER_NUMBER", "NW-12345")],
+        ),
+        (  # a higher score does not let the model swallow a checksummed IBAN
+            "Pay GB82 WEST 1234 5698 7654 32 now",
+            "Pay GB82 WEST 1234 5698 7654 32",
+            [("IBAN_CODE", "GB82 WEST 1234 5698 7654 32")],
+        ),
+    ],
+)
+def test_pattern_findings_win_over_a_statistical_span_that_swallows_them(
+    text: str, guess: str, expected: list[tuple[str, str]]
+) -> None:
+    assert analyzed(text, model(text, guess, score=1.0)) == expected
+
+
+def test_trimmed_statistical_span_keeps_its_type_score_and_recognizer() -> None:
+    text = "Jo Doe, 12 Main Street 201-555-0123"
+    found = resolve_overlaps(
+        [model(text, text, score=0.91), Finding("PHONE_NUMBER", 23, 35, 0.75, "phone")],
+        text,
+        statistical={"model"},
+    )
+    assert found == [
+        Finding("STREET_ADDRESS", 0, 22, 0.91, "model"),
+        Finding("PHONE_NUMBER", 23, 35, 0.75, "phone"),
+    ]
+
+
+def test_without_the_text_a_swallowing_statistical_span_is_dropped() -> None:
+    phone = Finding("PHONE_NUMBER", 23, 35, 0.75, "phone")
+    address = Finding("STREET_ADDRESS", 0, 35, 0.99, "model")
+    assert resolve_overlaps([address, phone], statistical={"model"}) == [phone]
+
+
+def test_statistical_findings_among_themselves_keep_score_then_length() -> None:
+    text = "Jo Doe from Springfield"
+    person = model(text, "Jo Doe from", "PERSON", 0.7)
+    place = model(text, "from Springfield", "LOCATION", 0.9)
+    assert resolve_overlaps([person, place], text, statistical={"model"}) == [place]
+
+
+def test_without_statistical_recognizers_the_score_rule_applies() -> None:
+    text = "Jo Doe, 12 Main Street 201-555-0123"
+    address = Finding("STREET_ADDRESS", 0, 35, 0.99, "model")
+    phone = Finding("PHONE_NUMBER", 23, 35, 0.75, "phone")
+    assert resolve_overlaps([address, phone], text) == [address]

@@ -13,7 +13,11 @@ import pytest
 from confide.pii.findings import Finding
 from confide.pii.ner import (
     DEFAULT_MODEL_PATH,
+    NAME_SHAPE_SCORE,
+    CharNgramModel,
     CrfRecognizer,
+    FeatureExtractor,
+    chars_path,
     merge_adjacent,
     spans_to_bio,
     tokenize,
@@ -145,3 +149,92 @@ def test_training_script_runs_end_to_end_on_a_tiny_subset(tmp_path: Path) -> Non
     assert (tmp_path / "ner.gazetteer.json").is_file()
     assert meta["train_sentences"] > 0
     CrfRecognizer(out).find("my name is Maria Jensen")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Please correct the name to Dr. Ada Okafor", "Dr. Ada Okafor"),
+        ("The parcel is for Mr Tomas Lindqvist", "Mr Tomas Lindqvist"),
+        ("Signed for by Keith Bult Jr. yesterday", "Keith Bult Jr."),
+    ],
+)
+def test_titles_and_suffixes_belong_to_the_name(
+    recognizer: CrfRecognizer, text: str, expected: str
+) -> None:
+    people = [text[f.start : f.end] for f in recognizer.find(text) if f.entity_type == "PERSON"]
+    assert people == [expected]
+
+
+def test_character_model_tells_surnames_from_words() -> None:
+    chars = CharNgramModel.load(chars_path(DEFAULT_MODEL_PATH))
+    assert chars is not None
+    person = chars.classes.index("person")
+    word = chars.classes.index("word")
+    for surname in ("Gairbekov", "Bergsveinsson", "Kowalczyk"):
+        probs = chars.probabilities(surname)
+        assert probs[person] > probs[word], surname
+    for ordinary in ("refund", "delivery", "password"):
+        probs = chars.probabilities(ordinary)
+        assert probs[word] > probs[person], ordinary
+    assert abs(sum(chars.probabilities("Lindqvist")) - 1.0) < 1e-9
+
+
+def test_a_lone_capitalised_surname_is_reported_with_a_modest_score(
+    recognizer: CrfRecognizer,
+) -> None:
+    text = "The comedy was directed by a newcomer and starring Kowalczyk"
+    found = [f for f in recognizer.find(text) if text[f.start : f.end] == "Kowalczyk"]
+    assert [(f.entity_type, f.score) for f in found] == [("PERSON", NAME_SHAPE_SCORE)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Where is my Refund? I ordered on Monday.",
+        "Thanks for the quick Delivery, the Kettle works",
+        "Please cancel my Order and send the Invoice",
+    ],
+)
+def test_capitalised_ordinary_words_are_not_names(recognizer: CrfRecognizer, text: str) -> None:
+    assert [text[f.start : f.end] for f in recognizer.find(text)] == []
+
+
+def test_word_features_are_cached_and_limited_to_what_the_model_knows(
+    recognizer: CrfRecognizer,
+) -> None:
+    extractor = recognizer.features
+    tokens = tokenize("Maria ordered a kettle")
+    first = extractor(tokens, "Maria ordered a kettle")
+    assert extractor.known is not None
+    assert all(f in extractor.known for token_features in first for f in token_features)
+    assert extractor.word_features("Maria") is extractor.word_features("Maria")
+    unfiltered = FeatureExtractor(recognizer.gazetteer, recognizer.chars)(
+        tokens, "Maria ordered a kettle"
+    )
+    assert all(set(a) <= set(b) for a, b in zip(first, unfiltered, strict=True))
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        (
+            "Guten Morgen! Die Rechnung bitte an Katharina Schulz schicken, danke.",
+            ["Katharina Schulz"],
+        ),
+        ("Le colis pour Mathieu Girard n'est jamais arrivé à Bordeaux.", ["Mathieu Girard"]),
+        ("Mi hermana Carmen Ruiz hizo el pedido desde Valencia.", ["Carmen Ruiz", "Valencia"]),
+        ("Het pakket voor Pieter Janssen is niet aangekomen in Rotterdam.", ["Pieter Janssen"]),
+        ("Il pacco per Francesca Romano non è mai arrivato a Napoli.", ["Francesca Romano"]),
+        ("Paczka dla Agnieszki Nowak nie dotarła do Krakowa.", ["Agnieszki Nowak"]),
+        ("Меня зовут Светлана Кабанова, я живу в Москве.", ["Светлана Кабанова"]),
+    ],
+)
+def test_names_in_other_languages_are_found_with_exact_spans(
+    recognizer: CrfRecognizer, text: str, names: list[str]
+) -> None:
+    found = [text[f.start : f.end] for f in recognizer.find(text)]
+    for name in names:
+        assert name in found
+    # A name never runs on into the ordinary words of the sentence.
+    assert all(len(span.split()) <= 3 for span in found)

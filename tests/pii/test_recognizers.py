@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from confide.pii import AnalyzerOptions, PiiAnalyzer
-from confide.pii.recognizers import PhoneRecognizer, default_recognizers
+from confide.pii.recognizers import DEFAULT_PHONE_REGIONS, PhoneRecognizer, default_recognizers
 
 # The pattern recognizers alone (the CRF name recognizer has its own tests).
 PATTERNS_ONLY = AnalyzerOptions(statistical=False)
@@ -45,6 +47,8 @@ def spans(text: str) -> list[tuple[str, str]]:
         ("Call +44 20 7946 0958 now", [("PHONE_NUMBER", "+44 20 7946 0958")]),
         ("ring (201) 555-0123 today", [("PHONE_NUMBER", "(201) 555-0123")]),
         ("Ruf mich an: +49 30 12345678", [("PHONE_NUMBER", "+49 30 12345678")]),
+        ("driver's license D1234567 expired", [("US_DRIVER_LICENSE", "D1234567")]),
+        ("my DL is ab1234567 (Ohio)", [("US_DRIVER_LICENSE", "ab1234567")]),
     ],
 )
 def test_recognizer_finds_exact_span(text: str, expected: list[tuple[str, str]]) -> None:
@@ -116,3 +120,68 @@ def test_slash_date_is_a_date_not_a_phone_number() -> None:
 
 def test_context_words_must_start_a_word() -> None:
     assert spans("hotel room 555 0142") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Ten digits: a phone number, neither a health number nor an SSN nor a tax id.
+        ("call me on 201 555 0123", [("PHONE_NUMBER", "201 555 0123")]),
+        ("call me on 2015550123", [("PHONE_NUMBER", "2015550123")]),
+        ("my nhs number? no, my phone: 020 7946 0123", [("PHONE_NUMBER", "020 7946 0123")]),
+        ("ssn? no, phone 201-555-0123", [("PHONE_NUMBER", "201-555-0123")]),
+        # Sixteen digits failing Luhn: not a card, and no phone number hides in them.
+        ("card 4111111111111112", []),
+        ("card 5500-0000-0000-0005", []),
+        # Nine digits failing the 11-test, with context: not a BSN.
+        ("BSN 123456781", []),
+    ],
+)
+def test_checksum_negatives(text: str, expected: list[tuple[str, str]]) -> None:
+    assert spans(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("card 4111111111111111", [("CREDIT_CARD", "4111111111111111")]),
+        ("card 5500-0000-0000-0004", [("CREDIT_CARD", "5500-0000-0000-0004")]),
+        ("amex 3782 822463 10005", [("CREDIT_CARD", "3782 822463 10005")]),
+        ("IBAN DE89370400440532013000", [("IBAN_CODE", "DE89370400440532013000")]),
+    ],
+)
+def test_checksum_positives_and_known_specimens(text: str, expected: list[tuple[str, str]]) -> None:
+    assert spans(text) == expected
+
+
+def test_famous_specimen_ssn_is_not_an_ssn() -> None:
+    # The number printed on the Woolworth wallet insert: python-stdnum rejects it.
+    assert "US_SSN" not in [f.entity_type for f in ANALYZER.analyze("ssn 078-05-1120")]
+
+
+def _phone_candidates(count: int) -> list[str]:
+    rng = random.Random(4)  # fixed: the same candidates on every run
+    prefixes = ["", "0", "00", "011", "1", "44", "49", "33", "39", "0049", "06", "0800", "9"]
+    candidates = []
+    for _ in range(count):
+        digits = rng.choice(prefixes) + "".join(rng.choices("0123456789", k=rng.randint(4, 12)))
+        candidates.append("".join(d + (" " if rng.random() < 0.25 else "") for d in digits).strip())
+    return candidates
+
+
+@pytest.mark.parametrize("regions", [DEFAULT_PHONE_REGIONS, ("CA", "GG", "VA", "AR", "BR", "CH")])
+def test_phone_prefilter_never_rejects_a_number_the_parser_accepts(
+    regions: tuple[str, ...],
+) -> None:
+    recognizer = PhoneRecognizer(regions)
+    for value in _phone_candidates(400):
+        parsed = tuple(r for r in regions if recognizer._parses(value, r))
+        assert recognizer._valid_regions(value) == parsed, value
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["please refund 1234567 points", "my reference is D1234567", "tracking 12345678901"],
+)
+def test_licence_shaped_numbers_need_the_words_that_name_them(text: str) -> None:
+    assert [e for e, _ in spans(text) if e == "US_DRIVER_LICENSE"] == []

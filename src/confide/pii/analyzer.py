@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+import string
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from confide.pii.findings import Finding, Recognizer
@@ -11,12 +12,16 @@ from confide.pii.ner import CrfRecognizer
 from confide.pii.recognizers import (
     DEFAULT_ORDER_PATTERNS,
     DEFAULT_PHONE_REGIONS,
+    DigitStats,
     Pattern,
     PatternRecognizer,
+    PhoneRecognizer,
 )
 from confide.pii.recognizers import default_recognizers as _defaults
 
 DEFAULT_THRESHOLD = 0.5
+# Recognizers that accept the digit counts the analyzer takes once per text.
+_TAKES_STATS = frozenset({PatternRecognizer, PhoneRecognizer})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,14 +54,92 @@ class AnalyzerOptions:
     statistical: bool = True
 
 
-def resolve_overlaps(findings: Sequence[Finding]) -> list[Finding]:
-    """Keep, among overlapping findings, the higher score, then the longer span."""
+def resolve_overlaps(
+    findings: Sequence[Finding],
+    text: str | None = None,
+    statistical: Collection[str] = frozenset(),
+) -> list[Finding]:
+    """Keep, among overlapping findings, the higher score, then the longer span.
+
+    Findings of the ``statistical`` recognizers (named) yield to pattern findings, whose
+    exact formats and checksums make them the better evidence: a statistical span that
+    swallows or clips a pattern finding is trimmed to its part on one side (the wordier
+    one) if that still reads as an entity, or dropped. Without ``text`` such a span cannot
+    be judged and is dropped.
+    """
+    if len(findings) < 2:
+        return list(findings)
+    if statistical:
+        models = [f for f in findings if f.recognizer in statistical]
+        if models and len(models) < len(findings):
+            patterns = _by_score([f for f in findings if f.recognizer not in statistical])
+            trimmed = [t for f in models if (t := _outside(f, patterns, text)) is not None]
+            return sorted([*patterns, *_by_score(trimmed)], key=_position)
+    return sorted(_by_score(findings), key=_position)
+
+
+def _position(finding: Finding) -> tuple[int, int]:
+    return finding.start, finding.end
+
+
+def _by_score(findings: Sequence[Finding]) -> list[Finding]:
     ranked = sorted(findings, key=lambda f: (-f.score, -(f.end - f.start), f.start))
     kept: list[Finding] = []
     for finding in ranked:
         if all(finding.end <= k.start or finding.start >= k.end for k in kept):
             kept.append(finding)
-    return sorted(kept, key=lambda f: (f.start, f.end))
+    return kept
+
+
+def _outside(finding: Finding, patterns: Sequence[Finding], text: str | None) -> Finding | None:
+    """``finding`` cut down to its part on one side of the pattern findings it overlaps.
+
+    Only a piece at either end qualifies (never one between two pattern findings), and
+    only if it still reads as an entity: two words, or one capitalised word. A span that
+    is mostly pattern findings is dropped: the model was reacting to them.
+    """
+    cuts = sorted(
+        (p.start, p.end) for p in patterns if p.start < finding.end and finding.start < p.end
+    )
+    if not cuts:
+        return finding
+    pieces = _pieces(finding.start, finding.end, cuts)
+    if text is None or 2 * sum(e - s for s, e in pieces) <= finding.end - finding.start:
+        return None
+    ends = [p for p in pieces if p[0] == finding.start or p[1] == finding.end]
+    words = [_words(text[start:end]) for start, end in ends]
+    best = max(range(len(ends)), key=lambda i: sum(map(len, words[i])), default=None)
+    if best is None or not _reads_as_entity(words[best]):
+        return None
+    start, end = ends[best]
+    while not text[start].isalnum():
+        start += 1
+    while not (text[end - 1].isalnum() or text[end - 1] == "."):
+        end -= 1
+    return Finding(finding.entity_type, start, end, finding.score, finding.recognizer)
+
+
+def _words(piece: str) -> list[str]:
+    """Tokens of two letters or more and nothing else ("ACC-0042" is not a word)."""
+    stripped = (token.strip(string.punctuation) for token in piece.split())
+    return [token for token in stripped if len(token) >= 2 and token.isalpha()]
+
+
+def _reads_as_entity(words: Sequence[str]) -> bool:
+    # "order" or "account" left over from "order NW-12345" is not an address.
+    return len(words) >= 2 or (len(words) == 1 and words[0][0].isupper())
+
+
+def _pieces(start: int, end: int, cuts: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of ``start:end`` that no cut (sorted) covers."""
+    pieces: list[tuple[int, int]] = []
+    for cut_start, cut_end in cuts:
+        if cut_start > start:
+            pieces.append((start, cut_start))
+        start = max(start, cut_end)
+    if start < end:
+        pieces.append((start, end))
+    return pieces
 
 
 class PiiAnalyzer:
@@ -75,6 +158,7 @@ class PiiAnalyzer:
                 *_custom_recognizers(self.options),
             ]
         self._recognizers: list[Recognizer] = list(recognizers)
+        self._statistical = _statistical_names(self._recognizers)
         self._deny = [
             (entity, re.compile(r"(?<!\w)" + re.escape(value) + r"(?!\w)", re.IGNORECASE))
             for entity, values in self.options.deny_list.items()
@@ -88,15 +172,24 @@ class PiiAnalyzer:
     def add_recognizer(self, recognizer: Recognizer) -> None:
         """Plug in another recognizer (for example the statistical name recognizer)."""
         self._recognizers.append(recognizer)
+        self._statistical = _statistical_names(self._recognizers)
 
     def analyze(self, text: str) -> list[Finding]:
         """All findings in ``text`` that pass the options, without overlaps, by position."""
+        stats = DigitStats.of(text)
         found: list[Finding] = []
         for recognizer in self._recognizers:
-            if self._wanted(recognizer.entities):
-                found.extend(f for f in recognizer.find(text) if self._keep(f, text))
-        found.extend(self._denied(text))
-        return resolve_overlaps(found)
+            if not self._wanted(recognizer.entities):
+                continue
+            if type(recognizer) in _TAKES_STATS:
+                found.extend(recognizer.find(text, stats))  # type: ignore[call-arg]
+            else:
+                found.extend(recognizer.find(text))
+        if found:
+            found = [f for f in found if self._keep(f, text)]
+        if self._deny:
+            found.extend(self._denied(text))
+        return resolve_overlaps(found, text, self._statistical)
 
     def _wanted(self, entities: Sequence[str]) -> bool:
         selected = self.options.entities
@@ -106,7 +199,7 @@ class PiiAnalyzer:
         opts = self.options
         if opts.entities is not None and finding.entity_type not in opts.entities:
             return False
-        if text[finding.start : finding.end] in opts.allow_list:
+        if opts.allow_list and text[finding.start : finding.end] in opts.allow_list:
             return False
         return finding.score >= opts.thresholds.get(finding.entity_type, opts.default_threshold)
 
@@ -126,3 +219,12 @@ def _custom_recognizers(options: AnalyzerOptions) -> list[Recognizer]:
         )
         for p in options.custom_patterns
     ]
+
+
+def _statistical_names(recognizers: Sequence[Recognizer]) -> frozenset[str]:
+    """Names of the recognizers whose spans are a model's guess rather than a format."""
+    return frozenset(
+        r.name
+        for r in recognizers
+        if isinstance(r, CrfRecognizer) or getattr(r, "statistical", False)
+    )

@@ -8,6 +8,7 @@ The model ships in ``confide/pii/models/ner.crfsuite`` and is rebuilt by
 from __future__ import annotations
 
 import json
+import math
 import re
 import string
 import threading
@@ -59,6 +60,21 @@ PERSON_CUES: tuple[tuple[str, ...], ...] = (
     ("cheers", ","),
     ("sincerely", ","),
     ("best", ","),
+    # The same cues in the languages customers most often write in.
+    ("name", "ist"),
+    ("ich", "heiße"),
+    ("je", "m'appelle"),
+    ("me", "llamo"),
+    ("soy",),
+    ("ik", "ben"),
+    ("mi", "chiamo"),
+    ("jeg", "hedder"),
+    ("nome", "é"),
+    ("nazywam", "się"),
+    ("меня", "зовут"),
+    ("με", "λένε"),
+    ("cordialement", ","),
+    ("mit", "freundlichen", "grüßen", ","),
 )
 LOCATION_CUES: tuple[tuple[str, ...], ...] = (
     ("live", "in"),
@@ -68,6 +84,13 @@ LOCATION_CUES: tuple[tuple[str, ...], ...] = (
     ("traveling", "to"),
     ("from",),
     ("based", "in"),
+    ("wohne", "in"),
+    ("j'habite", "à"),
+    ("vivo", "en"),
+    ("abito", "a"),
+    ("bor", "i"),
+    ("moro", "em"),
+    ("mieszkam", "w"),
 )
 ADDRESS_CUES: tuple[tuple[str, ...], ...] = (
     ("ship", "it", "to"),
@@ -87,7 +110,7 @@ _JOINERS = {
     "PERSON": re.compile(r"[ \t]*"),
     "STREET_ADDRESS": re.compile(r"[ \t]*,?[ \t]*(?:\n[ \t]*)?"),  # at most one line break
 }
-GAZETTEER_KINDS = ("first", "last", "city", "country")
+GAZETTEER_KINDS = ("first", "last", "city", "country", "street", "company")
 Gazetteer = dict[str, frozenset[str]]
 
 
@@ -142,6 +165,78 @@ def _cue_hits(lowered: Sequence[str], i: int) -> Iterator[str]:
             yield entity
 
 
+_WORD_CACHE_SIZE = 200_000
+
+
+class CharNgramModel:
+    """How much a word looks like a person's name, a place or an ordinary word, from its
+    character n-grams (a multinomial logistic regression trained by the training script).
+
+    Unseen surnames ("Gairbekov", "Bergsveinsson") still look like names, which word lists
+    alone cannot tell the tagger.
+    """
+
+    def __init__(
+        self,
+        classes: Sequence[str],
+        bias: Sequence[float],
+        weights: dict[str, Any],
+        ngram_range: tuple[int, int],
+    ) -> None:
+        self.classes = tuple(classes)
+        self.bias = tuple(float(b) for b in bias)
+        self.weights: dict[str, tuple[float, ...]] = {k: tuple(v) for k, v in weights.items()}
+        self.ngram_range = ngram_range
+        self._cache: dict[str, list[float]] = {}
+
+    @classmethod
+    def load(cls, path: Path) -> CharNgramModel | None:
+        if not path.is_file():
+            return None
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        low, high = raw["ngram_range"]
+        return cls(raw["classes"], raw["bias"], raw["weights"], (int(low), int(high)))
+
+    def ngrams(self, word: str) -> Iterator[str]:
+        padded = f" {word.lower()} "
+        low, high = self.ngram_range
+        for n in range(low, high + 1):
+            for i in range(len(padded) - n + 1):
+                yield padded[i : i + n]
+
+    def probabilities(self, word: str) -> list[float]:
+        cached = self._cache.get(word)
+        if cached is None:
+            if len(self._cache) >= _WORD_CACHE_SIZE:
+                self._cache.clear()
+            cached = self._cache[word] = self._probabilities(word)
+        return cached
+
+    def _probabilities(self, word: str) -> list[float]:
+        scores = list(self.bias)
+        for gram in self.ngrams(word):
+            w = self.weights.get(gram)
+            if w is not None:
+                for k, value in enumerate(w):
+                    scores[k] += value
+        top = max(scores)
+        exps = [math.exp(x - top) for x in scores]
+        total = sum(exps)
+        return [e / total for e in exps]
+
+    def features(self, word: str) -> list[str]:
+        """``cn=<class>`` and ``cn=<class>:<confidence bin>`` for the likeliest class."""
+        if len(word) < 2 or not any(c.isalpha() for c in word):
+            return []
+        probs = self.probabilities(word)
+        best = max(range(len(probs)), key=probs.__getitem__)
+        return [f"cn={self.classes[best]}", f"cn={self.classes[best]}:{int(probs[best] * 4)}"]
+
+
+def chars_path(model_path: Path) -> Path:
+    return model_path.with_name(model_path.stem + ".chars.json")
+
+
 def gazetteer_path(model_path: Path) -> Path:
     return model_path.with_name(model_path.stem + ".gazetteer.json")
 
@@ -154,27 +249,49 @@ def load_gazetteer(path: Path) -> Gazetteer:
     return {kind: frozenset(raw.get(kind, ())) for kind in GAZETTEER_KINDS}
 
 
-def sentence_features(
-    tokens: Sequence[Token], text: str, gazetteer: Gazetteer | None = None
-) -> list[list[str]]:
-    """CRF features for each token: the word, its shape and affixes, neighbours ±2, cues."""
-    gaz = gazetteer or {}
-    words = [t.text for t in tokens]
-    lowered = [w.lower() for w in words]
-    n = len(words)
-    # Per-token pieces are computed once and reused as neighbour features.
-    shapes = [_shape(w) for w in words]
-    titles = [str(w[:1].isupper() and w[1:].islower()) for w in words]
-    kinds = [[kind for kind, members in gaz.items() if low in members] for low in lowered]
-    breaks = [i == 0 or "\n" in text[tokens[i - 1].end : tokens[i].start] for i in range(n)]
-    flat = text.isupper() or text.islower()
-    feats: list[list[str]] = []
-    for i, word in enumerate(words):
-        low = lowered[i]
-        f = [
+_OFFSETS = (-1, 1)
+WordFeatures = tuple[list[str], dict[int, list[str]]]
+
+
+class FeatureExtractor:
+    """CRF features for each token: the word, its shape and affixes, word lists, character
+    n-gram class, the neighbours' words, the two words either side as pairs, line position
+    and context cues.
+
+    What depends on one word alone is computed once per distinct word and cached. Given
+    ``known`` (the attributes a trained model has weights for), features the model never saw
+    are dropped before they reach crfsuite, which would otherwise convert and look up each.
+    """
+
+    def __init__(
+        self,
+        gazetteer: Gazetteer | None = None,
+        chars: CharNgramModel | None = None,
+        known: frozenset[str] | None = None,
+        cache_size: int = _WORD_CACHE_SIZE,
+    ) -> None:
+        self.gazetteer = gazetteer or {}
+        self.chars = chars
+        self.known = known
+        self.cache_size = cache_size
+        self._cache: dict[str, WordFeatures] = {}
+
+    def _keep(self, features: list[str]) -> list[str]:
+        known = self.known
+        return features if known is None else [f for f in features if f in known]
+
+    def word_features(self, word: str) -> WordFeatures:
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        low = word.lower()
+        shape = _shape(word)
+        kinds = [kind for kind, members in self.gazetteer.items() if low in members]
+        char_class = self.chars.features(word) if self.chars is not None else []
+        own = [
             "bias",
             f"w={low}",
-            f"shape={shapes[i]}",
+            f"shape={shape}",
             f"p2={low[:2]}",
             f"p3={low[:3]}",
             f"s2={low[-2:]}",
@@ -185,35 +302,60 @@ def sentence_features(
             f"digit={word.isdigit()}",
             f"hasdigit={any(c.isdigit() for c in word)}",
             f"len={min(len(word), 8)}",
+            *(f"gaz={kind}" for kind in kinds),
+            *char_class,
         ]
-        if flat:
-            f.append("case=flat")
-        if breaks[i]:
-            f.append("linestart")
-        if i + 1 == n or breaks[i + 1]:
-            f.append("lineend")
-        for offset in (-2, -1, 1, 2):
-            j = i + offset
-            if 0 <= j < n:
-                f += [
-                    f"{offset}:w={lowered[j]}",
-                    f"{offset}:shape={shapes[j]}",
-                    f"{offset}:title={titles[j]}",
-                ]
-            else:
-                f.append(f"{offset}:pad")
-        if i >= 2:
-            f.append(f"-2-1={lowered[i - 2]}|{lowered[i - 1]}")
-        if i + 2 < n:
-            f.append(f"+1+2={lowered[i + 1]}|{lowered[i + 2]}")
-        f.extend(f"cue={entity}" for entity in _cue_hits(lowered, i))
-        f.extend(f"gaz={kind}" for kind in kinds[i])
-        if i > 0:
-            f.extend(f"-1:gaz={kind}" for kind in kinds[i - 1])
-        if i + 1 < n:
-            f.extend(f"+1:gaz={kind}" for kind in kinds[i + 1])
-        feats.append(f)
-    return feats
+        title = str(word[:1].isupper() and word[1:].islower())
+        around: dict[int, list[str]] = {}
+        for offset in _OFFSETS:
+            near = [f"{offset}:w={low}", f"{offset}:shape={shape}", f"{offset}:title={title}"]
+            near += [f"{offset}:gaz={kind}" for kind in kinds]
+            near += [f"{offset}:{feature}" for feature in char_class[:1]]
+            around[offset] = self._keep(near)
+        result = (self._keep(own), around)
+        if len(self._cache) >= self.cache_size:
+            self._cache.clear()
+        self._cache[word] = result
+        return result
+
+    def __call__(self, tokens: Sequence[Token], text: str) -> list[list[str]]:
+        n = len(tokens)
+        per_word = [self.word_features(t.text) for t in tokens]
+        lowered = [t.text.lower() for t in tokens]
+        breaks = [i == 0 or "\n" in text[tokens[i - 1].end : tokens[i].start] for i in range(n)]
+        flat = text.isupper() or text.islower()
+        feats: list[list[str]] = []
+        for i in range(n):
+            f = list(per_word[i][0])
+            for offset in _OFFSETS:
+                j = i + offset
+                if 0 <= j < n:
+                    f += per_word[j][1][offset]
+            context = [f"{offset}:pad" for offset in _OFFSETS if not 0 <= i + offset < n]
+            if flat:
+                context.append("case=flat")
+            if breaks[i]:
+                context.append("linestart")
+            if i + 1 == n or breaks[i + 1]:
+                context.append("lineend")
+            if i >= 2:
+                context.append(f"-2-1={lowered[i - 2]}|{lowered[i - 1]}")
+            if i + 2 < n:
+                context.append(f"+1+2={lowered[i + 1]}|{lowered[i + 2]}")
+            context.extend(f"cue={entity}" for entity in _cue_hits(lowered, i))
+            f += self._keep(context)
+            feats.append(f)
+        return feats
+
+
+def sentence_features(
+    tokens: Sequence[Token],
+    text: str,
+    gazetteer: Gazetteer | None = None,
+    chars: CharNgramModel | None = None,
+) -> list[list[str]]:
+    """CRF features for each token (see FeatureExtractor), without a cache or model filter."""
+    return FeatureExtractor(gazetteer, chars, cache_size=0)(tokens, text)
 
 
 def spans_to_bio(tokens: Sequence[Token], spans: Sequence[tuple[int, int, str]]) -> list[str]:
@@ -274,6 +416,155 @@ def _trim(tokens: Sequence[Token], span: tuple[int, int, str]) -> tuple[int, int
     return first, last, entity
 
 
+# Titles before a name and suffixes after it belong to the name ("Dr. Ada Ng", "Ng Jr.").
+_HONORIFICS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "dame",
+        "madam",
+        "mme",
+        "mlle",
+        "herr",
+        "frau",
+        "sr",
+        "sra",
+        "srta",
+        "dott",
+        "ing",
+    ]
+)
+_NAME_SUFFIXES = frozenset(["jr", "sr", "ii", "iii", "iv", "md", "phd", "dds", "esq"])
+
+
+def _with_honorifics(
+    tokens: Sequence[Token], lowered: Sequence[str], first: int, last: int
+) -> tuple[int, int]:
+    if first >= 1 and lowered[first - 1] in _HONORIFICS:
+        first -= 1
+    elif (
+        first >= 2
+        and lowered[first - 1] == "."
+        and lowered[first - 2] in _HONORIFICS
+        and tokens[first - 2].end == tokens[first - 1].start
+    ):
+        first -= 2
+    if last < len(tokens) and lowered[last] in _NAME_SUFFIXES:
+        last += 1
+    if (
+        last < len(tokens)
+        and lowered[last] == "."
+        and lowered[last - 1] in (_NAME_SUFFIXES | _HONORIFICS)
+        and tokens[last - 1].end == tokens[last].start
+    ):
+        last += 1
+    return first, last
+
+
+NAME_SHAPE_SCORE = 0.55
+NAME_SHAPE_MIN_PROB = 0.8
+_SENTENCE_OPENERS = frozenset(
+    [".", "!", "?", ":", ";", '"', "\u201c", "(", "-", "\u2013", "*", ">"]
+)
+# Capitalised words that are neither names nor places whatever their letters suggest.
+_NOT_NAME_SHAPED = frozenset(
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "god",
+        "thanks",
+        "hello",
+        "please",
+        "dear",
+        "the",
+    ]
+)
+
+
+# Lower-case words that belong inside names ("Sanne de Vries", "Bank of America").
+_NAME_PARTICLES = frozenset(
+    [
+        "de",
+        "van",
+        "von",
+        "der",
+        "den",
+        "da",
+        "di",
+        "du",
+        "la",
+        "le",
+        "del",
+        "della",
+        "dos",
+        "das",
+        "do",
+        "ten",
+        "ter",
+        "bin",
+        "al",
+        "el",
+        "y",
+        "of",
+        "and",
+        "the",
+        "for",
+        "&",
+        "'s",
+    ]
+)
+
+
+def _cased_pieces(
+    tokens: Sequence[Token], span: tuple[int, int, str]
+) -> list[tuple[int, int, str]]:
+    """In normally cased text, a name, place or organisation does not run through ordinary
+    lower-case words: split the span there and keep the capitalised pieces. Addresses keep
+    their lower-case words ("12 rue de la Paix")."""
+    first, last, entity = span
+    if entity == "STREET_ADDRESS":
+        return [span]
+    pieces: list[tuple[int, int, str]] = []
+    start: int | None = None
+    for k in range(first, last + 1):
+        word = tokens[k].text if k < last else ""
+        inside = k < last and (not word[:1].islower() or word.lower() in _NAME_PARTICLES)
+        if inside and start is None:
+            start = k
+        elif not inside and start is not None:
+            pieces.append((start, k, entity))
+            start = None
+    return [
+        _trim(tokens, (a, b, e))
+        for a, b, e in pieces
+        if any(tokens[j].text[:1].isupper() for j in range(a, b))
+        and _trim(tokens, (a, b, e))[0] < _trim(tokens, (a, b, e))[1]
+    ]
+
+
 class CrfRecognizer:
     """Finds names, places, street addresses and organisations with a packaged CRF model."""
 
@@ -298,6 +589,9 @@ class CrfRecognizer:
         self._tagger: Any = pycrfsuite.Tagger()
         self._tagger.open(str(self.model_path))
         self.gazetteer = load_gazetteer(gazetteer_path(self.model_path))
+        self.chars = CharNgramModel.load(chars_path(self.model_path))
+        known = frozenset(self._tagger.info().attributes)
+        self.features = FeatureExtractor(self.gazetteer, self.chars, known)
         # A crfsuite Tagger holds per-sequence state between tag() and marginal().
         self._lock = threading.Lock()
 
@@ -306,10 +600,12 @@ class CrfRecognizer:
         tokens = tokenize(text)
         if not tokens:
             return tokens, [], []
-        feats = sentence_features(tokens, text, self.gazetteer)
+        feats = self.features(tokens, text)
         with self._lock:
             labels: list[str] = list(self._tagger.tag(feats))
-            probs = [float(self._tagger.marginal(lab, k)) for k, lab in enumerate(labels)]
+            # Only entity labels are scored; most tokens are "O" and need no marginal.
+            marginal = self._tagger.marginal
+            probs = [0.0 if lab == "O" else float(marginal(lab, k)) for k, lab in enumerate(labels)]
         return tokens, labels, probs
 
     def find(self, text: str) -> list[Finding]:
@@ -325,9 +621,75 @@ class CrfRecognizer:
                 score = min(1.0, score + CUE_BOOST)
             if score < self.min_score:
                 continue
+            if entity == "PERSON":
+                first, last = _with_honorifics(tokens, lowered, first, last)
             start, end = tokens[first].start, tokens[last - 1].end
             findings.append(Finding(entity, start, end, round(score, 4), self.name))
+        for first, last, entity in self._name_shaped(text, tokens, labels):
+            if entity in self.entities and self.min_score <= NAME_SHAPE_SCORE:
+                start, end = tokens[first].start, tokens[last - 1].end
+                findings.append(Finding(entity, start, end, NAME_SHAPE_SCORE, self.name))
         return findings
+
+    def _name_shaped(
+        self, text: str, tokens: Sequence[Token], labels: Sequence[str]
+    ) -> list[tuple[int, int, str]]:
+        """Capitalised words the tagger left alone that look like a name or a place.
+
+        The tagger needs familiar context; a lone surname in an unfamiliar sentence ("a film
+        starring Lafontaine") has none. Such a word, not at the start of a sentence and
+        classed as a name or place by the character model or the word lists, is reported
+        with a modest score: missing a name costs more than masking one word too many.
+        """
+        spans: list[tuple[int, int, str]] = []
+        for i, token in enumerate(tokens):
+            kind = self._shape_kind(text, tokens, i) if labels[i] == "O" else None
+            if kind is None:
+                continue
+            if spans and spans[-1][1] == i and text[tokens[i - 1].end : token.start] == " ":
+                spans[-1] = (spans[-1][0], i + 1, spans[-1][2])
+            else:
+                spans.append((i, i + 1, kind))
+        return spans
+
+    def _shape_kind(self, text: str, tokens: Sequence[Token], i: int) -> str | None:
+        word = tokens[i].text
+        if len(word) < 3 or not (word[0].isupper() and word[1:].islower()):
+            return None
+        if not word.replace("-", "").replace("'", "").isalpha():
+            return None
+        # At the start of a sentence capital letters say nothing: both signals must agree.
+        opening = (
+            i == 0
+            or tokens[i - 1].text in _SENTENCE_OPENERS
+            or "\n" in text[tokens[i - 1].end : tokens[i].start]
+        )
+        low = word.lower()
+        if low in _NOT_NAME_SHAPED:
+            return None
+        gaz = self.gazetteer
+        listed_name = low in gaz.get("first", ()) or low in gaz.get("last", ())
+        listed_place = low in gaz.get("city", ()) or low in gaz.get("country", ())
+        if self.chars is None:
+            return (
+                None
+                if opening
+                else "PERSON"
+                if listed_name
+                else "LOCATION"
+                if listed_place
+                else None
+            )
+        probs = self.chars.probabilities(word)
+        best = max(range(len(probs)), key=probs.__getitem__)
+        kind, sure = self.chars.classes[best], probs[best] >= NAME_SHAPE_MIN_PROB
+        if kind == "word" and probs[best] >= 0.5:
+            return None
+        if opening:
+            return "PERSON" if listed_name and kind == "person" and sure else None
+        if listed_name or (kind == "person" and sure):
+            return "PERSON"
+        return "LOCATION" if listed_place or (kind == "place" and sure) else None
 
     @staticmethod
     def _merged_spans(
@@ -341,4 +703,7 @@ class CrfRecognizer:
                     merged[-1] = (merged[-1][0], last, entity)
                     continue
             merged.append((first, last, entity))
-        return [span for span in map(lambda m: _trim(tokens, m), merged) if span[0] < span[1]]
+        trimmed = [span for span in map(lambda m: _trim(tokens, m), merged) if span[0] < span[1]]
+        if text.islower() or text.isupper():
+            return trimmed
+        return [piece for span in trimmed for piece in _cased_pieces(tokens, span)]

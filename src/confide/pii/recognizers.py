@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import phonenumbers
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, region_code_for_country_code
 from stdnum import iban, luhn
 from stdnum.de import idnr
 from stdnum.es import dni, nie
@@ -31,9 +32,41 @@ Validator = Callable[[str], bool]
 
 @dataclass(frozen=True, slots=True)
 class Pattern:
+    """A regex and its base score, with what every match needs from the text.
+
+    ``min_digits``, ``min_run`` (consecutive digits) and ``contains`` (a substring) are
+    necessary conditions checked before the regex runs: most chat messages hold no ``@``
+    and no long digit run, so most patterns are skipped without scanning the text.
+    """
+
     regex: str
     score: float
     flags: int = 0
+    min_digits: int = 0
+    min_run: int = 0
+    contains: str = ""
+
+
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+@dataclass(frozen=True, slots=True)
+class DigitStats:
+    """How many digits a text holds and its longest run of them: one scan per text."""
+
+    digits: int
+    run: int
+
+    @classmethod
+    def of(cls, text: str) -> DigitStats:
+        runs = _DIGIT_RUN.findall(text)
+        if not runs:
+            return _NO_DIGITS
+        lengths = [len(r) for r in runs]
+        return cls(sum(lengths), max(lengths))
+
+
+_NO_DIGITS = DigitStats(0, 0)
 
 
 @dataclass(slots=True)
@@ -50,32 +83,48 @@ class PatternRecognizer:
     context: tuple[str, ...] = ()
     validate: Validator | None = None
     entities: tuple[str, ...] = field(init=False)
-    _compiled: list[tuple[re.Pattern[str], float]] = field(init=False, repr=False)
+    _compiled: list[tuple[re.Pattern[str], Pattern]] = field(init=False, repr=False)
     _context: re.Pattern[str] | None = field(init=False, repr=False)
+    _min_digits: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.entities = (self.entity,)
-        self._compiled = [(re.compile(p.regex, p.flags), p.score) for p in self.patterns]
+        self._compiled = [(re.compile(p.regex, p.flags), p) for p in self.patterns]
         # Whole words at the start, so "tel" does not fire inside "hotel".
         words = "|".join(re.escape(w) for w in self.context)
         self._context = re.compile(rf"\b(?:{words})") if self.context else None
+        self._min_digits = min((p.min_digits for p in self.patterns), default=0)
 
-    def find(self, text: str) -> list[Finding]:
+    def find(self, text: str, stats: DigitStats | None = None) -> list[Finding]:
+        """Findings in ``text``; ``stats`` saves a scan when the caller already has them."""
+        if self._min_digits:
+            stats = stats or DigitStats.of(text)
+            if stats.digits < self._min_digits:
+                return []
         found: list[Finding] = []
-        lowered = text.lower()
-        for regex, score in self._compiled:
-            for match in regex.finditer(text):
-                value = match.group(0)
-                if self.validate is not None and not self.validate(value):
+        for regex, pattern in self._compiled:
+            if pattern.min_digits or pattern.min_run:
+                stats = stats or DigitStats.of(text)
+                if stats.digits < pattern.min_digits or stats.run < pattern.min_run:
                     continue
-                final = self._with_context(lowered, match.start(), match.end(), score)
-                found.append(Finding(self.entity, match.start(), match.end(), final, self.name))
+            if pattern.contains and pattern.contains not in text:
+                continue
+            self._scan(text, regex, pattern.score, found)
         return found
 
-    def _with_context(self, lowered: str, start: int, end: int, score: float) -> float:
+    def _scan(self, text: str, regex: re.Pattern[str], score: float, out: list[Finding]) -> None:
+        validate = self.validate
+        for match in regex.finditer(text):
+            if validate is not None and not validate(match.group()):
+                continue
+            start, end = match.span()
+            final = self._with_context(text, start, end, score)
+            out.append(Finding(self.entity, start, end, final, self.name))
+
+    def _with_context(self, text: str, start: int, end: int, score: float) -> float:
         if self._context is None:
             return score
-        window = lowered[max(0, start - CONTEXT_BEFORE) : end + CONTEXT_AFTER]
+        window = text[max(0, start - CONTEXT_BEFORE) : end + CONTEXT_AFTER].lower()
         if self._context.search(window):
             return min(1.0, score + CONTEXT_BOOST)
         return score
@@ -105,26 +154,36 @@ def _stdnum(*modules: Callable[[str], bool]) -> Validator:
 EMAIL = PatternRecognizer(
     "email",
     "EMAIL_ADDRESS",
-    [Pattern(r"\b[\w.+%-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b", 1.0)],
+    [Pattern(r"\b[\w.+%-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b", 1.0, contains="@")],
 )
 CREDIT_CARD = PatternRecognizer(
     "credit_card",
     "CREDIT_CARD",
-    [Pattern(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])", 0.9)],
+    [Pattern(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])", 0.9, min_digits=13)],
     context=("card", "visa", "mastercard", "amex", "credit", "debit"),
     validate=_is_card,
 )
 IBAN = PatternRecognizer(
     "iban",
     "IBAN_CODE",
-    [Pattern(r"\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?\b", 1.0)],
+    [
+        Pattern(
+            r"\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]{1,3})?\b",
+            1.0,
+            min_digits=2,
+            min_run=2,
+        )
+    ],
     validate=iban.is_valid,
 )
 US_SSN = PatternRecognizer(
     "us_ssn",
     "US_SSN",
     # SSNs carry no checksum: python-stdnum rejects the reserved areas and famous examples.
-    [Pattern(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])", 0.85), Pattern(r"\b\d{9}\b", 0.3)],
+    [
+        Pattern(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])", 0.85, min_digits=9, min_run=4),
+        Pattern(r"\b\d{9}\b", 0.3, min_digits=9, min_run=9),
+    ],
     context=("ssn", "social security", "social sec"),
     validate=ssn.is_valid,
 )
@@ -133,42 +192,56 @@ UK_NHS = PatternRecognizer(
     "UK_NHS",
     # Ten digits: a phone number usually fails the mod-11 check, and context is required
     # to score above the default threshold.
-    [Pattern(r"(?<![\d-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\d-])", 0.45)],
+    [Pattern(r"(?<![\d-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\d-])", 0.45, min_digits=10, min_run=4)],
     context=("nhs", "health service", "nhs number"),
     validate=nhs.is_valid,
 )
 DE_TAX_ID = PatternRecognizer(
     "de_idnr",
     "DE_TAX_ID",
-    [Pattern(r"\b\d{2} ?\d{3} ?\d{3} ?\d{3}\b", 0.5)],
+    [Pattern(r"\b\d{2} ?\d{3} ?\d{3} ?\d{3}\b", 0.5, min_digits=11, min_run=3)],
     context=("steuer", "idnr", "identifikationsnummer", "tax id"),
     validate=idnr.is_valid,
 )
 FR_NIR = PatternRecognizer(
     "fr_nir",
     "FR_NIR",
-    [Pattern(r"\b[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}\b", 0.85)],
+    [
+        Pattern(
+            r"\b[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}\b",
+            0.85,
+            min_digits=14,
+            min_run=3,
+        )
+    ],
     context=("sécurité sociale", "securite sociale", "nir", "insee"),
     validate=nir.is_valid,
 )
 ES_DNI_NIE = PatternRecognizer(
     "es_dni_nie",
     "ES_NIF",
-    [Pattern(r"\b[XYZxyz]?-?\d{7,8}-?[A-Za-z]\b", 0.85)],
+    [Pattern(r"\b[XYZxyz]?-?\d{7,8}-?[A-Za-z]\b", 0.85, min_digits=7, min_run=7)],
     context=("dni", "nie", "nif"),
     validate=_stdnum(dni.is_valid, nie.is_valid),
 )
 IT_FISCAL_CODE = PatternRecognizer(
     "it_codice_fiscale",
     "IT_FISCAL_CODE",
-    [Pattern(r"\b[A-Za-z]{6}\d{2}[A-Za-z]\d{2}[A-Za-z]\d{3}[A-Za-z]\b", 0.95)],
+    [
+        Pattern(
+            r"\b[A-Za-z]{6}\d{2}[A-Za-z]\d{2}[A-Za-z]\d{3}[A-Za-z]\b",
+            0.95,
+            min_digits=7,
+            min_run=3,
+        )
+    ],
     validate=codicefiscale.is_valid,
 )
 NL_BSN = PatternRecognizer(
     "nl_bsn",
     "NL_BSN",
     # Nine digits pass the 11-test one time in eleven: only report with context.
-    [Pattern(r"\b\d{4}\.?\d{2}\.?\d{3}\b", 0.3)],
+    [Pattern(r"\b\d{4}\.?\d{2}\.?\d{3}\b", 0.3, min_digits=9, min_run=4)],
     context=("bsn", "burgerservicenummer", "sofinummer"),
     validate=bsn.is_valid,
 )
@@ -176,8 +249,10 @@ IP_ADDRESS = PatternRecognizer(
     "ip_address",
     "IP_ADDRESS",
     [
-        Pattern(r"\b(?:\d{1,3}\.){3}\d{1,3}\b", 0.95),
-        Pattern(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])", 0.95),
+        Pattern(r"\b(?:\d{1,3}\.){3}\d{1,3}\b", 0.95, min_digits=4, contains="."),
+        Pattern(
+            r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])", 0.95, contains=":"
+        ),
     ],
     validate=_is_ip,
 )
@@ -185,8 +260,12 @@ URL = PatternRecognizer(
     "url",
     "URL",
     [
-        Pattern(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)]", 0.9),
-        Pattern(r"\bwww\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/[^\s<>\"']*[^\s<>\"'.,;:!?)])?", 0.8),
+        Pattern(r"\bhttps?://[^\s<>\"']+[^\s<>\"'.,;:!?)]", 0.9, contains="://"),
+        Pattern(
+            r"\bwww\.[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?:/[^\s<>\"']*[^\s<>\"'.,;:!?)])?",
+            0.8,
+            contains="www.",
+        ),
     ],
 )
 
@@ -194,20 +273,24 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
+_MONTH_INITIALS = "jfmasond"
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"
 DATE_TIME = PatternRecognizer(
     "date_time",
     "DATE_TIME",
     [
-        Pattern(rf"\b\d{{4}}-\d{{2}}-\d{{2}}{_TIME}\b", 0.85),
+        Pattern(rf"\b\d{{4}}-\d{{2}}-\d{{2}}{_TIME}\b", 0.85, min_digits=8, min_run=4),
         Pattern(
             rf"\b(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-](?:\d{{4}}|\d{{2}}){_TIME}\b",
             0.6,
+            min_digits=4,
+            min_run=2,
         ),
-        Pattern(rf"\b{_DAY} (?:of )?{_MONTH},? \d{{4}}\b", 0.85, re.IGNORECASE),
-        Pattern(rf"\b{_MONTH} {_DAY},? \d{{4}}\b", 0.85, re.IGNORECASE),
-        Pattern(rf"\b{_MONTH} \d{{4}}\b", 0.6, re.IGNORECASE),
+        Pattern(rf"\b{_DAY} (?:of )?{_MONTH},? \d{{4}}\b", 0.85, re.I, min_digits=5, min_run=4),
+        # The lookahead only lets the regex engine skip to a month's first letter quickly.
+        Pattern(rf"(?=[{_MONTH_INITIALS}])\b{_MONTH} {_DAY},? \d{{4}}\b", 0.85, re.I, 5, 4),
+        Pattern(rf"(?=[{_MONTH_INITIALS}])\b{_MONTH} \d{{4}}\b", 0.6, re.I, 4, 4),
     ],
     context=("born", "birth", "dob", "date"),
 )
@@ -232,6 +315,8 @@ PHONE_BY_CONTEXT = PatternRecognizer(
             r"(?<![\w+.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\) ?)?\d{2,4}(?:[ .-]\d{2,4}){1,4}"
             r"(?:x\d{1,6})?(?![\w.]|-\d)",
             0.3,
+            min_digits=7,  # see _phone_length
+            min_run=2,
         )
     ],
     context=("phone", "call", "office", "fax", "mobile", "cell", "tel", "reach", "answering"),
@@ -239,9 +324,67 @@ PHONE_BY_CONTEXT = PatternRecognizer(
 )
 
 
+US_DRIVER_LICENSE = PatternRecognizer(
+    "us_driver_license",
+    "US_DRIVER_LICENSE",
+    # Fifty states, fifty formats, no checksum: letters and digits of licence length are
+    # reported only next to the words that name them ("driver's license", "DL").
+    [
+        Pattern(
+            r"\b[A-Z]{0,2}\d{5,14}[A-Z]?\b",
+            0.2,
+            flags=re.IGNORECASE,
+            min_digits=5,
+            min_run=5,
+        )
+    ],
+    context=("driver", "driving", "license", "licence", "dl", "permit"),
+)
+
+
 # Digit runs that could hold a phone number; only these are handed to libphonenumber,
 # which is far slower when it scans the whole text once per region.
 _PHONE_CANDIDATE = re.compile(r"\+?\(?\d[\d \t().\-/]{5,}\d(?:\s?(?:x|ext\.?)\s?\d{1,6})?")
+
+
+_NumberGate = tuple[re.Pattern[str], re.Pattern[str] | None]
+
+
+def _number_gate(region: str) -> _NumberGate | None:
+    """A cheap necessary condition for digits dialled in ``region`` to be a valid number.
+
+    Without an international prefix (let through to the parser), parsing strips at most
+    the country code and the national prefix (twice, by the rules of this region or the
+    main one of its country code) and keeps the rest as the national number, which is valid
+    only if it has a possible length and matches the general pattern of a region sharing
+    the country code. None when a national prefix is rewritten rather than stripped.
+    """
+    metadata = PhoneMetadata.metadata_for_region(region)
+    if metadata is None or metadata.country_code is None:
+        return None
+    code = metadata.country_code
+    shared = [PhoneMetadata.metadata_for_region(r) for r in COUNTRY_CODE_TO_REGION_CODE[code]]
+    main = PhoneMetadata.metadata_for_region(region_code_for_country_code(code))
+    prefixes: list[str] = []
+    for dialled in (metadata, main):
+        if dialled is None or dialled.national_prefix_transform_rule:
+            return None
+        if dialled.national_prefix_for_parsing:
+            prefixes.append(f"(?:{dialled.national_prefix_for_parsing})")
+    general: list[str] = []
+    for other in shared:
+        if other is None or other.general_desc is None:
+            return None
+        desc = other.general_desc
+        if not desc.national_number_pattern:
+            return None
+        lengths = "|".join(rf"\d{{{n}}}" for n in desc.possible_length)
+        length = rf"(?=(?:{lengths})\Z)" if lengths else ""
+        general.append(f"{length}(?:{desc.national_number_pattern})")
+    prefix = f"(?:{'|'.join(prefixes)})?" if prefixes else ""
+    national = re.compile(f"(?:{code})?{prefix}{prefix}(?:{'|'.join(general)})")
+    idd = metadata.international_prefix
+    return national, re.compile(idd) if idd else None
 
 
 @dataclass(slots=True)
@@ -255,8 +398,15 @@ class PhoneRecognizer:
     score: float = 0.75
     name: str = "phone"
     entities: tuple[str, ...] = ("PHONE_NUMBER",)
+    _gates: dict[str, _NumberGate | None] = field(init=False, repr=False)
 
-    def find(self, text: str) -> list[Finding]:
+    def __post_init__(self) -> None:
+        self._gates = {region: _number_gate(region) for region in self.regions}
+
+    def find(self, text: str, stats: DigitStats | None = None) -> list[Finding]:
+        """Findings in ``text``; ``stats`` saves a scan when the caller already has them."""
+        if stats is not None and stats.digits < 2:
+            return []  # a candidate holds two digits at least
         spans: list[tuple[int, int]] = []
         for candidate in _PHONE_CANDIDATE.finditer(text):
             value = candidate.group(0)
@@ -274,7 +424,18 @@ class PhoneRecognizer:
         """Regions in which the whole candidate parses as a valid number (a cheap filter)."""
         if value.startswith("+"):
             return self.regions[:1] if self._parses(value, None) else ()
-        return tuple(r for r in self.regions if self._parses(value, r))
+        # Plain ASCII digits and separators only: no extension, nothing to transliterate.
+        digits = _digits(value) if value.isascii() and "x" not in value else None
+        return tuple(
+            r for r in self.regions if self._may_parse(digits, r) and self._parses(value, r)
+        )
+
+    def _may_parse(self, digits: str | None, region: str) -> bool:
+        gate = self._gates.get(region)
+        if digits is None or gate is None:
+            return True
+        national, idd = gate
+        return bool(national.fullmatch(digits) or (idd is not None and idd.match(digits)))
 
     @staticmethod
     def _parses(value: str, region: str | None) -> bool:
@@ -314,6 +475,7 @@ def default_recognizers(
         ES_DNI_NIE,
         IT_FISCAL_CODE,
         NL_BSN,
+        US_DRIVER_LICENSE,
         IP_ADDRESS,
         URL,
         DATE_TIME,
