@@ -14,6 +14,9 @@ INNER = [
     "confide.knowledge.articles",
     "confide.knowledge.retrieval",
     "confide.dialogue",
+    "confide.consent.purposes",
+    "confide.consent.receipts",
+    "confide.policy.rules",
 ]
 
 

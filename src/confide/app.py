@@ -20,6 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from confide import __version__
 from confide.config import Settings
+from confide.consent.endpoints import pages as consent_pages
+from confide.consent.endpoints import router as consent_router
 from confide.conversations.endpoints import router as conversations_router
 from confide.errors import ConfideError
 from confide.keys.rotation import key_rotation_lifespan
@@ -185,6 +187,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     install_error_handlers(app)
     app.include_router(conversations_router)
+    app.include_router(consent_router)
+    app.include_router(consent_pages)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

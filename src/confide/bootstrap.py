@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from confide.config import Settings
+from confide.consent.notices import publish_notice_if_none
 from confide.db import unit_of_work
 from confide.db_settings import set_setting
 from confide.demo import demo_path, load_demo_orders
@@ -19,6 +20,7 @@ from confide.runtime import Runtime, build_runtime
 
 DEMO_DIR = demo_path()
 DEMO_COMPANY = "Northwind Goods"
+DEMO_NOTICE = DEMO_DIR / "privacy-notice.md"
 
 
 def initialise(settings: Settings, *, company: str | None = None) -> Runtime:
@@ -56,6 +58,7 @@ def load_demo(runtime: Runtime, *, today: date | None = None, train: bool = True
         created, updated = import_articles(session, articles)
         n_orders = import_orders(session, orders)
         set_setting(session, "company_name", DEMO_COMPANY)
+        notice = publish_notice_if_none(session, DEMO_NOTICE.read_text(encoding="utf-8"))
     examples = demo_examples()
     metadata = train_and_save(runtime.settings, examples) if train else None
     runtime.reload_assistant()
@@ -64,6 +67,7 @@ def load_demo(runtime: Runtime, *, today: date | None = None, train: bool = True
         "orders": n_orders,
         "examples": len(examples),
         "model": metadata,
+        "privacy_notice_version": notice.version,
     }
 
 

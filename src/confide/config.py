@@ -5,8 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from confide.consent.purposes import (
+    PrivacySettings,
+    PurposeSettings,
+    check_purposes,
+    default_purposes,
+)
 
 
 def default_data_dir() -> Path:
@@ -56,6 +63,18 @@ class Settings(BaseSettings):
     # NLU.
     nlu_engine: str = "lexical"
     semantic_model_path: Path | None = None
+
+    # Purposes of processing, each with a legal basis and a plain-language description.
+    # CONFIDE_PURPOSES (JSON) replaces the whole set; `service` must stay, on 'contract'.
+    purposes: dict[str, PurposeSettings] = Field(default_factory=default_purposes)
+    # Jurisdiction, language and public address used in consent receipts.
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+
+    @field_validator("purposes")
+    @classmethod
+    def _purposes_can_work(cls, value: dict[str, PurposeSettings]) -> dict[str, PurposeSettings]:
+        check_purposes(value)
+        return value
 
     @property
     def resolved_database_url(self) -> str:

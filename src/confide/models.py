@@ -1,5 +1,6 @@
 """Every ORM model, imported once so ``Base.metadata`` is complete (Alembic, tests)."""
 
+from confide.consent.models import ConsentRecord, PrivacyNotice
 from confide.conversations.models import Conversation, Feedback, Message
 from confide.db import Base
 from confide.db_settings import AppSetting
@@ -12,11 +13,13 @@ __all__ = [
     "AppSetting",
     "ArticleRecord",
     "Base",
+    "ConsentRecord",
     "Conversation",
     "DataKeyRecord",
     "Feedback",
     "Message",
     "Order",
+    "PrivacyNotice",
     "ReturnRequest",
     "Subject",
 ]

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from confide.config import Settings
+from confide.consent.service import Consents
 from confide.conversations.service import MessageRules
 from confide.crypto import Keyring, KeyringError, LocalKeyProvider, Passphrase
 from confide.db import make_engine, make_session_factory, unit_of_work
@@ -27,6 +28,7 @@ from confide.knowledge.service import intent_article_map, list_articles
 from confide.migrate import upgrade_database
 from confide.pii import PiiAnalyzer, redact
 from confide.pii_config import configured_analyzer
+from confide.policy.service import Policy
 from confide.vault import Vault
 from confide.vault.keycheck import check_keys_open_data_keys, refuse_new_keyring_over_data_keys
 
@@ -90,9 +92,15 @@ class Runtime:
     vault: Vault = field(init=False)
     rules: MessageRules = field(init=False)
     analyzer: PiiAnalyzer = field(init=False)
+    policy: Policy = field(init=False)
+    consents: Consents = field(init=False)
 
     def __post_init__(self) -> None:
-        self.vault = Vault(self.keyring, ledger_dir=self.settings.data_dir)
+        self.policy = Policy(self.settings.purposes)
+        self.vault = Vault(
+            self.keyring, ledger_dir=self.settings.data_dir, guard=self.policy.guard_data_key
+        )
+        self.consents = Consents(self.vault, self.policy, self.settings.privacy, clock=self.clock)
         self.analyzer = configured_analyzer(self.settings)
         analyze = self.analyzer.analyze
         self.rules = MessageRules(

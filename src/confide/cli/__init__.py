@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from confide.cli import backup, bench, conversation, knowledge, models, pii, server, subjects
+from confide.cli import (
+    backup,
+    bench,
+    consent,
+    conversation,
+    knowledge,
+    models,
+    pii,
+    server,
+    subjects,
+)
 from confide.cli.keys import keys as keys_commands
 
 app = typer.Typer(
@@ -22,6 +32,8 @@ app.add_typer(backup.backup, name="backup")
 app.add_typer(keys_commands, name="keys")
 app.add_typer(subjects.subjects, name="subjects")
 app.add_typer(pii.pii, name="pii")
+app.add_typer(consent.notice, name="notice")
+app.add_typer(consent.consent, name="consent")
 
 
 def main() -> None:

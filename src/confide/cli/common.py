@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from confide.config import Settings
@@ -36,8 +37,33 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print exactly one JSON d
 EXPECTED_ERRORS = (ConfideError, KeyringError, ArticleFormatError, IntentDataError, OSError)
 
 
+class InvalidSettings(ConfideError):
+    pass
+
+
+class UnreadableFile(ConfideError):
+    pass
+
+
 def settings_for(data_dir: Path | None) -> Settings:
-    return Settings(data_dir=data_dir) if data_dir else Settings()
+    """Settings from the environment; a clear error naming the field when they are wrong."""
+    try:
+        return Settings(data_dir=data_dir) if data_dir else Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:3]
+        )
+        raise InvalidSettings(f"invalid configuration: {problems}") from None
+
+
+def read_text_file(path: Path, what: str) -> str:
+    """A UTF-8 text file's content; a clear error if it is missing or not UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UnreadableFile(f"{what} {path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise UnreadableFile(f"cannot read {what} {path}: {exc.strerror}") from None
 
 
 def print_json(data: Any) -> None:
@@ -60,8 +86,10 @@ def command_errors(as_json: bool) -> Iterator[None]:
 
 
 @contextmanager
-def open_runtime(data_dir: Path | None, *, create: bool = False) -> Iterator[Runtime]:
-    runtime = build_runtime(settings_for(data_dir), create=create)
+def open_runtime(
+    data_dir: Path | None, *, create: bool = False, with_assistant: bool = True
+) -> Iterator[Runtime]:
+    runtime = build_runtime(settings_for(data_dir), create=create, with_assistant=with_assistant)
     try:
         yield runtime
     finally:

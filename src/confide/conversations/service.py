@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from confide.consent.notices import chat_notice
 from confide.conversations import repository
 from confide.conversations.errors import (
     ConversationClosed,
@@ -54,11 +55,12 @@ class MessageRules:
     max_comment_chars: int = 2000
 
 
-def disclosure(company: str) -> str:
+def disclosure(company: str, notice: str = "") -> str:
+    """The AI disclosure a chat opens with, and the short privacy notice when one is given."""
     return (
         f"Hi! I'm the virtual assistant of {company}. I'm an AI, not a person: I answer from our "
         "help centre, and I can pass you to a member of our team at any time. Your messages "
-        "are stored encrypted. How can I help?"
+        f"are stored encrypted. {notice + ' ' if notice else ''}How can I help?"
     )
 
 
@@ -84,13 +86,13 @@ def start_conversation(
     )
     session.add(conversation)
     session.flush()
-    text = disclosure(company)  # our own words: nothing to redact
+    text = disclosure(company, chat_notice(session))  # our own words: nothing to redact
     greeting = _add_message(session, vault, subject, conversation, "assistant", text, None, text)
     return StartConversationOut(
         conversation_id=conversation.id,
         subject_id=subject.id,
         token=token,
-        greeting=_message_out(greeting, disclosure(company)),
+        greeting=_message_out(greeting, text),
     )
 
 
@@ -107,6 +109,16 @@ def authorize(
     A token that opens no conversation is refused the same way whether or not
     ``conversation_id`` exists, so a wrong token reveals nothing.
     """
+    conversation, subject = authorize_token(session, vault, token, for_update=for_update)
+    if conversation.id != conversation_id:
+        raise ConversationNotFound("no such conversation")
+    return conversation, subject
+
+
+def authorize_token(
+    session: Session, vault: Vault, token: str | None, *, for_update: bool = False
+) -> tuple[Conversation, Subject]:
+    """The conversation a bearer token opens, and its customer (for the /v1/me routes)."""
     if not token:
         raise InvalidToken("a bearer token is required (Authorization: Bearer <token>)")
     conversation = repository.get_conversation_by_token_hash(
@@ -114,8 +126,6 @@ def authorize(
     )
     if conversation is None:
         raise InvalidToken("the token is not valid")
-    if conversation.id != conversation_id:
-        raise ConversationNotFound("no such conversation")
     subject = session.get(Subject, conversation.subject_id)
     assert subject is not None
     return conversation, subject

@@ -84,7 +84,7 @@ def rows_of_subject(session: Session, model: type[Base], subject: Subject) -> li
     if model is Subject:
         return [subject]
     columns: Any = model
-    if model is Conversation:
+    if hasattr(columns, "subject_id"):  # conversations, consent records
         condition = columns.subject_id == subject.id
     else:
         conversations = select(Conversation.id).where(Conversation.subject_id == subject.id)

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from confide.consent.models import ConsentRecord
 from confide.conversations.models import Conversation, Feedback, Message
 from confide.crypto import DecryptionError, Keyring, MasterKeyVersion
 from confide.db import Base, unit_of_work
@@ -57,6 +58,7 @@ SEALED_COLUMNS: tuple[SealedColumn, ...] = (
     SealedColumn(Message, "redacted_ct", "messages", "redacted"),
     SealedColumn(Feedback, "comment_ct", "feedback", "comment"),
     SealedColumn(ReturnRequest, "reason_ct", "return_requests", "reason"),
+    SealedColumn(ConsentRecord, "receipt_ct", "consent_records", "receipt"),
 )
 
 

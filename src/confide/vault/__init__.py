@@ -1,4 +1,4 @@
-from confide.vault.errors import SubjectErased
+from confide.vault.errors import PurposeNotPermitted, SubjectErased
 from confide.vault.service import FieldRef, Purpose, Vault
 
-__all__ = ["FieldRef", "Purpose", "SubjectErased", "Vault"]
+__all__ = ["FieldRef", "Purpose", "PurposeNotPermitted", "SubjectErased", "Vault"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -35,7 +36,7 @@ from confide.crypto import (
     generate_data_key,
     hash_token,
 )
-from confide.vault.errors import SubjectErased
+from confide.vault.errors import PurposeNotPermitted, SubjectErased
 from confide.vault.ledger import record_shredded
 from confide.vault.models import DataKeyRecord
 
@@ -47,6 +48,23 @@ class Purpose(StrEnum):
 
     SERVICE = "service"
     KEY_MANAGEMENT = "key-management"
+    PERSONALIZATION = "personalization"
+    IMPROVEMENT = "improvement"
+    ANALYTICS = "analytics"
+    HUMAN_REVIEW = "human_review"
+
+
+# Answering the customer (contract) and key operations read without asking the policy;
+# every other purpose is checked against consent and legal basis on each read.
+UNGUARDED_PURPOSES = frozenset({Purpose.SERVICE, Purpose.KEY_MANAGEMENT})
+
+# (session, data key id, purpose) -> None, or raises PurposeNotPermitted.
+PurposeGuard = Callable[[Session, str, str], None]
+
+
+def refuse_unguarded(session: Session, key_id: str, purpose: str) -> None:
+    """A vault built without a policy reads for no purpose beyond service."""
+    raise PurposeNotPermitted(f"no policy is configured: reading for {purpose} is refused")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +78,17 @@ class FieldRef:
 
 
 class Vault:
-    def __init__(self, keyring: Keyring, *, ledger_dir: Path, cache_size: int = 4096) -> None:
+    def __init__(
+        self,
+        keyring: Keyring,
+        *,
+        ledger_dir: Path,
+        cache_size: int = 4096,
+        guard: PurposeGuard = refuse_unguarded,
+    ) -> None:
         self._keyring = keyring
+        # The policy layer's check, asked before reads for purposes beyond service.
+        self._guard = guard
         # Shredded key ids are also written here, outside the database (see vault.ledger).
         self._ledger_dir = ledger_dir
         self._index_key = keyring.derive_key("blind-index/v1")
@@ -98,7 +125,10 @@ class Vault:
     def open(
         self, session: Session, key_id: str, ref: FieldRef, blob: bytes, purpose: Purpose
     ) -> str:
-        """Decrypt one field for ``purpose``."""
+        """Decrypt one field for ``purpose``; other purposes than service and key management
+        first pass the policy check (PurposeNotPermitted, 403, when they may not)."""
+        if purpose not in UNGUARDED_PURPOSES:
+            self._guard(session, key_id, purpose)
         return decrypt_text(self._data_key(session, key_id), blob, aad=ref.aad())
 
     def index(self, kind: str, normalised_value: str) -> str:
