@@ -638,7 +638,7 @@ def build_gazetteer(outside: dict[str, int], inside: dict[str, int]) -> dict[str
         return seen_out < 10 or seen_out <= 5 * inside.get(word, 0)
 
     columns = faker_word_lists()
-    return {
+    lists = {
         kind: sorted(
             {
                 low
@@ -649,6 +649,11 @@ def build_gazetteer(outside: dict[str, int], inside: dict[str, int]) -> dict[str
         )
         for kind, values in columns.items()
     }
+    # Ordinary words of customer-service text ("visa", "order"): never a lone name.
+    lists["common"] = sorted(
+        w for w, n in outside.items() if n >= COMMON_WORD_COUNT and w.isalpha() and len(w) > 1
+    )
+    return lists
 
 
 CHAR_CLASSES = ("person", "place", "word")

@@ -110,7 +110,7 @@ _JOINERS = {
     "PERSON": re.compile(r"[ \t]*"),
     "STREET_ADDRESS": re.compile(r"[ \t]*,?[ \t]*(?:\n[ \t]*)?"),  # at most one line break
 }
-GAZETTEER_KINDS = ("first", "last", "city", "country", "street", "company")
+GAZETTEER_KINDS = ("first", "last", "city", "country", "street", "company", "common")
 Gazetteer = dict[str, frozenset[str]]
 
 
@@ -320,30 +320,41 @@ class FeatureExtractor:
 
     def __call__(self, tokens: Sequence[Token], text: str) -> list[list[str]]:
         n = len(tokens)
+        if n == 0:
+            return []
         per_word = [self.word_features(t.text) for t in tokens]
         lowered = [t.text.lower() for t in tokens]
         breaks = [i == 0 or "\n" in text[tokens[i - 1].end : tokens[i].start] for i in range(n)]
-        flat = text.isupper() or text.islower()
+        keep = self._keep
+        shared = keep(["case=flat"] if text.isupper() or text.islower() else [])
+        line_start, line_end, first_pad, last_pad = (
+            keep(["linestart"]),
+            keep(["lineend"]),
+            keep(["-1:pad"]),
+            keep(["1:pad"]),
+        )
         feats: list[list[str]] = []
         for i in range(n):
-            f = list(per_word[i][0])
-            for offset in _OFFSETS:
-                j = i + offset
-                if 0 <= j < n:
-                    f += per_word[j][1][offset]
-            context = [f"{offset}:pad" for offset in _OFFSETS if not 0 <= i + offset < n]
-            if flat:
-                context.append("case=flat")
+            f = per_word[i][0] + shared
+            if i > 0:
+                f += per_word[i - 1][1][-1]
+            else:
+                f += first_pad
+            if i + 1 < n:
+                f += per_word[i + 1][1][1]
+            else:
+                f += last_pad
             if breaks[i]:
-                context.append("linestart")
+                f += line_start
             if i + 1 == n or breaks[i + 1]:
-                context.append("lineend")
+                f += line_end
+            context = []
             if i >= 2:
                 context.append(f"-2-1={lowered[i - 2]}|{lowered[i - 1]}")
             if i + 2 < n:
                 context.append(f"+1+2={lowered[i + 1]}|{lowered[i + 2]}")
             context.extend(f"cue={entity}" for entity in _cue_hits(lowered, i))
-            f += self._keep(context)
+            f += keep(context)
             feats.append(f)
         return feats
 
@@ -665,9 +676,9 @@ class CrfRecognizer:
             or "\n" in text[tokens[i - 1].end : tokens[i].start]
         )
         low = word.lower()
-        if low in _NOT_NAME_SHAPED:
-            return None
         gaz = self.gazetteer
+        if low in _NOT_NAME_SHAPED or low in gaz.get("common", ()):
+            return None
         listed_name = low in gaz.get("first", ()) or low in gaz.get("last", ())
         listed_place = low in gaz.get("city", ()) or low in gaz.get("country", ())
         if self.chars is None:
