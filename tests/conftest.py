@@ -98,7 +98,10 @@ def demo_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url)
+    # The retention job stays off in tests unless a test asks for it.
+    return Settings(
+        data_dir=tmp_path / "data", database_url=database_url, retention_check_seconds=0
+    )
 
 
 @pytest.fixture

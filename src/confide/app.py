@@ -26,8 +26,11 @@ from confide.conversations.endpoints import router as conversations_router
 from confide.errors import ConfideError
 from confide.keys.rotation import key_rotation_lifespan
 from confide.logs import install_log_redaction
+from confide.retention.scheduler import retention_lifespan
+from confide.rights.endpoints import router as rights_router
 from confide.runtime import Runtime, build_runtime
 from confide.web.pages import router as pages_router
+from confide.web.privacy import router as privacy_router
 
 log = logging.getLogger("confide.app")
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -173,7 +176,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.runtime = runtime or build_runtime(settings)
         install_log_redaction(app.state.runtime.analyzer)
         try:
-            async with key_rotation_lifespan(app):
+            async with key_rotation_lifespan(app), retention_lifespan(app):
                 yield
         finally:
             if owned:
@@ -188,8 +191,10 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     install_error_handlers(app)
     app.include_router(conversations_router)
     app.include_router(consent_router)
+    app.include_router(rights_router)
     app.include_router(consent_pages)
     app.include_router(pages_router)
+    app.include_router(privacy_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health"])

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     pii_order_patterns: list[str] | None = None
     pii_custom_patterns: dict[str, str] = Field(default_factory=dict)
     pii_statistical: bool = True
+    # The optional MiniLM-based name recognizer (needs the `semantic` extra): better on
+    # noisy text, about 15 ms per message. A model directory, or the packaged one when unset.
+    pii_semantic: bool = False
+    pii_semantic_model_path: Path | None = None
 
     # Request limits: a message is at most this many characters, a request body this many bytes.
     max_message_chars: int = 4000
@@ -60,6 +64,20 @@ class Settings(BaseSettings):
     key_rotation_days: int = 90
     key_rotation_check_seconds: float = 3600.0
 
+    # Retention, in days (0: keep forever); see confide.retention and docs/decisions.md.
+    # Transcripts (messages with their redacted copies, dialogue state) go this long after
+    # the conversation's last activity; a redacted copy alone earlier if its period is shorter;
+    # feedback with its transcript or after its own period; consent records this long after
+    # the customer's last decision or activity. The job runs every retention_check_seconds
+    # while the server runs (0: only `confide retention run`).
+    retention_transcripts_days: int = Field(default=90, ge=0)
+    retention_redacted_copies_days: int = Field(default=30, ge=0)
+    retention_feedback_days: int = Field(default=90, ge=0)
+    retention_rights_requests_days: int = Field(default=730, ge=0)
+    retention_audit_days: int = Field(default=365, ge=0)
+    retention_consent_records_days: int = Field(default=1095, ge=0)
+    retention_check_seconds: float = Field(default=3600.0, ge=0)
+
     # NLU.
     nlu_engine: str = "lexical"
     semantic_model_path: Path | None = None
@@ -75,6 +93,13 @@ class Settings(BaseSettings):
     def _purposes_can_work(cls, value: dict[str, PurposeSettings]) -> dict[str, PurposeSettings]:
         check_purposes(value)
         return value
+
+    # Signed audit checkpoints go here: another disk or mounted remote store in production.
+    audit_checkpoint_dir: Path | None = None
+
+    @property
+    def audit_dir(self) -> Path:
+        return self.audit_checkpoint_dir or self.data_dir / "audit"
 
     @property
     def resolved_database_url(self) -> str:

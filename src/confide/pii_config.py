@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from confide.config import Settings
 from confide.pii import AnalyzerOptions, CustomPattern, PiiAnalyzer
 
@@ -22,7 +24,18 @@ def analyzer_options(settings: Settings) -> AnalyzerOptions:
             *(r for r in defaults.phone_regions if r != settings.default_phone_region),
         ),
         statistical=settings.pii_statistical,
+        semantic_model_path=_semantic_path(settings),
     )
+
+
+def _semantic_path(settings: Settings) -> Path | None:
+    if settings.pii_semantic_model_path is not None:
+        return settings.pii_semantic_model_path
+    if settings.pii_semantic:
+        from confide.pii.semantic import DEFAULT_SEMANTIC_MODEL_PATH
+
+        return DEFAULT_SEMANTIC_MODEL_PATH
+    return None
 
 
 def configured_analyzer(settings: Settings) -> PiiAnalyzer:

@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from confide.audit import AuditLog
 from confide.config import Settings
 from confide.consent.service import Consents
 from confide.conversations.service import MessageRules
@@ -29,6 +30,9 @@ from confide.migrate import upgrade_database
 from confide.pii import PiiAnalyzer, redact
 from confide.pii_config import configured_analyzer
 from confide.policy.service import Policy
+from confide.rights.flags import read_flags
+from confide.rights.service import RightsContext
+from confide.rights.verification import OutboxSender
 from confide.vault import Vault
 from confide.vault.keycheck import check_keys_open_data_keys, refuse_new_keyring_over_data_keys
 
@@ -94,15 +98,36 @@ class Runtime:
     analyzer: PiiAnalyzer = field(init=False)
     policy: Policy = field(init=False)
     consents: Consents = field(init=False)
+    rights: RightsContext = field(init=False)
+    audit: AuditLog = field(init=False)
 
     def __post_init__(self) -> None:
-        self.policy = Policy(self.settings.purposes)
+        self.analyzer = configured_analyzer(self.settings)
+        analyze = self.analyzer.analyze
+        self.audit = AuditLog(
+            self.keyring,
+            self.settings.audit_dir,
+            redact=lambda text: redact(text, analyze(text)),
+            clock=self.clock,
+        )
+        # Restriction and objection (confide.rights) are read on every policy decision.
+        self.policy = Policy(self.settings.purposes, flags=read_flags)
         self.vault = Vault(
             self.keyring, ledger_dir=self.settings.data_dir, guard=self.policy.guard_data_key
         )
-        self.consents = Consents(self.vault, self.policy, self.settings.privacy, clock=self.clock)
-        self.analyzer = configured_analyzer(self.settings)
-        analyze = self.analyzer.analyze
+        self.consents = Consents(
+            self.vault, self.policy, self.settings.privacy, clock=self.clock, audit=self.audit
+        )
+        self.rights = RightsContext(
+            self.vault,
+            self.consents,
+            self.policy,
+            # Development delivery of one-time codes; production plugs in a real sender.
+            OutboxSender(self.settings.data_dir / "outbox"),
+            clock=self.clock,
+            phone_region=self.settings.default_phone_region,
+            audit=self.audit,
+        )
         self.rules = MessageRules(
             redact=lambda text: redact(text, analyze(text)),
             max_message_chars=self.settings.max_message_chars,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from confide.cli import (
+    audit,
     backup,
     bench,
     consent,
@@ -12,6 +13,7 @@ from confide.cli import (
     knowledge,
     models,
     pii,
+    retention,
     server,
     subjects,
 )
@@ -30,10 +32,12 @@ app.add_typer(knowledge.kb, name="kb")
 app.add_typer(bench.bench, name="bench")
 app.add_typer(backup.backup, name="backup")
 app.add_typer(keys_commands, name="keys")
+app.add_typer(audit.audit, name="audit")
 app.add_typer(subjects.subjects, name="subjects")
 app.add_typer(pii.pii, name="pii")
 app.add_typer(consent.notice, name="notice")
 app.add_typer(consent.consent, name="consent")
+app.add_typer(retention.retention, name="retention")
 
 
 def main() -> None:

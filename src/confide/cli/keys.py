@@ -37,6 +37,15 @@ def _runtime(data_dir: Path | None) -> Iterator[Runtime]:
         runtime.close()
 
 
+# Who the audit log names for key operations run from the command line.
+ACTOR = "operator:cli"
+
+
+def _audit(runtime: Runtime, action: str, *, reason: str, outcome: str = "ok") -> None:
+    with unit_of_work(runtime.sessions) as session:
+        runtime.audit.record(session, action, actor=ACTOR, reason=reason, outcome=outcome)
+
+
 @keys.command()
 def status(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     """Master key versions, data keys wrapped under each, and warnings."""
@@ -72,6 +81,7 @@ def rotate(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     """Add a new active master key version; old versions keep decrypting."""
     with command_errors(as_json), _runtime(data_dir) as runtime:
         new = service.rotate_master_key(runtime.keyring)
+        _audit(runtime, "keys.rotate", reason=f"{new.id} is now active")
     data = {"active": new.id, "created_at": new.created_at.isoformat()}
     emit(as_json, data, lambda: console.print(f"{new.id} is now the active master key."))
 
@@ -108,6 +118,12 @@ def rewrap(
                 pause_seconds=pause,
                 on_batch=advance,
             )
+        _audit(
+            runtime,
+            "keys.rewrap",
+            reason=f"{summary.rewrapped} rewrapped, {len(summary.failed)} failed",
+            outcome="failed" if summary.failed else "ok",
+        )
     emit(
         as_json,
         summary.as_dict(),
@@ -134,6 +150,7 @@ def retire(
         unit_of_work(runtime.sessions) as session,
     ):
         retired = service.retire_master_key(session, runtime.keyring, version)
+        runtime.audit.record(session, "keys.retire", actor=ACTOR, reason=f"{retired.id} retired")
     data = {"retired": retired.id, "state": retired.state}
     emit(as_json, data, lambda: console.print(f"{retired.id} is retired: it decrypts nothing."))
 
@@ -151,6 +168,7 @@ def rekey(
         unit_of_work(runtime.sessions) as session,
     ):
         result = service.rekey_subject(session, runtime.vault, subject_id)
+        runtime.audit.record(session, "keys.rekey", actor=ACTOR, subject_id=subject_id)
     emit(
         as_json,
         result.as_dict(),

@@ -13,8 +13,9 @@ import typer
 
 from confide.cli.common import JsonFlag, console, emit, err_console, print_json
 from confide.config import Settings
-from confide.pii import PiiAnalyzer, redact
+from confide.pii import AnalyzerOptions, PiiAnalyzer, redact
 from confide.pii.evaluation import EvaluationDataError, evaluate, load_samples
+from confide.pii.semantic import DEFAULT_SEMANTIC_MODEL_PATH
 from confide.pii_config import configured_analyzer
 
 pii = typer.Typer(help="Find and redact personal data.", no_args_is_help=True)
@@ -53,10 +54,18 @@ def _data_errors(as_json: bool) -> Iterator[None]:
 @pii.command("eval")
 def eval_(
     data: Annotated[Path, typer.Option("--data", help="A presidio-research JSON file.")],
+    semantic: Annotated[
+        bool,
+        typer.Option(
+            "--semantic",
+            help="Add the MiniLM-based recognizer (the `semantic` extra) to the default engine.",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Precision, recall and F2 per entity and for PII as a whole, and texts per second."""
     with _data_errors(as_json):
         samples = load_samples(data)
-    result = evaluate(samples, PiiAnalyzer().analyze)
+    options = AnalyzerOptions(semantic_model_path=DEFAULT_SEMANTIC_MODEL_PATH if semantic else None)
+    result = evaluate(samples, PiiAnalyzer(options=options).analyze)
     emit(as_json, result, lambda: console.print(result))

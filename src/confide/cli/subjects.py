@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from confide.cli.common import DataDir, JsonFlag, command_errors, console, emit, open_runtime
+from confide.cli.rights import register as register_rights_commands
 from confide.subjects.service import find_subjects
 
 subjects = typer.Typer(help="Customers (data subjects).", no_args_is_help=True)
@@ -30,3 +31,6 @@ def find(
         )
         data = [{"subject_id": str(s.id), "status": s.status} for s in found]
     emit(as_json, data, lambda: console.print("\n".join(d["subject_id"] for d in data) or "none"))
+
+
+register_rights_commands(subjects)

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from confide.audit import AuditLog
 from confide.consent import repository
 from confide.consent.errors import ConsentUnavailable, PurposeNotConsentBased
 from confide.consent.models import ConsentRecord, PrivacyNotice
@@ -64,8 +65,10 @@ class Consents:
         privacy: PrivacySettings,
         *,
         clock: Callable[[], datetime] = utcnow,
+        audit: AuditLog | None = None,
     ) -> None:
         self._vault = vault
+        self._audit = audit
         self._policy = policy
         self._privacy = privacy
         self._clock = clock
@@ -147,6 +150,11 @@ class Consents:
         text = canonical_json(signed).decode("utf-8")
         record.receipt_ct = self._vault.seal(session, subject.data_key_id, ref, text)
         repository.add_decision(session, record)
+        if self._audit is not None:
+            action = "consent.grant" if granted else "consent.withdraw"
+            self._audit.record(
+                session, action, actor=f"customer:{method}", subject_id=subject.id, reason=purpose
+            )
         return SignedReceipt.model_validate(signed)
 
     def withdraw(

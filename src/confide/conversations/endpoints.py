@@ -16,6 +16,7 @@ from confide.conversations.schemas import (
     TranscriptOut,
 )
 from confide.deps import BearerToken, RuntimeDep
+from confide.transparency.service import chat_desks
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
 
@@ -61,7 +62,14 @@ def post_message(
     assistant = runtime.require_assistant()
     with runtime.work() as session:
         return service.post_message(
-            session, runtime.vault, assistant, conversation_id, token, body.text, runtime.rules
+            session,
+            runtime.vault,
+            assistant,
+            conversation_id,
+            token,
+            body.text,
+            runtime.rules,
+            privacy=chat_desks(runtime.rights, runtime.settings.privacy.public_url),
         )
 
 

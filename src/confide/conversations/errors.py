@@ -19,3 +19,9 @@ class MessageInvalid(ConfideError):
 
 class MessageTooLong(ConfideError):
     status_code = 413
+
+
+class ConversationExpired(ConfideError):
+    """Its messages were deleted when the retention period after its last activity ended."""
+
+    status_code = 410

@@ -64,7 +64,7 @@ class ReplyOut(BaseModel):
 
 class TranscriptOut(BaseModel):
     conversation_id: uuid.UUID
-    status: str = Field(description='open, waiting_for_agent, closed, or "erased"')
+    status: str = Field(description='open, waiting_for_agent, closed, "expired" or "erased"')
     created_at: datetime
     messages: list[MessageOut]
 

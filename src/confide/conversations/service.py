@@ -13,6 +13,7 @@ from confide.consent.notices import chat_notice
 from confide.conversations import repository
 from confide.conversations.errors import (
     ConversationClosed,
+    ConversationExpired,
     ConversationNotFound,
     InvalidToken,
     MessageInvalid,
@@ -31,8 +32,9 @@ from confide.conversations.schemas import (
 )
 from confide.crypto import new_token
 from confide.db import utcnow
-from confide.dialogue import Assistant, Decision, DialogueState, Reply
+from confide.dialogue import Assistant, Decision, DialogueState, PrivacyDesk, Reply
 from confide.orders.service import StoreActions
+from confide.rights.flags import refuse_if_restricted
 from confide.subjects.models import Subject
 from confide.subjects.service import Identifiers, create_subject
 from confide.vault import FieldRef, Purpose, SubjectErased, Vault
@@ -40,6 +42,12 @@ from confide.vault import FieldRef, Purpose, SubjectErased, Vault
 OPEN, WAITING, CLOSED = "open", "waiting_for_agent", "closed"
 # Not stored: a conversation reads as erased once its customer's data key is shredded.
 ERASED = "erased"
+# Set by the retention job: the messages are deleted, the conversation row stays as a shell.
+EXPIRED = "expired"
+
+
+# Gives the dialogue the customer's data for privacy commands, for one message.
+PrivacyDesks = Callable[[Session, Conversation, Subject], PrivacyDesk]
 
 
 @dataclass(frozen=True)
@@ -150,12 +158,16 @@ def post_message(
     token: str | None,
     text: str,
     rules: MessageRules,
+    *,
+    privacy: PrivacyDesks | None = None,
 ) -> ReplyOut:
     cleaned = validate_text(text, rules)
     conversation, subject = authorize(session, vault, conversation_id, token, for_update=True)
     _refuse_if_erased(session, vault, subject)
+    refuse_if_restricted(session, subject.id)
     if conversation.status == CLOSED:
         raise ConversationClosed("this conversation is closed; start a new one")
+    _refuse_if_expired(conversation)
     _add_message(
         session, vault, subject, conversation, "customer", cleaned, None, rules.redact(cleaned)
     )
@@ -167,7 +179,8 @@ def post_message(
     else:
         state = _load_state(session, vault, subject, conversation)
         actions = StoreActions(session, vault, conversation.id, subject.data_key_id)
-        reply = assistant.respond(cleaned, state, actions)
+        desk = privacy(session, conversation, subject) if privacy is not None else None
+        reply = assistant.respond(cleaned, state, actions, desk)
         _save_state(session, vault, subject, conversation, state)
         if reply.handoff:
             conversation.status = WAITING
@@ -220,6 +233,8 @@ def record_feedback(
 ) -> FeedbackOut:
     conversation, subject = authorize(session, vault, conversation_id, token)
     _refuse_if_erased(session, vault, subject)
+    refuse_if_restricted(session, subject.id)
+    _refuse_if_expired(conversation)
     if feedback.message_id is not None and (
         repository.get_message(session, conversation.id, feedback.message_id) is None
     ):
@@ -250,6 +265,14 @@ def _refuse_if_erased(session: Session, vault: Vault, subject: Subject) -> None:
     if vault.is_erased(session, subject.data_key_id):
         raise SubjectErased(
             "this conversation's personal data has been erased; start a new conversation"
+        )
+
+
+def _refuse_if_expired(conversation: Conversation) -> None:
+    if conversation.status == EXPIRED:
+        raise ConversationExpired(
+            "this conversation's messages were deleted at the end of its retention period; "
+            "start a new conversation"
         )
 
 

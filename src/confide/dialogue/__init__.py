@@ -6,6 +6,15 @@ from confide.dialogue.actions import (
     default_actions,
     find_order_number,
 )
+from confide.dialogue.commands import (
+    CommandKind,
+    PrivacyCommand,
+    PrivacyDesk,
+    PurposeUse,
+    StoredData,
+    Withdrawal,
+    recognise,
+)
 from confide.dialogue.engine import Assistant, Citation, Decision, DialogueOptions, Reply
 from confide.dialogue.state import DialogueState
 
@@ -15,11 +24,18 @@ __all__ = [
     "ActionStep",
     "Assistant",
     "Citation",
+    "CommandKind",
     "Decision",
     "DialogueOptions",
     "DialogueState",
     "OrderInfo",
+    "PrivacyCommand",
+    "PrivacyDesk",
+    "PurposeUse",
     "Reply",
+    "StoredData",
+    "Withdrawal",
     "default_actions",
     "find_order_number",
+    "recognise",
 ]

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from confide.dialogue.actions import Action, ActionContext, ActionStep, wants_to_cancel
+from confide.dialogue.commands import PrivacyCommand, PrivacyDesk, answer, recognise
 from confide.dialogue.state import DialogueState, PendingAction
 from confide.knowledge.articles import Article, first_paragraph
 
@@ -106,10 +107,32 @@ class Assistant:
         self.intent_articles = dict(intent_articles)
         self.options = options or DialogueOptions()
 
-    def respond(self, text: str, state: DialogueState, ctx: ActionContext) -> Reply:
-        reply = self._decide(text, state, ctx)
+    def respond(
+        self,
+        text: str,
+        state: DialogueState,
+        ctx: ActionContext,
+        privacy: PrivacyDesk | None = None,
+    ) -> Reply:
+        """With ``privacy``, the customer's privacy commands are answered before anything
+        else (they also leave an action in progress)."""
+        command = recognise(text) if privacy is not None else None
+        if command is not None and privacy is not None:
+            reply = self._privacy_command(command, state, privacy)
+        else:
+            reply = self._decide(text, state, ctx)
         state.remember(reply.intent, reply.decision.value, self.options.history_turns)
         return reply
+
+    def _privacy_command(
+        self, command: PrivacyCommand, state: DialogueState, privacy: PrivacyDesk
+    ) -> Reply:
+        state.pending = None
+        state.clarify_options = []
+        state.failures = 0
+        said = answer(command, privacy)
+        decision = Decision.ACT if said.acted else Decision.ANSWER
+        return Reply(said.text, decision, command.kind.value, 1.0)
 
     def _decide(self, text: str, state: DialogueState, ctx: ActionContext) -> Reply:
         prediction = self.classifier.predict(text)

@@ -7,6 +7,7 @@ from confide.pii.analyzer import AnalyzerOptions, CustomPattern, PiiAnalyzer
 from confide.pii.findings import Finding, Recognizer
 from confide.pii.operators import Pseudonymizer, mask, redact, reidentify
 from confide.pii.recognizers import Pattern, PatternRecognizer, PhoneRecognizer
+from confide.pii.semantic import SemanticNerRecognizer
 
 __all__ = [
     "AnalyzerOptions",
@@ -18,6 +19,7 @@ __all__ = [
     "PiiAnalyzer",
     "Pseudonymizer",
     "Recognizer",
+    "SemanticNerRecognizer",
     "mask",
     "redact",
     "reidentify",

@@ -6,6 +6,7 @@ import re
 import string
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from confide.pii.findings import Finding, Recognizer
 from confide.pii.ner import CrfRecognizer
@@ -41,6 +42,8 @@ class AnalyzerOptions:
     default minimum score per type; ``allow_list`` values are never reported; ``deny_list``
     maps an entity type to literal values that are always reported. ``statistical`` adds the
     packaged CRF recognizer for names, places, addresses and organisations.
+    ``semantic_model_path``, when set, adds the optional MiniLM-based recognizer
+    (``confide.pii.semantic``, needs the ``semantic`` extra) read from that directory.
     """
 
     entities: frozenset[str] | None = None
@@ -52,6 +55,7 @@ class AnalyzerOptions:
     custom_patterns: tuple[CustomPattern, ...] = ()
     phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
     statistical: bool = True
+    semantic_model_path: Path | None = None
 
 
 def resolve_overlaps(
@@ -155,6 +159,7 @@ class PiiAnalyzer:
             recognizers = [
                 *_defaults(self.options.order_patterns, self.options.phone_regions),
                 *([CrfRecognizer()] if self.options.statistical else []),
+                *_semantic_recognizers(self.options),
                 *_custom_recognizers(self.options),
             ]
         self._recognizers: list[Recognizer] = list(recognizers)
@@ -219,6 +224,14 @@ def _custom_recognizers(options: AnalyzerOptions) -> list[Recognizer]:
         )
         for p in options.custom_patterns
     ]
+
+
+def _semantic_recognizers(options: AnalyzerOptions) -> list[Recognizer]:
+    if options.semantic_model_path is None:
+        return []
+    from confide.pii.semantic import SemanticNerRecognizer  # loads torch on construction
+
+    return [SemanticNerRecognizer(options.semantic_model_path)]
 
 
 def _statistical_names(recognizers: Sequence[Recognizer]) -> frozenset[str]:

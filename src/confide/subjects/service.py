@@ -63,6 +63,32 @@ def _seal_identifier(
     return blob, vault.index(column, value) if indexed else None
 
 
+def replace_identifier(
+    session: Session,
+    vault: Vault,
+    subject: Subject,
+    column: str,
+    value: str | None,
+    *,
+    phone_region: str = "US",
+) -> None:
+    """Rectification: seal (and re-index) one identifier anew; None or "" removes it.
+
+    Invalid values raise ``InvalidIdentifier`` before anything changes.
+    """
+    if column not in ("email", "phone", "name"):
+        raise InvalidIdentifier("only email, phone and name can be rectified")
+    if value and column == "email":
+        value = normalise_email(value)
+    elif value and column == "phone":
+        value = normalise_phone(value, phone_region)
+    indexed = column != "name"
+    blob, index = _seal_identifier(session, vault, subject, column, value, indexed=indexed)
+    setattr(subject, f"{column}_ct", blob)
+    if indexed:
+        setattr(subject, f"{column}_index", index)
+
+
 def find_subjects(
     session: Session,
     vault: Vault,

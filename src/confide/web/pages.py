@@ -15,13 +15,29 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from confide.conversations import service
-from confide.conversations.errors import ConversationClosed, ConversationNotFound, InvalidToken
+from confide.conversations.errors import (
+    ConversationClosed,
+    ConversationExpired,
+    ConversationNotFound,
+    InvalidToken,
+)
 from confide.conversations.schemas import MessageOut
 from confide.deps import RuntimeDep
+from confide.dialogue import CommandKind
 from confide.errors import ConfideError
+from confide.transparency.service import chat_desks
 from confide.vault import SubjectErased
 
-CANNOT_CONTINUE = (InvalidToken, ConversationNotFound, ConversationClosed, SubjectErased)
+CANNOT_CONTINUE = (
+    InvalidToken,
+    ConversationNotFound,
+    ConversationClosed,
+    ConversationExpired,
+    SubjectErased,
+)
+
+# Replies to privacy commands get a link to the privacy center under them.
+PRIVACY_INTENTS = frozenset(kind.value for kind in CommandKind)
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -53,6 +69,7 @@ def _render(
             "disclosure": service.disclosure(runtime.company_name),
             "messages": messages,
             "error": error,
+            "privacy_intents": PRIVACY_INTENTS,
         },
         status_code=status_code,
     )
@@ -67,8 +84,14 @@ def _transcript(runtime: RuntimeDep, cookie: tuple[uuid.UUID, str] | None) -> li
             transcript = service.get_transcript(session, runtime.vault, *cookie)
     except ConfideError:
         return []
-    # An erased conversation cannot continue: the page starts a new one.
-    return [] if transcript.status == service.ERASED else transcript.messages
+    # An erased or expired conversation cannot continue: the page starts a new one.
+    ended = (service.ERASED, service.EXPIRED)
+    return [] if transcript.status in ended else transcript.messages
+
+
+def _desks(runtime: RuntimeDep) -> service.PrivacyDesks:
+    # On the page the privacy center is a link on this site: a relative address.
+    return chat_desks(runtime.rights, "")
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -90,7 +113,15 @@ def chat_send(request: Request, runtime: RuntimeDep, text: Annotated[str, Form()
         if cookie is None:
             raise ConversationNotFound("no conversation yet")
         with runtime.work() as session:
-            service.post_message(session, runtime.vault, assistant, *cookie, text, runtime.rules)
+            service.post_message(
+                session,
+                runtime.vault,
+                assistant,
+                *cookie,
+                text,
+                runtime.rules,
+                privacy=_desks(runtime),
+            )
     except CANNOT_CONTINUE:
         # No conversation, or one that can no longer continue (its token no longer opens it,
         # it was closed, or its customer erased): the message starts a new one. The failed
@@ -107,6 +138,7 @@ def chat_send(request: Request, runtime: RuntimeDep, text: Annotated[str, Form()
                 started.token,
                 text,
                 runtime.rules,
+                privacy=_desks(runtime),
             )
         new_cookie = f"{started.conversation_id}.{started.token}"
     response = RedirectResponse("/#latest", status_code=303)
