@@ -8,6 +8,7 @@ from confide.cli import (
     audit,
     backup,
     bench,
+    compliance,
     consent,
     conversation,
     knowledge,
@@ -33,6 +34,7 @@ app.add_typer(bench.bench, name="bench")
 app.add_typer(backup.backup, name="backup")
 app.add_typer(keys_commands, name="keys")
 app.add_typer(audit.audit, name="audit")
+app.add_typer(compliance.compliance, name="compliance")
 app.add_typer(subjects.subjects, name="subjects")
 app.add_typer(pii.pii, name="pii")
 app.add_typer(consent.notice, name="notice")

@@ -1,0 +1,1 @@
+"""Compliance documents generated from configuration (GDPR Article 30 records)."""
