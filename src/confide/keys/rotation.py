@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any
 
 from confide.crypto import Keyring, KeyringError
 from confide.keys.service import rotation_due
+from confide.periodic import PeriodicTimer
 
 log = logging.getLogger(__name__)
 
@@ -46,27 +46,21 @@ class RotationScheduler:
     ) -> None:
         self._keyring = keyring
         self._period_days = period_days
-        self._interval = interval_seconds
+        self._timer = PeriodicTimer(interval_seconds)
         self._clock = clock
-        self._wake: asyncio.Event | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._checked = threading.Condition()
-        self._checks = 0
         self._warned_environment = False
 
     @property
     def checks(self) -> int:
         """How many checks have completed."""
-        return self._checks
+        return self._timer.runs
 
     def check(self) -> RotationCheck:
         """Rotate now if the active version is older than the rotation period."""
         try:
             result = self._check()
         finally:
-            with self._checked:
-                self._checks += 1
-                self._checked.notify_all()
+            self._timer.count_run()
         return result
 
     def _check(self) -> RotationCheck:
@@ -96,18 +90,12 @@ class RotationScheduler:
 
     def bind(self) -> None:
         """Attach to the running event loop, so :meth:`wake` works before :meth:`run` starts."""
-        self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
+        self._timer.bind()
 
     async def run(self) -> None:
         """Check every interval (or when woken) until cancelled."""
-        if self._wake is None:
-            self.bind()
-        assert self._wake is not None
         while True:
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
-            self._wake.clear()
+            await self._timer.sleep()
             try:
                 # File I/O and fsync: off the event loop.
                 await asyncio.to_thread(self.check)
@@ -116,13 +104,11 @@ class RotationScheduler:
 
     def wake(self) -> None:
         """Check now (thread-safe), e.g. from a test that moved its clock forward."""
-        if self._loop is not None and self._wake is not None:
-            self._loop.call_soon_threadsafe(self._wake.set)
+        self._timer.wake()
 
     def wait_for_checks(self, count: int, timeout: float) -> bool:
         """Block until ``count`` checks have completed; False on timeout."""
-        with self._checked:
-            return self._checked.wait_for(lambda: self._checks >= count, timeout=timeout)
+        return self._timer.wait_for_runs(count, timeout)
 
 
 @asynccontextmanager

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
+from confide.periodic import PeriodicTimer
 from confide.retention.periods import RetentionPeriods
 from confide.retention.schemas import RetentionReport
 from confide.retention.service import run_retention
@@ -21,18 +22,14 @@ log = logging.getLogger(__name__)
 class RetentionScheduler:
     def __init__(self, run: Callable[[], RetentionReport], *, interval_seconds: float) -> None:
         self._run = run
-        self._interval = interval_seconds
-        self._wake: asyncio.Event | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._done = threading.Condition()
-        self._runs = 0
+        self._timer = PeriodicTimer(interval_seconds)
         self._busy = threading.Lock()
         self.last_report: RetentionReport | None = None
 
     @property
     def runs(self) -> int:
         """How many runs have completed (successfully or not)."""
-        return self._runs
+        return self._timer.runs
 
     def run_once(self) -> RetentionReport | None:
         with self._busy:
@@ -54,34 +51,24 @@ class RetentionScheduler:
             if report.total:
                 counts = {k: c.counts for k, c in report.categories.items() if c.counts}
                 log.info("retention deleted expired data: %s", counts)
-        with self._done:
-            self._runs += 1
-            self._done.notify_all()
+        self._timer.count_run()
         return report
 
     def bind(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._wake = asyncio.Event()
+        self._timer.bind()
 
     async def run(self) -> None:
         """Run now, then every interval (or when woken) until cancelled."""
-        if self._wake is None:
-            self.bind()
-        assert self._wake is not None
         while True:
             await asyncio.to_thread(self.run_once)
-            with suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
-            self._wake.clear()
+            await self._timer.sleep()
 
     def wake(self) -> None:
         """Run now (thread-safe), e.g. from a test that moved its clock forward."""
-        if self._loop is not None and self._wake is not None:
-            self._loop.call_soon_threadsafe(self._wake.set)
+        self._timer.wake()
 
     def wait_for_runs(self, count: int, timeout: float) -> bool:
-        with self._done:
-            return self._done.wait_for(lambda: self._runs >= count, timeout=timeout)
+        return self._timer.wait_for_runs(count, timeout)
 
 
 @asynccontextmanager
