@@ -69,7 +69,8 @@ def test_the_page_shows_notice_stored_data_purposes_and_the_access_log_placehold
         assert f"<h3>{title}</h3>" in page
         assert re.search(rf"<h3>{title}</h3>.*?Legal basis: <strong>{basis}</strong>", page, re.S)
     assert consent_state(page, "improvement") == "not given"
-    assert "Staff access logging arrives with the audit log" in page
+    assert "Who did what with your data" in page
+    assert "Nothing is recorded about you yet." in page
     assert "Download my data (ZIP)" in page
 
 
@@ -203,3 +204,95 @@ def test_delete_needs_the_confirmation_then_erases_and_shows_the_receipt(
     assert "erasureReceiptID" in erased.text
     assert not browser_like.cookies.get(COOKIE)
     assert "There is no conversation in this browser" in browser_like.get("/privacy").text
+
+
+def test_restriction_is_one_form_and_lifting_it_another(
+    browser_like: TestClient, runtime: Runtime
+) -> None:
+    token = form_token(browser_like.get("/privacy").text)
+    response = browser_like.post("/privacy/restriction", data={"csrf": token, "lift": "false"})
+    assert response.status_code == 200
+    assert "Processing is restricted" in response.text
+    assert "Lift the restriction" in response.text
+    # The chat now refuses new messages: restriction freezes all processing but storage.
+    refused = browser_like.post("/chat", data={"text": "hello again"})
+    assert "restrict" in refused.text.lower()
+    response = browser_like.post("/privacy/restriction", data={"csrf": token, "lift": "true"})
+    assert "The restriction is lifted." in response.text
+    assert "Restrict processing to storage only" in response.text
+    page = browser_like.get("/privacy").text
+    assert page.count("restriction changed") == 2  # the access log shows both requests
+
+
+def test_objecting_to_statistics_turns_it_off_and_can_be_withdrawn(
+    browser_like: TestClient,
+) -> None:
+    token = form_token(browser_like.get("/privacy").text)
+    response = browser_like.post(
+        "/privacy/objection", data={"csrf": token, "purpose": "analytics", "lift": "false"}
+    )
+    assert response.status_code == 200
+    section = response.text.split('id="purpose-analytics"')[1].split("</li>")[0]
+    assert "you objected" in section and "Withdraw my objection" in section
+    response = browser_like.post(
+        "/privacy/objection", data={"csrf": token, "purpose": "analytics", "lift": "true"}
+    )
+    section = response.text.split('id="purpose-analytics"')[1].split("</li>")[0]
+    assert "you objected" not in section
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        ({"purpose": "improvement", "lift": "false"}, 409),  # consent-based: withdraw instead
+        ({"purpose": "no-such-purpose", "lift": "false"}, 404),
+        ({"purpose": "analytics", "lift": "maybe"}, 422),
+    ],
+)
+def test_a_bad_objection_gets_an_error_page_and_changes_nothing(
+    browser_like: TestClient, data: dict[str, str], status: int
+) -> None:
+    token = form_token(browser_like.get("/privacy").text)
+    response = browser_like.post("/privacy/objection", data={"csrf": token, **data})
+    assert response.status_code == status
+    assert "you objected" not in browser_like.get("/privacy").text
+
+
+def test_rectification_adds_and_corrects_details(browser_like: TestClient) -> None:
+    token = form_token(browser_like.get("/privacy").text)
+    response = browser_like.post(
+        "/privacy/rectify", data={"csrf": token, "name": "Ada Example", "phone": ""}
+    )
+    assert response.status_code == 200
+    assert "Your details are corrected." in response.text
+    assert "Your name" in response.text  # the stored-data list now mentions it
+    assert "your details corrected" in response.text
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"name": "", "email": "", "phone": ""},
+        {"email": "not-an-email"},
+        {"phone": "12"},
+    ],
+)
+def test_a_bad_rectification_changes_nothing(
+    browser_like: TestClient, data: dict[str, str]
+) -> None:
+    token = form_token(browser_like.get("/privacy").text)
+    response = browser_like.post("/privacy/rectify", data={"csrf": token, **data})
+    assert response.status_code in (400, 409, 422)
+    page = browser_like.get("/privacy").text
+    assert "No name or contact details" in page
+    assert "your details corrected" not in page
+
+
+def test_the_new_forms_refuse_a_missing_form_token(browser_like: TestClient) -> None:
+    for path, data in [
+        ("/privacy/restriction", {"lift": "false"}),
+        ("/privacy/objection", {"purpose": "analytics", "lift": "false"}),
+        ("/privacy/rectify", {"name": "Ada Example"}),
+    ]:
+        assert browser_like.post(path, data=data).status_code == 403
+    assert "Processing is restricted" not in browser_like.get("/privacy").text

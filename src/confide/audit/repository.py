@@ -66,3 +66,14 @@ def entries(session: Session, batch: int = 1000) -> Iterator[AuditEntry]:
 
 def latest(session: Session, limit: int) -> list[AuditEntry]:
     return list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)))
+
+
+def for_subject(session: Session, subject: str, limit: int) -> list[AuditEntry]:
+    """The latest entries about one subject pseudonym, newest first."""
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.subject == subject)
+        .order_by(AuditEntry.seq.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))

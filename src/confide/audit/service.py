@@ -130,6 +130,10 @@ class AuditLog:
         session.flush()
         return entry
 
+    def about(self, session: Session, subject_id: uuid.UUID, limit: int = 50) -> list[AuditEntry]:
+        """What the log records about one customer, newest first (for their own eyes)."""
+        return repository.for_subject(session, self.subject_pseudonym(subject_id), limit)
+
     def checkpoint(self, session: Session) -> Checkpoint:
         """Sign the committed chain's size and head hash into the checkpoint file."""
         head = repository.head(session)

@@ -30,6 +30,7 @@ from confide.db import purge_old_page_versions
 from confide.deps import RuntimeDep
 from confide.errors import ConfideError, NotFound
 from confide.rights import service as rights
+from confide.rights.schemas import RectificationIn
 from confide.rights.verification import verification_required
 from confide.runtime import Runtime
 from confide.subjects.models import Subject
@@ -44,6 +45,24 @@ ERASURE_REASON = "the customer asked for erasure in the privacy center"
 CONFIRM_WORD = "delete"
 
 FormToken = Annotated[str, Form(max_length=128)]
+Flag = Annotated[str, Form(max_length=8)]
+DONE_MESSAGES = {
+    "restricted": "Processing is restricted: from now on we only store your data.",
+    "unrestricted": "The restriction is lifted.",
+    "objected": "Your objection is recorded: we no longer use your data for that.",
+    "unobjected": "Your objection is withdrawn.",
+    "rectified": "Your details are corrected.",
+}
+# How the access log below names what was done with the customer's data.
+ACCESS_LABELS = {
+    "consent.grant": "consent given",
+    "consent.withdraw": "consent withdrawn",
+    "rights.access": "your data downloaded",
+    "rights.rectification": "your details corrected",
+    "rights.restriction": "restriction changed",
+    "rights.objection": "objection changed",
+    "keys.rekey": "your encryption key replaced",
+}
 Code = Annotated[str, Form(max_length=32)]
 
 
@@ -130,7 +149,17 @@ def _page_context(runtime: Runtime, visitor: Visitor | None) -> dict[str, Any]:
         assert visitor is not None
         me = rights.describe_subject(session, runtime.rights, subject.id)
         states = {c.purpose: c for c in me.consents.consents}
+        access = [
+            {
+                "at": entry.at,
+                "who": entry.actor.split(":", 1)[0],
+                "what": ACCESS_LABELS.get(entry.action, entry.action),
+                "outcome": entry.outcome,
+            }
+            for entry in runtime.audit.about(session, subject.id, limit=20)
+        ]
         context.update(
+            access=access,
             me=me,
             stored=stored_data(me, runtime.rights),
             states=states,
@@ -146,9 +175,10 @@ def privacy_center(
     runtime: RuntimeDep,
     receipt: uuid.UUID | None = None,
     sent: bool = False,
+    done: str | None = None,
 ) -> Response:
     context = _page_context(runtime, _visitor(request))
-    context.update(receipt=receipt, sent=sent)
+    context.update(receipt=receipt, sent=sent, done=DONE_MESSAGES.get(done or ""))
     return templates.TemplateResponse(request, "privacy.html", context)
 
 
@@ -180,6 +210,84 @@ def decide(
         return _error(request, runtime, exc)
     target = f"{PRIVACY_CENTER_PATH}?receipt={receipt_id}#purpose-{purpose}"
     return RedirectResponse(target, status_code=303)
+
+
+@router.post(PRIVACY_CENTER_PATH + "/restriction", response_class=HTMLResponse)
+def restriction(
+    request: Request, runtime: RuntimeDep, csrf: FormToken = "", lift: Flag = ""
+) -> Response:
+    """Restrict processing to storage only (Article 18), or lift the restriction."""
+    try:
+        visitor = _check_form(runtime, _visitor(request), csrf)
+        lifting = _flag(lift, "lift")
+        with runtime.work() as session:
+            _, subject = _customer(session, runtime, visitor)
+            rights.restrict_subject(
+                session, runtime.rights, subject.id, lift=lifting, channel="web"
+            )
+    except ConfideError as exc:
+        return _error(request, runtime, exc)
+    done = "unrestricted" if lifting else "restricted"
+    return RedirectResponse(f"{PRIVACY_CENTER_PATH}?done={done}#stored", status_code=303)
+
+
+@router.post(PRIVACY_CENTER_PATH + "/objection", response_class=HTMLResponse)
+def objection(
+    request: Request,
+    runtime: RuntimeDep,
+    csrf: FormToken = "",
+    purpose: Annotated[str, Form(max_length=64)] = "",
+    lift: Flag = "",
+) -> Response:
+    """Object to a purpose on legitimate interest (Article 21), or withdraw the objection."""
+    try:
+        visitor = _check_form(runtime, _visitor(request), csrf)
+        lifting = _flag(lift, "lift")
+        with runtime.work() as session:
+            _, subject = _customer(session, runtime, visitor)
+            rights.object_to_processing(
+                session, runtime.rights, subject.id, [purpose], lift=lifting, channel="web"
+            )
+    except ConfideError as exc:
+        return _error(request, runtime, exc)
+    done = "unobjected" if lifting else "objected"
+    return RedirectResponse(f"{PRIVACY_CENTER_PATH}?done={done}#purpose-{purpose}", status_code=303)
+
+
+@router.post(PRIVACY_CENTER_PATH + "/rectify", response_class=HTMLResponse)
+def rectify(
+    request: Request,
+    runtime: RuntimeDep,
+    csrf: FormToken = "",
+    email: Annotated[str, Form(max_length=254)] = "",
+    phone: Annotated[str, Form(max_length=40)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    code: Code = "",
+) -> Response:
+    """Correct the email address, phone number or name we hold (Article 16)."""
+    try:
+        visitor = _check_form(runtime, _visitor(request), csrf)
+        given = {k: v.strip() for k, v in (("email", email), ("phone", phone), ("name", name))}
+        changes = {k: v for k, v in given.items() if v}
+        if not changes:
+            raise NotConfirmed(
+                "enter a new email address, phone number or name; nothing was changed"
+            )
+        _verify(runtime, visitor, code)
+        with runtime.work() as session:
+            subject = rights.verified_me(session, runtime.rights, visitor.token, code or None)
+            rights.rectify_subject(
+                session, runtime.rights, subject.id, RectificationIn(**changes), channel="web"
+            )
+    except ConfideError as exc:
+        return _error(request, runtime, exc)
+    return RedirectResponse(f"{PRIVACY_CENTER_PATH}?done=rectified#stored", status_code=303)
+
+
+def _flag(value: str, what: str) -> bool:
+    if value not in ("true", "false"):
+        raise NotConfirmed(f'{what} must be "true" or "false"; nothing was changed')
+    return value == "true"
 
 
 @router.get(PRIVACY_CENTER_PATH + "/receipts/{receipt_id}")
