@@ -196,3 +196,51 @@ def test_a_deleted_head_row_is_rebuilt_from_the_last_entry(runtime: Runtime) -> 
     _record(runtime, 2)
     result = _verify(runtime)
     assert (result["ok"], result["entries"]) == (True, 5)
+
+
+def test_retention_prunes_old_entries_and_the_chain_still_verifies(runtime: Runtime) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from confide.retention.periods import RetentionPeriods
+    from confide.retention.service import run_retention
+
+    old = datetime(2025, 1, 1, tzinfo=UTC)
+    moments = iter([old + timedelta(minutes=i) for i in range(4)])
+    clock = runtime.audit._clock
+    runtime.audit._clock = lambda: next(moments)
+    try:
+        _record(runtime, 4)  # four entries a long time ago
+    finally:
+        runtime.audit._clock = clock
+    _record(runtime, 2)  # two now
+    periods = RetentionPeriods(audit_entries=30)
+    planned = run_retention(
+        runtime.sessions, periods, runtime.clock(), dry_run=True, audit=runtime.audit
+    )
+    assert planned.categories["audit_entries"].counts == {"entries": 4}
+    assert _verify(runtime)["entries"] == 6  # the dry run deleted nothing
+    done = run_retention(runtime.sessions, periods, runtime.clock(), audit=runtime.audit)
+    assert done.categories["audit_entries"].counts == {"entries": 4}
+    result = _verify(runtime)
+    assert (result["ok"], result["entries"], result["first_bad"]) == (True, 2, None)
+    # Running again prunes nothing more, and the newest entry is never pruned.
+    again = run_retention(runtime.sessions, periods, runtime.clock(), audit=runtime.audit)
+    assert again.categories["audit_entries"].counts == {"entries": 0}
+
+
+def test_a_pruned_prefix_without_its_checkpoint_is_tampering(runtime: Runtime) -> None:
+    _record(runtime, 5)
+    _sql(runtime, "DELETE FROM audit_entries WHERE seq <= 2")
+    result = _verify(runtime)
+    assert (result["ok"], result["first_bad"]) == (False, 1)
+
+
+def test_the_newest_entry_is_never_pruned(runtime: Runtime) -> None:
+    from datetime import timedelta
+
+    _record(runtime, 3)
+    with runtime.work() as session:
+        pruned = runtime.audit.prune(session, runtime.clock() + timedelta(days=1))
+    assert pruned == 2
+    result = _verify(runtime)
+    assert (result["ok"], result["entries"]) == (True, 1)

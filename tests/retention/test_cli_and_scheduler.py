@@ -30,7 +30,8 @@ def test_the_cli_dry_run_reports_and_changes_nothing_then_the_run_deletes(
         "feedback": 0,
     }
     assert planned["categories"]["transcripts"]["period_days"] == 90
-    assert "no audit log yet" in planned["categories"]["audit_entries"]["note"]
+    assert "signed checkpoint" in planned["categories"]["audit_entries"]["note"]
+    assert planned["categories"]["audit_entries"]["counts"] == {"entries": 0}
     assert rows(runtime, chat) == before
 
     code, done = cli_json(settings, "retention", "run")

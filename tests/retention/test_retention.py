@@ -267,9 +267,12 @@ def test_closed_rights_requests_go_after_their_period_and_open_ones_stay(
         )
 
 
-def test_audit_entries_say_why_nothing_was_deleted(runtime: Runtime) -> None:
+def test_without_an_audit_log_the_run_says_it_did_not_check_audit_entries(
+    runtime: Runtime,
+) -> None:
     report = run_retention(runtime.sessions, RetentionPeriods(), runtime.clock())
-    assert "no audit log yet" in (report.categories["audit_entries"].note or "")
+    assert "no audit log was given" in (report.categories["audit_entries"].note or "")
+    assert report.categories["audit_entries"].counts == {}
     assert report.categories["audit_entries"].period_days == 365
 
 

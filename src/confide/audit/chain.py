@@ -75,11 +75,18 @@ class ChainCheck:
     heads: dict[int, str]
 
 
-def check_chain(key: bytes, rows: Iterable[tuple[EntryFacts, str, str]]) -> ChainCheck:
+def check_chain(
+    key: bytes,
+    rows: Iterable[tuple[EntryFacts, str, str]],
+    *,
+    start: tuple[int, str] = (1, GENESIS),
+) -> ChainCheck:
     """Recompute the chain over ``(facts, stored previous hash, stored hash)`` rows in
     sequence order; name the first sequence number that was altered, deleted, inserted or
-    moved."""
-    previous, expected_seq, count = GENESIS, 1, 0
+    moved. ``start`` is the first expected sequence number and the hash before it (after
+    retention pruned older entries, the pruning checkpoint's head)."""
+    expected_seq, previous = start
+    count = 0
     heads: dict[int, str] = {}
     for facts, stored_previous, stored_hash in rows:
         count += 1
@@ -97,12 +104,13 @@ def check_chain(key: bytes, rows: Iterable[tuple[EntryFacts, str, str]]) -> Chai
 
 
 def check_checkpoints(
-    chain: ChainCheck, checkpoints: Sequence[tuple[int, str]]
+    chain: ChainCheck, checkpoints: Sequence[tuple[int, str]], *, pruned: int = 0
 ) -> tuple[int | None, str]:
     """``(first bad sequence number, detail)`` for checkpoints ``(size, head)`` that the
-    recomputed chain does not reach or does not match; ``(None, "")`` when all hold."""
+    recomputed chain does not reach or does not match; ``(None, "")`` when all hold.
+    Checkpoints within the first ``pruned`` entries (deleted by retention) are history."""
     for size, head in sorted(checkpoints):
-        if size == 0:
+        if size <= pruned:
             continue
         recomputed = chain.heads.get(size)
         if recomputed is None:

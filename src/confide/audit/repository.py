@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -77,3 +78,24 @@ def for_subject(session: Session, subject: str, limit: int) -> list[AuditEntry]:
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def first_seq(session: Session) -> int | None:
+    return session.scalar(select(func.min(AuditEntry.seq)))
+
+
+def last_entry_before(session: Session, before: datetime) -> AuditEntry | None:
+    """The newest entry older than ``before`` whose predecessors are all older too."""
+    first_new = session.scalar(select(func.min(AuditEntry.seq)).where(AuditEntry.at >= before))
+    query = select(AuditEntry).where(AuditEntry.at < before)
+    if first_new is not None:
+        query = query.where(AuditEntry.seq < first_new)
+    return session.scalars(query.order_by(AuditEntry.seq.desc()).limit(1)).first()
+
+
+def count_up_to(session: Session, seq: int) -> int:
+    return session.scalar(select(func.count()).where(AuditEntry.seq <= seq)) or 0
+
+
+def delete_up_to(session: Session, seq: int) -> None:
+    session.execute(delete(AuditEntry).where(AuditEntry.seq <= seq))

@@ -143,8 +143,43 @@ class AuditLog:
         self._store.append(checkpoint)
         return checkpoint
 
+    def prune(self, session: Session, before: datetime, *, dry_run: bool = False) -> int:
+        """Delete the entries older than ``before`` (retention), never the newest one.
+
+        A signed checkpoint at the last pruned entry is written (and fsynced) first: it is
+        what lets :meth:`verify` start the chain there. Should the deletion then roll back,
+        that checkpoint is simply one more the intact chain matches.
+        """
+        last = repository.last_entry_before(session, before)
+        newest = repository.head(session)
+        if last is None or newest is None:
+            return 0
+        keep_from = min(last.seq, newest.seq - 1)
+        if keep_from < 1:
+            return 0
+        boundary = session.get(AuditEntry, keep_from)
+        if boundary is None:  # already pruned up to here
+            return 0
+        count = repository.count_up_to(session, keep_from)
+        if dry_run or count == 0:
+            return count
+        self._store.append(Checkpoint(keep_from, boundary.entry_hash, self._clock()))
+        repository.delete_up_to(session, keep_from)
+        return count
+
     def verify(self, session: Session) -> VerifyResult:
         """Recompute the chain and compare it with every signed checkpoint."""
+        read = self._store.read()
+        checkpoints = [(c.size, c.head) for c in read.checkpoints]
+        first = repository.first_seq(session)
+        pruned = (first - 1) if first is not None else 0
+        start = (1, GENESIS)
+        if pruned:
+            anchor = next((head for size, head in checkpoints if size == pruned), None)
+            if anchor is None:
+                detail = f"entries 1 to {pruned} are missing and no checkpoint covers a pruning"
+                return VerifyResult(False, 0, 1, detail, len(checkpoints), read.bad_lines)
+            start = (first or 1, anchor)
         rows = (
             (
                 EntryFacts(e.seq, e.at, e.actor, e.action, e.subject, e.reason, e.outcome),
@@ -153,9 +188,8 @@ class AuditLog:
             )
             for e in repository.entries(session)
         )
-        chain = check_chain(self._chain_key, rows)
-        read = self._store.read()
-        bad_seq, detail = check_checkpoints(chain, [(c.size, c.head) for c in read.checkpoints])
+        chain = check_chain(self._chain_key, rows, start=start)
+        bad_seq, detail = check_checkpoints(chain, checkpoints, pruned=pruned)
         first_bad = chain.first_bad if chain.first_bad is not None else bad_seq
         ok = chain.ok and bad_seq is None and read.bad_lines == 0
         if not chain.ok:

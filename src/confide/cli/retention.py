@@ -21,7 +21,9 @@ def run(dry_run: DryRun = False, data_dir: DataDir = None, as_json: JsonFlag = F
     how much, per category."""
     with command_errors(as_json), open_runtime(data_dir, with_assistant=False) as runtime:
         periods = RetentionPeriods.from_settings(runtime.settings)
-        report = run_retention(runtime.sessions, periods, runtime.clock(), dry_run=dry_run)
+        report = run_retention(
+            runtime.sessions, periods, runtime.clock(), dry_run=dry_run, audit=runtime.audit
+        )
     emit(as_json, report.model_dump(mode="json"), lambda: _print_report(report))
 
 

@@ -86,7 +86,7 @@ async def retention_lifespan(app: Any) -> AsyncIterator[None]:
         return
     periods = RetentionPeriods.from_settings(settings)
     scheduler = RetentionScheduler(
-        lambda: run_retention(runtime.sessions, periods, runtime.clock()),
+        lambda: run_retention(runtime.sessions, periods, runtime.clock(), audit=runtime.audit),
         interval_seconds=settings.retention_check_seconds,
     )
     app.state.retention = scheduler

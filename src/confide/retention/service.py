@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from confide.audit import AuditLog
 from confide.db import unit_of_work
 from confide.retention import repository
 from confide.retention.periods import (
@@ -31,9 +32,10 @@ from confide.retention.schemas import CategoryReport, RetentionReport
 BATCH_SIZE = 500
 
 AUDIT_NOTE = (
-    "Confide keeps no audit log yet (it arrives with the audit issue), so there is nothing to "
-    "delete; the period is configured now so the log is bounded from its first entry."
+    "Audit entries older than the period are deleted from the start of the chain, never the "
+    "newest; a signed checkpoint written first lets `confide audit verify` start from there."
 )
+NO_AUDIT_NOTE = "no audit log was given to this run, so audit entries were not checked"
 
 Counts = dict[str, int]
 Handler = Callable[[sessionmaker[Session], datetime, bool, int], Counts]
@@ -47,17 +49,30 @@ def run_retention(
     *,
     dry_run: bool = False,
     batch_size: int = BATCH_SIZE,
+    audit: AuditLog | None = None,
 ) -> RetentionReport:
     """Delete what has expired at ``now`` in every category (nothing with ``dry_run``)."""
     now = now.astimezone(UTC)  # stored times are UTC (SQLite compares them as text)
     reports = {}
     for category, handler, note in _CATEGORIES:
+        if category == AUDIT_ENTRIES:
+            handler, note = (
+                (_audit_entries(audit), AUDIT_NOTE) if audit else (handler, NO_AUDIT_NOTE)
+            )
         cutoff = periods.cutoff(category, now)
         counts = handler(sessions, cutoff, dry_run, batch_size) if cutoff is not None else {}
         reports[category] = CategoryReport(
             period_days=periods.days(category), cutoff=cutoff, counts=counts, note=note
         )
     return RetentionReport(dry_run=dry_run, now=now, categories=reports)
+
+
+def _audit_entries(audit: AuditLog) -> Handler:
+    def prune(sessions: sessionmaker[Session], cutoff: datetime, dry_run: bool, _: int) -> Counts:
+        with unit_of_work(sessions) as session:
+            return {"entries": audit.prune(session, cutoff, dry_run=dry_run)}
+
+    return prune
 
 
 def _transcripts(
