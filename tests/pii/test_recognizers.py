@@ -185,3 +185,10 @@ def test_phone_prefilter_never_rejects_a_number_the_parser_accepts(
 )
 def test_licence_shaped_numbers_need_the_words_that_name_them(text: str) -> None:
     assert [e for e, _ in spans(text) if e == "US_DRIVER_LICENSE"] == []
+
+
+def test_a_luhn_valid_run_glued_to_letters_is_not_a_card() -> None:
+    # "62928788557186" passes Luhn, but inside a licence number it is no card.
+    text = "My driver's license number is U62928788557186"
+    assert spans(text) == [("US_DRIVER_LICENSE", "U62928788557186")]
+    assert spans("card 6292 8788 5571 86 please") == [("CREDIT_CARD", "6292 8788 5571 86")]

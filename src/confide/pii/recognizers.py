@@ -159,7 +159,7 @@ EMAIL = PatternRecognizer(
 CREDIT_CARD = PatternRecognizer(
     "credit_card",
     "CREDIT_CARD",
-    [Pattern(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])", 0.9, min_digits=13)],
+    [Pattern(r"(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-])", 0.9, min_digits=13)],
     context=("card", "visa", "mastercard", "amex", "credit", "debit"),
     validate=_is_card,
 )
