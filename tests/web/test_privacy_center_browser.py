@@ -31,7 +31,8 @@ def test_a_customer_withdraws_and_gives_consent_in_the_privacy_center(
         page.click(".privacy-link a")
     assert page.url == server_url + "/privacy"
     assert "1 conversation with 3 messages" in page.inner_text("#stored")
-    assert "Who accessed your data" in page.inner_text("#access-log")
+    assert "Who did what with your data" in page.inner_text("#access-log")
+    assert "Nothing is recorded about you yet." in page.inner_text("#access-log")
     assert consent_state(page, "personalization") == "not given"
 
     click_consent(page, "personalization")
@@ -44,6 +45,9 @@ def test_a_customer_withdraws_and_gives_consent_in_the_privacy_center(
     assert consent_state(page, "personalization") == "not given"
     assert page.inner_text("#receipt .receipt-id") != receipt
     assert "by widget" in page.inner_text("#purpose-personalization .state")
+    # Both decisions are in the audit log, and the customer sees them.
+    log = page.inner_text("#access-log")
+    assert "consent given" in log and "consent withdrawn" in log
 
     # The chat says the same.
     with page.expect_navigation():
