@@ -33,7 +33,8 @@ from confide.pii.evaluation import evaluate, load_samples
 from confide.pii.ner import DEFAULT_MODEL_PATH, ENTITIES, CrfRecognizer
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = REPO.parent / "shared" / "data"
+# The shared data sets: ../shared/data beside the clone, or CONFIDE_SHARED_DATA.
+DATA = Path(os.environ.get("CONFIDE_SHARED_DATA") or REPO.parent / "shared" / "data")
 MESSAGE = (
     "Hi, this is Maria Jensen about order NW-48213. I paid with 4111 1111 1111 1111 but was "
     "charged twice. Please refund one. You can reach me at jo.doe@example.com or "

@@ -50,7 +50,8 @@ from confide.pii.ner import (
 
 Example = tuple[str, list[tuple[int, int, str]]]
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data"
+# The shared data sets: ../shared/data beside the clone, or CONFIDE_SHARED_DATA.
+DEFAULT_DATA = Path(os.environ.get("CONFIDE_SHARED_DATA") or REPO.parent / "shared" / "data")
 DEFAULT_OUT = REPO / "src" / "confide" / "pii" / "models" / "ner.crfsuite"
 TRAIN_TEMPLATE_SHARE = 0.6
 GOLD_TYPE = {

@@ -21,6 +21,7 @@ import argparse
 import datetime as dt
 import importlib.util
 import json
+import os
 import random
 import sys
 import time
@@ -43,7 +44,8 @@ from confide.pii.semantic import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data"
+# The shared data sets: ../shared/data beside the clone, or CONFIDE_SHARED_DATA.
+DEFAULT_DATA = Path(os.environ.get("CONFIDE_SHARED_DATA") or REPO.parent / "shared" / "data")
 DEFAULT_OUT = default_data_dir() / "models" / "pii-semantic"
 Example = tuple[str, list[tuple[int, int, str]]]
 

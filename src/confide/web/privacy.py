@@ -9,6 +9,7 @@ and gets an error page.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -212,23 +213,45 @@ def decide(
     return RedirectResponse(target, status_code=303)
 
 
-@router.post(PRIVACY_CENTER_PATH + "/restriction", response_class=HTMLResponse)
-def restriction(
-    request: Request, runtime: RuntimeDep, csrf: FormToken = "", lift: Flag = ""
+FlagChange = Callable[[Session, uuid.UUID, bool], object]
+
+
+def _flag_form(
+    request: Request,
+    runtime: Runtime,
+    csrf: str,
+    lift: str,
+    change: FlagChange,
+    done: tuple[str, str],
+    anchor: str,
 ) -> Response:
-    """Restrict processing to storage only (Article 18), or lift the restriction."""
+    """A restriction or objection form: set (or lift) a processing flag, then redirect."""
     try:
         visitor = _check_form(runtime, _visitor(request), csrf)
         lifting = _flag(lift, "lift")
         with runtime.work() as session:
             _, subject = _customer(session, runtime, visitor)
-            rights.restrict_subject(
-                session, runtime.rights, subject.id, lift=lifting, channel="web"
-            )
+            change(session, subject.id, lifting)
     except ConfideError as exc:
         return _error(request, runtime, exc)
-    done = "unrestricted" if lifting else "restricted"
-    return RedirectResponse(f"{PRIVACY_CENTER_PATH}?done={done}#stored", status_code=303)
+    target = f"{PRIVACY_CENTER_PATH}?done={done[lifting]}#{anchor}"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post(PRIVACY_CENTER_PATH + "/restriction", response_class=HTMLResponse)
+def restriction(
+    request: Request, runtime: RuntimeDep, csrf: FormToken = "", lift: Flag = ""
+) -> Response:
+    """Restrict processing to storage only (Article 18), or lift the restriction."""
+
+    def change(session: Session, subject_id: uuid.UUID, lifting: bool) -> object:
+        return rights.restrict_subject(
+            session, runtime.rights, subject_id, lift=lifting, channel="web"
+        )
+
+    return _flag_form(
+        request, runtime, csrf, lift, change, ("restricted", "unrestricted"), "stored"
+    )
 
 
 @router.post(PRIVACY_CENTER_PATH + "/objection", response_class=HTMLResponse)
@@ -240,18 +263,15 @@ def objection(
     lift: Flag = "",
 ) -> Response:
     """Object to a purpose on legitimate interest (Article 21), or withdraw the objection."""
-    try:
-        visitor = _check_form(runtime, _visitor(request), csrf)
-        lifting = _flag(lift, "lift")
-        with runtime.work() as session:
-            _, subject = _customer(session, runtime, visitor)
-            rights.object_to_processing(
-                session, runtime.rights, subject.id, [purpose], lift=lifting, channel="web"
-            )
-    except ConfideError as exc:
-        return _error(request, runtime, exc)
-    done = "unobjected" if lifting else "objected"
-    return RedirectResponse(f"{PRIVACY_CENTER_PATH}?done={done}#purpose-{purpose}", status_code=303)
+
+    def change(session: Session, subject_id: uuid.UUID, lifting: bool) -> object:
+        return rights.object_to_processing(
+            session, runtime.rights, subject_id, [purpose], lift=lifting, channel="web"
+        )
+
+    return _flag_form(
+        request, runtime, csrf, lift, change, ("objected", "unobjected"), f"purpose-{purpose}"
+    )
 
 
 @router.post(PRIVACY_CENTER_PATH + "/rectify", response_class=HTMLResponse)
