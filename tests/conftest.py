@@ -98,9 +98,15 @@ def demo_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    # The retention job stays off in tests unless a test asks for it.
+    # The retention job stays off in tests unless a test asks for it; staff passwords are
+    # hashed with Argon2id's cheapest parameters (tests/staff checks the real defaults).
     return Settings(
-        data_dir=tmp_path / "data", database_url=database_url, retention_check_seconds=0
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        retention_check_seconds=0,
+        alert_check_seconds=0,
+        staff_password_time_cost=1,
+        staff_password_memory_kib=1024,
     )
 
 

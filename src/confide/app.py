@@ -19,16 +19,27 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from confide import __version__
+from confide.alerts.endpoints import alert_job
+from confide.alerts.endpoints import router as alerts_router
+from confide.audit.endpoints import router as audit_router
+from confide.audit.scheduler import self_audit_lifespan
 from confide.config import Settings
 from confide.consent.endpoints import pages as consent_pages
 from confide.consent.endpoints import router as consent_router
 from confide.conversations.endpoints import router as conversations_router
 from confide.errors import ConfideError
+from confide.handoffs.endpoints import router as handoffs_router
 from confide.keys.rotation import key_rotation_lifespan
+from confide.learning.endpoints import router as learning_router
+from confide.learning.scheduler import learning_job
 from confide.logs import install_log_redaction
+from confide.monitoring import RequestMetrics
+from confide.monitoring.endpoints import router as monitoring_router
+from confide.periodic import periodic_lifespan
 from confide.retention.scheduler import retention_lifespan
 from confide.rights.endpoints import router as rights_router
 from confide.runtime import Runtime, build_runtime
+from confide.staff.endpoints import router as staff_router
 from confide.web.pages import router as pages_router
 from confide.web.privacy import router as privacy_router
 
@@ -176,7 +187,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.runtime = runtime or build_runtime(settings)
         install_log_redaction(app.state.runtime.analyzer)
         try:
-            async with key_rotation_lifespan(app), retention_lifespan(app):
+            async with (
+                key_rotation_lifespan(app),
+                retention_lifespan(app),
+                self_audit_lifespan(app),
+                periodic_lifespan(alert_job(app)),
+                periodic_lifespan(learning_job(app)),
+            ):
                 yield
         finally:
             if owned:
@@ -192,9 +209,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(conversations_router)
     app.include_router(consent_router)
     app.include_router(rights_router)
+    app.include_router(staff_router)
+    app.include_router(handoffs_router)
+    app.include_router(audit_router)
+    app.include_router(alerts_router)
+    app.include_router(learning_router)
     app.include_router(consent_pages)
     app.include_router(pages_router)
     app.include_router(privacy_router)
+    app.include_router(monitoring_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health"])
@@ -218,6 +241,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.add_middleware(CatchAll)
+    app.add_middleware(RequestMetrics)  # outside CatchAll: its 500s are counted too
     if settings.tls_enabled:  # outermost, so the 500s and 413s get it too
         app.add_middleware(StrictTransportSecurity)
     return app

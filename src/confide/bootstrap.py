@@ -14,6 +14,7 @@ from confide.demo import demo_path, load_demo_orders
 from confide.intents.service import article_examples, read_examples, train_and_save
 from confide.knowledge.articles import load_articles
 from confide.knowledge.service import import_articles
+from confide.learning.retrain import register_trained
 from confide.nlu import LabelledText
 from confide.orders.service import import_orders
 from confide.runtime import Runtime, build_runtime
@@ -61,6 +62,8 @@ def load_demo(runtime: Runtime, *, today: date | None = None, train: bool = True
         notice = publish_notice_if_none(session, DEMO_NOTICE.read_text(encoding="utf-8"))
     examples = demo_examples()
     metadata = train_and_save(runtime.settings, examples) if train else None
+    if train:  # the first version in the model registry, so learning can retrain from it
+        register_trained(runtime, examples, actor="operator:cli")
     runtime.reload_assistant()
     return {
         "articles": created + updated,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from ipaddress import ip_network
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from confide.consent.purposes import (
@@ -78,9 +80,59 @@ class Settings(BaseSettings):
     retention_consent_records_days: int = Field(default=1095, ge=0)
     retention_check_seconds: float = Field(default=3600.0, ge=0)
 
+    # Staff accounts: a login's session token lasts this long; this many wrong passwords in a
+    # row lock the account for staff_lockout_minutes; one address may try this many logins a
+    # minute (per worker). A break-glass reveal lasts reveal_minutes (at most 60).
+    staff_session_minutes: int = Field(default=480, ge=1)
+    staff_max_failed_logins: int = Field(default=5, ge=1)
+    staff_lockout_minutes: int = Field(default=15, ge=1)
+    staff_logins_per_minute: int = Field(default=10, ge=1)
+    reveal_minutes: int = Field(default=15, ge=1, le=60)
+    # The role the command line acts with (the same role x action table as the API). Whoever
+    # can read the keyring file is in effect an admin; a privacy officer's shell account can
+    # be limited to the audit commands with CONFIDE_CLI_ROLE=auditor.
+    cli_role: Literal["agent", "supervisor", "admin", "auditor"] = "admin"
+    # Argon2id cost of staff passwords (argon2-cffi's defaults); raising them rehashes each
+    # password at its next login.
+    staff_password_time_cost: int = Field(default=3, ge=1)
+    staff_password_memory_kib: int = Field(default=65536, ge=1024)
+
+    # monitoring: /metrics answers only clients in these addresses or networks (JSON, e.g.
+    # CONFIDE_METRICS_ALLOW='["127.0.0.1/32", "10.0.0.0/8"]') and, when metrics_token is set,
+    # only requests with "Authorization: Bearer <token>".
+    metrics_allow: list[IPvAnyNetwork] = Field(
+        default_factory=lambda: [ip_network("127.0.0.1/32"), ip_network("::1/128")]
+    )
+    metrics_token: SecretStr | None = None
+
+    # Access anomaly alerts, checked every alert_check_seconds (0: off): a staff member who
+    # reads at least alert_min_subjects customers in alert_window_minutes and more than
+    # alert_rate_factor times their busiest window of the last alert_baseline_days; an actor
+    # refused alert_max_denials times in a window; alert_decrypt_factor times the usual
+    # decrypts in a check interval (at least alert_min_decrypts). Alerts are audit entries,
+    # also POSTed as JSON to alert_webhook_url when it is set.
+    alert_check_seconds: float = Field(default=300.0, ge=0)
+    alert_window_minutes: int = Field(default=60, ge=1)
+    alert_baseline_days: int = Field(default=7, ge=1)
+    alert_rate_factor: float = Field(default=3.0, gt=0)
+    alert_min_subjects: int = Field(default=20, ge=1)
+    alert_max_denials: int = Field(default=10, ge=1)
+    alert_decrypt_factor: float = Field(default=5.0, gt=0)
+    alert_min_decrypts: int = Field(default=1000, ge=1)
+    alert_webhook_url: str | None = None
+
     # NLU.
     nlu_engine: str = "lexical"
     semantic_model_path: Path | None = None
+
+    # Learning (confide.learning.retrain): a retrained candidate is promoted when its held-out
+    # accuracy is at least the active model's minus learning_tolerance. The server retrains
+    # every learning_retrain_seconds when the approved examples changed (0: only on command),
+    # and replaces a model trained on withdrawn or erased customers' examples within
+    # learning_unlearn_seconds (0: only on command).
+    learning_tolerance: float = Field(default=0.01, ge=-1, le=1)
+    learning_retrain_seconds: float = Field(default=86400.0, ge=0)
+    learning_unlearn_seconds: float = Field(default=600.0, ge=0)
 
     # Purposes of processing, each with a legal basis and a plain-language description.
     # CONFIDE_PURPOSES (JSON) replaces the whole set; `service` must stay, on 'contract'.
@@ -93,6 +145,15 @@ class Settings(BaseSettings):
     def _purposes_can_work(cls, value: dict[str, PurposeSettings]) -> dict[str, PurposeSettings]:
         check_purposes(value)
         return value
+
+    # self-audit (`confide audit report`): the server runs it every self_audit_seconds (0: off)
+    # and signs a checkpoint each time; it samples this many rows per table for plaintext
+    # personal data, fails on data more than the grace period past its retention period, and
+    # on enabled staff accounts without a login for staff_dormant_days.
+    self_audit_seconds: float = Field(default=86400.0, ge=0)
+    self_audit_sample_rows: int = Field(default=200, ge=1)
+    self_audit_retention_grace_days: int = Field(default=7, ge=0)
+    staff_dormant_days: int = Field(default=90, ge=1)
 
     # Signed audit checkpoints go here: another disk or mounted remote store in production.
     audit_checkpoint_dir: Path | None = None

@@ -35,6 +35,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        # Structured fields passed as extra={"fields": {...}}: callers put no personal data there.
+        for key, value in getattr(record, "fields", {}).items():
+            entry.setdefault(key, value)
         return json.dumps(entry, ensure_ascii=False)
 
 

@@ -6,6 +6,7 @@ from confide.conversations.models import Conversation, Feedback, Message
 from confide.db import Base
 from confide.db_settings import AppSetting
 from confide.knowledge.models import ArticleRecord
+from confide.learning.models import LearningExample, ModelVersion
 from confide.orders.models import Order, ReturnRequest
 from confide.rights.models import (
     ErasureTombstone,
@@ -14,6 +15,7 @@ from confide.rights.models import (
     RightsRequestEvent,
     VerificationCode,
 )
+from confide.staff.models import RevealGrant, StaffToken, StaffUser
 from confide.subjects.models import Subject
 from confide.vault.models import DataKeyRecord
 
@@ -28,13 +30,18 @@ __all__ = [
     "DataKeyRecord",
     "ErasureTombstone",
     "Feedback",
+    "LearningExample",
     "Message",
+    "ModelVersion",
     "Order",
     "PrivacyNotice",
     "ProcessingFlagsRecord",
     "ReturnRequest",
+    "RevealGrant",
     "RightsRequest",
     "RightsRequestEvent",
+    "StaffToken",
+    "StaffUser",
     "Subject",
     "VerificationCode",
 ]

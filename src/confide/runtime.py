@@ -11,6 +11,8 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from confide.alerts.rules import AlertRules
+from confide.alerts.service import AlertMonitor
 from confide.audit import AuditLog
 from confide.config import Settings
 from confide.consent.service import Consents
@@ -22,17 +24,23 @@ from confide.db_settings import DEFAULT_COMPANY, get_setting
 from confide.dialogue import Assistant, DialogueOptions, default_actions
 from confide.dialogue.engine import Knowledge
 from confide.errors import ConfideError, NotReady
+from confide.handoffs.service import HandoffContext
 from confide.intents.service import load_model
 from confide.knowledge.hybrid import HybridKnowledge
 from confide.knowledge.retrieval import KnowledgeIndex
 from confide.knowledge.service import intent_article_map, list_articles
+from confide.learning.service import Learner, LearningContext
 from confide.migrate import upgrade_database
+from confide.monitoring import Metrics
 from confide.pii import PiiAnalyzer, redact
 from confide.pii_config import configured_analyzer
 from confide.policy.service import Policy
 from confide.rights.flags import read_flags
 from confide.rights.service import RightsContext
 from confide.rights.verification import OutboxSender
+from confide.staff.passwords import Passwords
+from confide.staff.service import StaffContext, StaffPolicy
+from confide.staff.throttle import LoginThrottle
 from confide.vault import Vault
 from confide.vault.keycheck import check_keys_open_data_keys, refuse_new_keyring_over_data_keys
 
@@ -100,8 +108,16 @@ class Runtime:
     consents: Consents = field(init=False)
     rights: RightsContext = field(init=False)
     audit: AuditLog = field(init=False)
+    metrics: Metrics = field(init=False)
+    staff: StaffContext = field(init=False)
+    handoffs: HandoffContext = field(init=False)
+    login_throttle: LoginThrottle = field(init=False)
+    alerts: AlertMonitor = field(init=False)
+    learning: LearningContext = field(init=False)
+    learner: Learner = field(init=False)
 
     def __post_init__(self) -> None:
+        self.metrics = Metrics(self.work)
         self.analyzer = configured_analyzer(self.settings)
         analyze = self.analyzer.analyze
 
@@ -117,10 +133,23 @@ class Runtime:
         # Restriction and objection (confide.rights) are read on every policy decision.
         self.policy = Policy(self.settings.purposes, flags=read_flags)
         self.vault = Vault(
-            self.keyring, ledger_dir=self.settings.data_dir, guard=self.policy.guard_data_key
+            self.keyring,
+            ledger_dir=self.settings.data_dir,
+            guard=self.policy.guard_data_key,
+            on_open=self.metrics.count_decrypt,
         )
+        self.learning = LearningContext(
+            self.vault, self.policy, self.audit, self.clock, redact_text
+        )
+        self.learner = Learner(self.learning)
         self.consents = Consents(
-            self.vault, self.policy, self.settings.privacy, clock=self.clock, audit=self.audit
+            self.vault,
+            self.policy,
+            self.settings.privacy,
+            clock=self.clock,
+            audit=self.audit,
+            on_change=self.metrics.count_consent,
+            on_withdraw=self.learner.after_withdrawal,
         )
         self.rights = RightsContext(
             self.vault,
@@ -136,6 +165,50 @@ class Runtime:
             redact=redact_text,
             max_message_chars=self.settings.max_message_chars,
             max_comment_chars=self.settings.max_comment_chars,
+            learner=self.learner,
+        )
+        self._build_staff()
+
+    def _build_staff(self) -> None:
+        settings = self.settings
+        self.staff = StaffContext(
+            self.vault.token_hash,
+            Passwords(
+                time_cost=settings.staff_password_time_cost,
+                memory_kib=settings.staff_password_memory_kib,
+            ),
+            self.audit,
+            self.clock,
+            StaffPolicy(
+                session_minutes=settings.staff_session_minutes,
+                max_failed_logins=settings.staff_max_failed_logins,
+                lockout_minutes=settings.staff_lockout_minutes,
+            ),
+        )
+        self.handoffs = HandoffContext(
+            self.vault,
+            self.audit,
+            self.rules,
+            self.clock,
+            settings.reveal_minutes,
+            learning=self.learning,
+        )
+        self.login_throttle = LoginThrottle(settings.staff_logins_per_minute)
+        self.alerts = AlertMonitor(
+            self.sessions,
+            self.audit,
+            self.clock,
+            AlertRules(
+                window_minutes=settings.alert_window_minutes,
+                baseline_days=settings.alert_baseline_days,
+                rate_factor=settings.alert_rate_factor,
+                min_subjects=settings.alert_min_subjects,
+                max_denials=settings.alert_max_denials,
+                decrypt_factor=settings.alert_decrypt_factor,
+                min_decrypts=settings.alert_min_decrypts,
+            ),
+            decrypts=self.metrics.total_decrypts,
+            webhook_url=settings.alert_webhook_url,
         )
 
     def work(self) -> AbstractContextManager[Session]:

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from confide.app import create_app
+from confide.audit.models import AuditEntry
 from confide.crypto import Keyring
 from confide.keys.rotation import RotationScheduler
 from confide.runtime import Runtime
@@ -56,6 +57,10 @@ def test_an_overdue_key_is_rotated_before_the_server_takes_requests(runtime: Run
         assert server.keyring.active.id != first
         started = client.post("/v1/conversations", json={})
         assert started.status_code == 201
+        with server.work() as session:
+            [entry] = session.query(AuditEntry).filter_by(action="keys.rotate").all()
+            reason = f"{server.keyring.active.id} is now active (automatic rotation)"
+            assert (entry.actor, entry.reason) == ("system", reason)
     assert Keyring.load(runtime.settings.keyring_path).active.id != first
 
 

@@ -69,6 +69,15 @@ def latest(session: Session, limit: int) -> list[AuditEntry]:
     return list(session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)))
 
 
+def page(
+    session: Session, *, after: int, limit: int, action: str | None = None
+) -> list[AuditEntry]:
+    query = select(AuditEntry).where(AuditEntry.seq > after)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    return list(session.scalars(query.order_by(AuditEntry.seq).limit(limit)))
+
+
 def for_subject(session: Session, subject: str, limit: int) -> list[AuditEntry]:
     """The latest entries about one subject pseudonym, newest first."""
     query = (

@@ -60,8 +60,9 @@ class AuditLog:
     """The tamper-evident audit log.
 
     ``redact`` removes personal data from free-text reasons (the PII engine's redactor);
-    actors are role-qualified pseudonymous ids ("system", "operator:cli", "customer",
-    "staff:<id>"), subjects are keyed pseudonyms of customer ids.
+    actors are role-qualified pseudonymous ids ("system", "operator:cli", "customer:api",
+    "agent:<12 hex digits of the account id>"), subjects are keyed pseudonyms of customer
+    ids.
     """
 
     def __init__(

@@ -12,11 +12,13 @@ from confide.cli import (
     consent,
     conversation,
     knowledge,
+    learning,
     models,
     pii,
     retention,
     server,
     subjects,
+    users,
 )
 from confide.cli.keys import keys as keys_commands
 
@@ -40,6 +42,8 @@ app.add_typer(pii.pii, name="pii")
 app.add_typer(consent.notice, name="notice")
 app.add_typer(consent.consent, name="consent")
 app.add_typer(retention.retention, name="retention")
+app.add_typer(users.users, name="users")
+app.add_typer(learning.learning, name="learning")
 
 
 def main() -> None:

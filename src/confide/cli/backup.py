@@ -11,12 +11,21 @@ import typer
 from sqlalchemy import Engine
 
 from confide.backups import create_backup, restore_backup
-from confide.cli.common import DataDir, JsonFlag, command_errors, console, emit, settings_for
+from confide.cli.common import (
+    DataDir,
+    JsonFlag,
+    command_errors,
+    console,
+    emit,
+    require_cli,
+    settings_for,
+)
 from confide.config import Settings
 from confide.crypto import Keyring, KeyringError
 from confide.db import make_engine
 from confide.migrate import upgrade_database
 from confide.runtime import SetupError, open_keyring
+from confide.staff.roles import Action
 
 backup = typer.Typer(help="Encrypted backups of the whole database.", no_args_is_help=True)
 
@@ -27,6 +36,7 @@ File = Annotated[Path, typer.Argument(help="The backup file.", show_default=Fals
 def _database(data_dir: Path | None) -> Iterator[tuple[Settings, Engine, Keyring]]:
     # Only the engine and the keyring: a backup needs no model and no schema upgrade.
     settings = settings_for(data_dir)
+    require_cli(settings, Action.CONFIG_MANAGE)
     try:
         keyring = open_keyring(settings)
     except KeyringError as exc:

@@ -19,6 +19,10 @@ from confide.errors import ConfideError
 from confide.knowledge.articles import ArticleFormatError
 from confide.nlu import IntentDataError
 from confide.runtime import Runtime, build_runtime
+from confide.staff.roles import Action, require
+
+# Who the audit log names for what the command line does.
+CLI_ACTOR = "operator:cli"
 
 console = Console()
 err_console = Console(stderr=True)
@@ -87,13 +91,27 @@ def command_errors(as_json: bool) -> Iterator[None]:
 
 @contextmanager
 def open_runtime(
-    data_dir: Path | None, *, create: bool = False, with_assistant: bool = True
+    data_dir: Path | None,
+    *,
+    action: Action | None,
+    create: bool = False,
+    with_assistant: bool = True,
 ) -> Iterator[Runtime]:
-    runtime = build_runtime(settings_for(data_dir), create=create, with_assistant=with_assistant)
+    """The runtime for a command that does ``action`` (None: touches no one's data, e.g. a
+    chat as a customer); refused when the CLI's role may not (``CONFIDE_CLI_ROLE``)."""
+    settings = settings_for(data_dir)
+    require_cli(settings, action)
+    runtime = build_runtime(settings, create=create, with_assistant=with_assistant)
     try:
         yield runtime
     finally:
         runtime.close()
+
+
+def require_cli(settings: Settings, action: Action | None) -> None:
+    """The CLI asks the same role x action table as the API, with ``settings.cli_role``."""
+    if action is not None:
+        require(settings.cli_role, action)
 
 
 def emit(as_json: bool, data: Any, human: Callable[[], None]) -> None:

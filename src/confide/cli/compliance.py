@@ -12,6 +12,7 @@ from confide.compliance.ropa import Controller, records_of_processing, to_markdo
 from confide.consent import repository as consent_repository
 from confide.db import unit_of_work
 from confide.retention.periods import RetentionPeriods
+from confide.staff.roles import Action
 
 compliance = typer.Typer(help="Compliance documents generated from the configuration.")
 
@@ -27,7 +28,7 @@ def ropa(
     """Records of processing activities (Article 30) as Markdown, or JSON with --json."""
     with (
         command_errors(as_json),
-        open_runtime(data_dir, with_assistant=False) as runtime,
+        open_runtime(data_dir, action=Action.AUDIT_REPORT, with_assistant=False) as runtime,
         unit_of_work(runtime.sessions) as session,
     ):
         notice = consent_repository.active_notice(session)

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from confide.cli.common import (
+    CLI_ACTOR,
     DataDir,
     JsonFlag,
     command_errors,
@@ -21,6 +22,7 @@ from confide.cli.common import (
 )
 from confide.consent.errors import ReceiptMalformed
 from confide.consent.notices import list_versions, publish_notice
+from confide.staff.roles import Action
 
 notice = typer.Typer(help="The privacy notice: publish and list versions.", no_args_is_help=True)
 
@@ -35,8 +37,14 @@ def publish(
     already in force changes nothing."""
     with command_errors(as_json):
         text = read_text_file(file, "notice file")
-        with open_runtime(data_dir, with_assistant=False) as runtime, runtime.work() as session:
+        with (
+            open_runtime(data_dir, action=Action.CONFIG_MANAGE, with_assistant=False) as runtime,
+            runtime.work() as session,
+        ):
             published, created = publish_notice(session, text, now=runtime.clock())
+            if created:
+                reason = f"privacy notice version {published.version}"
+                runtime.audit.record(session, "config.notice", actor=CLI_ACTOR, reason=reason)
             data = {
                 "version": published.version,
                 "title": published.title,
@@ -53,7 +61,7 @@ def list_(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     """Every published version, oldest first; the last one is in force."""
     with (
         command_errors(as_json),
-        open_runtime(data_dir, with_assistant=False) as runtime,
+        open_runtime(data_dir, action=Action.CONFIG_MANAGE, with_assistant=False) as runtime,
         runtime.work() as session,
     ):
         versions = list_versions(session)
@@ -89,7 +97,7 @@ def verify(
             document = json.loads(read_text_file(file, "receipt file"))
         except json.JSONDecodeError:
             raise ReceiptMalformed(f"receipt file {file} is not JSON") from None
-        with open_runtime(data_dir, with_assistant=False) as runtime:
+        with open_runtime(data_dir, action=None, with_assistant=False) as runtime:
             result = runtime.consents.verify(document)
     data = result.model_dump()
     mark = "[green]valid[/green]" if result.valid else "[red]invalid[/red]"

@@ -51,7 +51,7 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Answer one message (a new conversation unless --conversation-id is given)."""
-        with command_errors(as_json), open_runtime(data_dir) as runtime:
+        with command_errors(as_json), open_runtime(data_dir, action=None) as runtime:
             runtime.require_assistant()
             if conversation_id is None:
                 conversation_id, token, _ = _start(runtime)
@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def chat(data_dir: DataDir = None) -> None:
         """Talk to the assistant in the terminal (an empty line or Ctrl+D ends)."""
-        with command_errors(False), open_runtime(data_dir) as runtime:
+        with command_errors(False), open_runtime(data_dir, action=None) as runtime:
             runtime.require_assistant()
             conversation_id, token, greeting = _start(runtime)
             console.print(f"[bold cyan]assistant[/]: {greeting}", highlight=False)

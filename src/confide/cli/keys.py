@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated
 
@@ -13,32 +12,28 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 
 from confide.cli.common import (
+    CLI_ACTOR,
     DataDir,
     JsonFlag,
     command_errors,
     console,
     emit,
     err_console,
-    settings_for,
+    open_runtime,
 )
 from confide.db import unit_of_work
 from confide.keys import service
-from confide.runtime import Runtime, build_runtime
+from confide.runtime import Runtime
+from confide.staff.roles import Action
 
 keys = typer.Typer(help="Master key lifecycle: status, rotate, rewrap, retire, rekey.")
 
 
-@contextmanager
-def _runtime(data_dir: Path | None) -> Iterator[Runtime]:
-    runtime = build_runtime(settings_for(data_dir), with_assistant=False)
-    try:
-        yield runtime
-    finally:
-        runtime.close()
+def _runtime(data_dir: Path | None) -> AbstractContextManager[Runtime]:
+    return open_runtime(data_dir, action=Action.KEYS_MANAGE, with_assistant=False)
 
 
-# Who the audit log names for key operations run from the command line.
-ACTOR = "operator:cli"
+ACTOR = CLI_ACTOR
 
 
 def _audit(runtime: Runtime, action: str, *, reason: str, outcome: str = "ok") -> None:

@@ -8,10 +8,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from confide.cli.common import DataDir, JsonFlag, command_errors, console, emit, open_runtime
+from confide.cli.common import (
+    CLI_ACTOR,
+    DataDir,
+    JsonFlag,
+    command_errors,
+    console,
+    emit,
+    open_runtime,
+)
 from confide.db import unit_of_work
 from confide.knowledge.articles import load_articles
 from confide.knowledge.service import import_articles, list_articles
+from confide.staff.roles import Action
 
 kb = typer.Typer(help="The knowledge base.", no_args_is_help=True)
 
@@ -25,10 +34,12 @@ def import_(
     as_json: JsonFlag = False,
 ) -> None:
     """Add or replace articles (by id); nothing is imported if any article is invalid."""
-    with command_errors(as_json), open_runtime(data_dir) as runtime:
+    with command_errors(as_json), open_runtime(data_dir, action=Action.CONFIG_MANAGE) as runtime:
         articles = load_articles(path)
         with unit_of_work(runtime.sessions) as session:
             created, updated = import_articles(session, articles)
+            reason = f"{created} articles added, {updated} replaced"
+            runtime.audit.record(session, "config.kb_import", actor=CLI_ACTOR, reason=reason)
     data = {"imported": len(articles), "created": created, "updated": updated}
     emit(
         as_json,
@@ -44,7 +55,7 @@ def list_(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     """List the articles."""
     with (
         command_errors(as_json),
-        open_runtime(data_dir) as runtime,
+        open_runtime(data_dir, action=Action.CONFIG_MANAGE) as runtime,
         unit_of_work(runtime.sessions) as session,
     ):
         articles = list_articles(session)

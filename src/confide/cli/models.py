@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from confide.cli.common import (
+    CLI_ACTOR,
     DataDir,
     JsonFlag,
     command_errors,
@@ -20,6 +21,8 @@ from confide.cli.common import (
 from confide.db import unit_of_work
 from confide.intents.service import article_examples, evaluate_file, read_examples, train_and_save
 from confide.knowledge.service import list_articles
+from confide.learning.retrain import register_trained
+from confide.staff.roles import Action
 
 
 class EngineChoice(StrEnum):
@@ -47,13 +50,20 @@ def register(app: typer.Typer) -> None:
         as_json: JsonFlag = False,
     ) -> None:
         """Train the intent model from labelled examples (plus the articles' example questions)."""
-        with command_errors(as_json), open_runtime(data_dir) as runtime:
+        with (
+            command_errors(as_json),
+            open_runtime(data_dir, action=Action.CONFIG_MANAGE) as runtime,
+        ):
             rows = read_examples(examples) if examples else []
             with unit_of_work(runtime.sessions) as session:
                 rows += article_examples(list_articles(session))
             metadata = train_and_save(
                 runtime.settings, rows, engine=engine.value if engine else None
             )
+            register_trained(runtime, rows, actor=CLI_ACTOR, engine=metadata.get("engine"))
+            with unit_of_work(runtime.sessions) as session:
+                reason = f"{metadata.get('engine')} intent model on {len(rows)} examples"
+                runtime.audit.record(session, "config.train", actor=CLI_ACTOR, reason=reason)
         emit(
             as_json,
             metadata,

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from confide.cli.common import DataDir, JsonFlag, command_errors, console, emit, open_runtime
 from confide.retention import RetentionPeriods, RetentionReport, run_retention
+from confide.staff.roles import Action
 
 retention = typer.Typer(help="Retention: delete expired personal data.", no_args_is_help=True)
 
@@ -19,7 +20,10 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="Count what has expired;
 def run(dry_run: DryRun = False, data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     """Delete every category's expired data (periods from CONFIDE_RETENTION_*_DAYS) and say
     how much, per category."""
-    with command_errors(as_json), open_runtime(data_dir, with_assistant=False) as runtime:
+    with (
+        command_errors(as_json),
+        open_runtime(data_dir, action=Action.CONFIG_MANAGE, with_assistant=False) as runtime,
+    ):
         periods = RetentionPeriods.from_settings(runtime.settings)
         report = run_retention(
             runtime.sessions, periods, runtime.clock(), dry_run=dry_run, audit=runtime.audit

@@ -30,6 +30,7 @@ from confide.rights import queue, service
 from confide.rights.errors import InvalidRightsInput
 from confide.rights.schemas import ProcessingOut, RectificationIn
 from confide.rights.service import RightsContext
+from confide.staff.roles import Action
 
 SubjectArg = Annotated[str, typer.Argument(help="The customer's id (subjects list, find).")]
 Reason = Annotated[str, typer.Option("--reason", help="Why (no personal data).")]
@@ -80,7 +81,7 @@ def list_(
     --with-identifiers."""
     with (
         command_errors(as_json),
-        open_runtime(data_dir, with_assistant=False) as runtime,
+        open_runtime(data_dir, action=Action.RIGHTS_QUEUE, with_assistant=False) as runtime,
         runtime.work() as session,
     ):
         found = service.list_subject_summaries(
@@ -102,7 +103,10 @@ def requests(
     """The rights request queue, by due date, with each request's history."""
     with command_errors(as_json):
         subject_id = _uuid(subject, "--subject") if subject else None
-        with open_runtime(data_dir, with_assistant=False) as runtime, runtime.work() as session:
+        with (
+            open_runtime(data_dir, action=Action.RIGHTS_QUEUE, with_assistant=False) as runtime,
+            runtime.work() as session,
+        ):
             found = queue.list_requests(
                 session, now=runtime.clock(), overdue=overdue, subject_id=subject_id
             )
@@ -122,7 +126,10 @@ def request(
     """Record a request received by letter or email, due one month from now."""
     with command_errors(as_json):
         sid = _uuid(subject_id, "SUBJECT_ID")
-        with open_runtime(data_dir, with_assistant=False) as runtime, runtime.work() as session:
+        with (
+            open_runtime(data_dir, action=Action.RIGHTS_QUEUE, with_assistant=False) as runtime,
+            runtime.work() as session,
+        ):
             request_id = service.file_request(session, runtime.rights, sid, type_)
             filed = queue.get_request_or_raise(session, request_id)
             data = queue.describe_request(session, filed, runtime.clock()).model_dump(mode="json")
@@ -139,7 +146,10 @@ def extend(
     """Extend a request's due date, once, by up to two months, for a recorded reason."""
     with command_errors(as_json):
         rid = _uuid(request_id, "REQUEST_ID")
-        with open_runtime(data_dir, with_assistant=False) as runtime, runtime.work() as session:
+        with (
+            open_runtime(data_dir, action=Action.RIGHTS_QUEUE, with_assistant=False) as runtime,
+            runtime.work() as session,
+        ):
             now = runtime.clock()
             extended = queue.extend_request(session, rid, months=months, reason=reason, now=now)
             data = queue.describe_request(session, extended, now).model_dump(mode="json")
@@ -157,7 +167,10 @@ def export(
         sid = _uuid(subject_id, "SUBJECT_ID")
         if out.exists():
             raise OutputExists(f"{out} already exists; choose another file")
-        with open_runtime(data_dir, with_assistant=False) as runtime, runtime.work() as session:
+        with (
+            open_runtime(data_dir, action=Action.RIGHTS_FULFIL, with_assistant=False) as runtime,
+            runtime.work() as session,
+        ):
             archive = service.export_subject(session, runtime.rights, sid, channel="cli")
             # Written before the commit: a failed write leaves no "completed" request behind.
             fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -177,7 +190,7 @@ def erase(
     prints the signed erasure receipt."""
     with command_errors(as_json):
         sid = _uuid(subject_id, "SUBJECT_ID")
-        with open_runtime(data_dir, with_assistant=False) as runtime:
+        with open_runtime(data_dir, action=Action.RIGHTS_FULFIL, with_assistant=False) as runtime:
             with runtime.work() as session:
                 receipt = service.erase_subject(
                     session, runtime.rights, sid, reason=reason, channel="cli"
@@ -210,7 +223,10 @@ def rectify(
         except ValidationError as exc:
             problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors()[:3])
             raise InvalidRightsInput(problems) from None
-        with open_runtime(data_dir, with_assistant=False) as runtime, runtime.work() as session:
+        with (
+            open_runtime(data_dir, action=Action.RIGHTS_FULFIL, with_assistant=False) as runtime,
+            runtime.work() as session,
+        ):
             profile = service.rectify_subject(session, runtime.rights, sid, changes, channel="cli")
             data = profile.model_dump(mode="json", exclude={"identifiers"})
             data["rectified"] = sorted(given)
@@ -263,7 +279,10 @@ def _change_flags(
 ) -> ProcessingOut:
     with command_errors(as_json):
         sid = _uuid(subject_id, "SUBJECT_ID")
-        with open_runtime(data_dir, with_assistant=False) as runtime, runtime.work() as session:
+        with (
+            open_runtime(data_dir, action=Action.RIGHTS_FULFIL, with_assistant=False) as runtime,
+            runtime.work() as session,
+        ):
             state = change(session, runtime.rights, sid)
     if as_json:
         print_json({"subject_id": str(sid), **state.model_dump(mode="json")})

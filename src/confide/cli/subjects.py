@@ -8,6 +8,7 @@ import typer
 
 from confide.cli.common import DataDir, JsonFlag, command_errors, console, emit, open_runtime
 from confide.cli.rights import register as register_rights_commands
+from confide.staff.roles import Action
 from confide.subjects.service import find_subjects
 
 subjects = typer.Typer(help="Customers (data subjects).", no_args_is_help=True)
@@ -21,7 +22,11 @@ def find(
     as_json: JsonFlag = False,
 ) -> None:
     """Customer ids with this email or phone: a blind-index lookup, nothing is decrypted."""
-    with command_errors(as_json), open_runtime(data_dir) as runtime, runtime.work() as session:
+    with (
+        command_errors(as_json),
+        open_runtime(data_dir, action=Action.RIGHTS_QUEUE) as runtime,
+        runtime.work() as session,
+    ):
         found = find_subjects(
             session,
             runtime.vault,

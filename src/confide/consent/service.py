@@ -66,9 +66,15 @@ class Consents:
         *,
         clock: Callable[[], datetime] = utcnow,
         audit: AuditLog | None = None,
+        on_change: Callable[[str, bool], None] | None = None,
+        on_withdraw: Callable[[Session, Subject, str], None] | None = None,
     ) -> None:
         self._vault = vault
         self._audit = audit
+        # Told (purpose, granted) of every decision recorded (metrics count consent changes).
+        self._on_change = on_change
+        # Told of each withdrawal in its transaction (learning deletes what it took).
+        self._on_withdraw = on_withdraw
         self._policy = policy
         self._privacy = privacy
         self._clock = clock
@@ -155,6 +161,10 @@ class Consents:
             self._audit.record(
                 session, action, actor=f"customer:{method}", subject_id=subject.id, reason=purpose
             )
+        if not granted and self._on_withdraw is not None:
+            self._on_withdraw(session, subject, purpose)
+        if self._on_change is not None:
+            self._on_change(purpose, granted)
         return SignedReceipt.model_validate(signed)
 
     def withdraw(

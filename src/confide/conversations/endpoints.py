@@ -61,7 +61,7 @@ def post_message(
     """Send the customer's message; returns the assistant's reply and the decision taken."""
     assistant = runtime.require_assistant()
     with runtime.work() as session:
-        return service.post_message(
+        reply = service.post_message(
             session,
             runtime.vault,
             assistant,
@@ -71,6 +71,8 @@ def post_message(
             runtime.rules,
             privacy=chat_desks(runtime.rights, runtime.settings.privacy.public_url),
         )
+    runtime.metrics.count_decision(reply.decision)  # after the commit
+    return reply
 
 
 @router.get("/{conversation_id}", response_model=TranscriptOut, responses=_errors(401, 404))

@@ -34,6 +34,10 @@ class Conversation(TimestampMixin, Base):
     # pseudonymized consistently and reversed only through the vault: encrypted.
     pseudonyms_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     message_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The human handoff: when the customer was handed to a person, and which staff member
+    # has claimed the conversation (None while it waits in the queue).
+    handed_off_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    assigned_to: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("staff_users.id"), index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy.orm import Session
 
@@ -50,6 +51,29 @@ EXPIRED = "expired"
 PrivacyDesks = Callable[[Session, Conversation, Subject], PrivacyDesk]
 
 
+class Learner(Protocol):
+    """What learns from conversations (confide.learning): told about each exchange and each
+    rating, in the same transaction; it decides itself whether the customer consented."""
+
+    def after_reply(
+        self,
+        session: Session,
+        subject: Subject,
+        conversation: Conversation,
+        customer_text: str,
+        reply: Reply,
+    ) -> object: ...
+
+    def after_feedback(
+        self,
+        session: Session,
+        subject: Subject,
+        conversation: Conversation,
+        message: Message,
+        rating: str,
+    ) -> object: ...
+
+
 @dataclass(frozen=True)
 class MessageRules:
     """How customer messages are checked and what is stored besides them.
@@ -61,6 +85,7 @@ class MessageRules:
     redact: Callable[[str], str]
     max_message_chars: int = 4000
     max_comment_chars: int = 2000
+    learner: Learner | None = None
 
 
 def disclosure(company: str, notice: str = "") -> str:
@@ -95,12 +120,12 @@ def start_conversation(
     session.add(conversation)
     session.flush()
     text = disclosure(company, chat_notice(session))  # our own words: nothing to redact
-    greeting = _add_message(session, vault, subject, conversation, "assistant", text, None, text)
+    greeting = add_message(session, vault, subject, conversation, "assistant", text, None, text)
     return StartConversationOut(
         conversation_id=conversation.id,
         subject_id=subject.id,
         token=token,
-        greeting=_message_out(greeting, text),
+        greeting=message_out(greeting, text),
     )
 
 
@@ -168,14 +193,12 @@ def post_message(
     if conversation.status == CLOSED:
         raise ConversationClosed("this conversation is closed; start a new one")
     _refuse_if_expired(conversation)
-    _add_message(
+    add_message(
         session, vault, subject, conversation, "customer", cleaned, None, rules.redact(cleaned)
     )
+    learn = False  # nothing to learn from the queue's holding reply
     if conversation.status == WAITING:
-        reply = Reply(
-            "You're in the queue for a member of our team; they will see this message.",
-            Decision.HANDOFF,
-        )
+        reply = Reply(_waiting_text(conversation), Decision.HANDOFF)
     else:
         state = _load_state(session, vault, subject, conversation)
         actions = StoreActions(session, vault, conversation.id, subject.data_key_id)
@@ -184,7 +207,9 @@ def post_message(
         _save_state(session, vault, subject, conversation, state)
         if reply.handoff:
             conversation.status = WAITING
-    message = _add_message(
+            conversation.handed_off_at = utcnow()
+        learn = True
+    message = add_message(
         session,
         vault,
         subject,
@@ -194,6 +219,8 @@ def post_message(
         reply,
         rules.redact(reply.text),
     )
+    if learn and rules.learner is not None:
+        rules.learner.after_reply(session, subject, conversation, cleaned, reply)
     return ReplyOut(
         message_id=message.id,
         text=reply.text,
@@ -206,13 +233,19 @@ def post_message(
     )
 
 
+def _waiting_text(conversation: Conversation) -> str:
+    if conversation.assigned_to is not None:
+        return "A member of our team has your conversation; they will see this message."
+    return "You're in the queue for a member of our team; they will see this message."
+
+
 def get_transcript(
     session: Session, vault: Vault, conversation_id: uuid.UUID, token: str | None
 ) -> TranscriptOut:
     conversation, subject = authorize(session, vault, conversation_id, token)
     erased = vault.is_erased(session, subject.data_key_id)
     messages = [
-        _message_out(m, None if erased else _open_text(session, vault, subject, m))
+        message_out(m, None if erased else _open_text(session, vault, subject, m))
         for m in repository.list_messages(session, conversation.id)
     ]
     return TranscriptOut(
@@ -235,9 +268,12 @@ def record_feedback(
     _refuse_if_erased(session, vault, subject)
     refuse_if_restricted(session, subject.id)
     _refuse_if_expired(conversation)
-    if feedback.message_id is not None and (
-        repository.get_message(session, conversation.id, feedback.message_id) is None
-    ):
+    rated = (
+        repository.get_message(session, conversation.id, feedback.message_id)
+        if feedback.message_id is not None
+        else None
+    )
+    if feedback.message_id is not None and rated is None:
         raise MessageInvalid("message_id is not a message of this conversation")
     record = Feedback(
         id=uuid.uuid4(),
@@ -253,6 +289,8 @@ def record_feedback(
         ref = FieldRef("feedback", "comment", str(record.id))
         record.comment_ct = vault.seal(session, subject.data_key_id, ref, comment)
     repository.add_feedback(session, record)
+    if rated is not None and rules.learner is not None:
+        rules.learner.after_feedback(session, subject, conversation, rated, record.rating)
     return FeedbackOut(
         feedback_id=record.id,
         conversation_id=conversation.id,
@@ -276,7 +314,7 @@ def _refuse_if_expired(conversation: Conversation) -> None:
         )
 
 
-def _add_message(
+def add_message(
     session: Session,
     vault: Vault,
     subject: Subject,
@@ -317,7 +355,7 @@ def _open_text(session: Session, vault: Vault, subject: Subject, message: Messag
     return vault.open(session, subject.data_key_id, ref, message.text_ct, Purpose.SERVICE)
 
 
-def _message_out(message: Message, text: str | None) -> MessageOut:
+def message_out(message: Message, text: str | None) -> MessageOut:
     return MessageOut(
         id=message.id,
         seq=message.seq,

@@ -43,8 +43,10 @@ class RotationScheduler:
         period_days: int,
         interval_seconds: float,
         clock: Callable[[], datetime],
+        on_rotated: Callable[[str], None] | None = None,
     ) -> None:
         self._keyring = keyring
+        self._on_rotated = on_rotated
         self._period_days = period_days
         self._timer = PeriodicTimer(interval_seconds)
         self._clock = clock
@@ -86,6 +88,8 @@ class RotationScheduler:
             log.warning("automatic key rotation did not rotate: %s", exc)
             return RotationCheck(due=True)
         log.info("rotated the master key: %s is now active", new.id)
+        if self._on_rotated is not None:
+            self._on_rotated(new.id)
         return RotationCheck(due=True, rotated=new.id)
 
     def bind(self) -> None:
@@ -111,6 +115,12 @@ class RotationScheduler:
         return self._timer.wait_for_runs(count, timeout)
 
 
+def _audit_rotation(runtime: Any, version: str) -> None:
+    with runtime.work() as session:
+        reason = f"{version} is now active (automatic rotation)"
+        runtime.audit.record(session, "keys.rotate", actor="system", reason=reason)
+
+
 @asynccontextmanager
 async def key_rotation_lifespan(app: Any) -> AsyncIterator[None]:
     """Lifespan part: check at startup, then in a background task until shutdown.
@@ -124,6 +134,7 @@ async def key_rotation_lifespan(app: Any) -> AsyncIterator[None]:
         period_days=settings.key_rotation_days,
         interval_seconds=settings.key_rotation_check_seconds,
         clock=runtime.clock,
+        on_rotated=lambda version: _audit_rotation(runtime, version),
     )
     app.state.key_rotation = scheduler
     scheduler.bind()

@@ -27,6 +27,7 @@ from confide.keys.errors import (
     MasterVersionNotFound,
     RotationUnavailable,
 )
+from confide.learning.models import LearningExample
 from confide.orders.models import ReturnRequest
 from confide.subjects.models import Subject
 from confide.subjects.service import get_subject_or_raise
@@ -59,6 +60,8 @@ SEALED_COLUMNS: tuple[SealedColumn, ...] = (
     SealedColumn(Feedback, "comment_ct", "feedback", "comment"),
     SealedColumn(ReturnRequest, "reason_ct", "return_requests", "reason"),
     SealedColumn(ConsentRecord, "receipt_ct", "consent_records", "receipt"),
+    SealedColumn(LearningExample, "text_ct", "learning_examples", "text"),
+    SealedColumn(LearningExample, "answer_ct", "learning_examples", "answer"),
 )
 
 

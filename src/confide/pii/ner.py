@@ -7,6 +7,7 @@ The model ships in ``confide/pii/models/ner.crfsuite`` and is rebuilt by
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -576,6 +577,26 @@ def _cased_pieces(
     ]
 
 
+@functools.lru_cache(maxsize=4)
+def _model_resources(
+    model_path: Path, stamp: int
+) -> tuple[Gazetteer, CharNgramModel | None, frozenset[str]]:
+    """The read-only data beside a model, loaded once per process (a second or more of JSON
+    and a crfsuite dump; every runtime built in one process shares them). ``stamp`` is the
+    model file's mtime, so a retrained model is loaded afresh."""
+    import pycrfsuite
+
+    tagger: Any = pycrfsuite.Tagger()
+    tagger.open(str(model_path))
+    known = frozenset(tagger.info().attributes)
+    tagger.close()
+    return (
+        load_gazetteer(gazetteer_path(model_path)),
+        CharNgramModel.load(chars_path(model_path)),
+        known,
+    )
+
+
 class CrfRecognizer:
     """Finds names, places, street addresses and organisations with a packaged CRF model."""
 
@@ -599,9 +620,8 @@ class CrfRecognizer:
         self.min_score = min_score
         self._tagger: Any = pycrfsuite.Tagger()
         self._tagger.open(str(self.model_path))
-        self.gazetteer = load_gazetteer(gazetteer_path(self.model_path))
-        self.chars = CharNgramModel.load(chars_path(self.model_path))
-        known = frozenset(self._tagger.info().attributes)
+        stamp = self.model_path.stat().st_mtime_ns
+        self.gazetteer, self.chars, known = _model_resources(self.model_path.resolve(), stamp)
         self.features = FeatureExtractor(self.gazetteer, self.chars, known)
         # A crfsuite Tagger holds per-sequence state between tag() and marginal().
         self._lock = threading.Lock()

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from confide.consent.models import ConsentRecord
 from confide.conversations.models import Conversation, Message
 from confide.conversations.pseudonyms import load_mapping
+from confide.learning.models import LearningExample
+from confide.learning.repository import examples_of
 from confide.rights import queue, repository
 from confide.rights.schemas import IdentifiersOut
 from confide.subjects.models import Subject
@@ -42,6 +44,10 @@ EXPORTED_TABLES: dict[str, str] = {
     "rights_request_events": "rights_requests",
     "processing_flags": "processing",
     "verification_codes": "verification_codes",
+    # A reveal's grant row holds no data of the customer's; the reveal itself, with its
+    # reason, is in the access log.
+    "reveal_grants": "access_log",
+    "learning_examples": "learning",
 }
 
 
@@ -106,8 +112,49 @@ def collect_subject_data(
             }
             for c in repository.codes_of(session, subject.id)
         ],
+        # Who did what with the data: staff reads and reveals (by role), consent decisions,
+        # rights requests; from the audit log, which names no one.
+        "access_log": _access_log(session, ctx, subject),
+        # What the assistant may learn from (with consent to improvement), redacted.
+        "learning": [
+            _learning(session, ctx.vault, subject, e) for e in examples_of(session, subject.id)
+        ],
     }
     return data
+
+
+def _learning(
+    session: Session, vault: Vault, subject: Subject, example: LearningExample
+) -> dict[str, Any]:
+    def text(column: str, blob: bytes | None) -> str | None:
+        return open_field(
+            session, vault, subject, FieldRef("learning_examples", column, str(example.id)), blob
+        )
+
+    return {
+        "created_at": example.created_at.isoformat(),
+        "kind": example.kind,
+        "signal": example.signal,
+        "intent": example.intent,
+        "status": example.status,
+        "text": text("text", example.text_ct),
+        "answer": text("answer", example.answer_ct),
+    }
+
+
+def _access_log(session: Session, ctx: RightsContext, subject: Subject) -> list[dict[str, Any]]:
+    if ctx.audit is None:
+        return []
+    return [
+        {
+            "at": e.at.isoformat(),
+            "who": e.actor.split(":", 1)[0],
+            "action": e.action,
+            "reason": e.reason,
+            "outcome": e.outcome,
+        }
+        for e in ctx.audit.about(session, subject.id, limit=10_000)
+    ]
 
 
 def _conversation(
@@ -272,6 +319,10 @@ def render_html(data: dict[str, Any]) -> str:
         ),
         "<h2>Your requests</h2>",
         _table(data["rights_requests"], ["received_at", "type", "status", "due_at", "closed_at"]),
+        "<h2>What the assistant may learn from</h2>",
+        _table(data["learning"], ["created_at", "kind", "intent", "status", "text", "answer"]),
+        "<h2>Who did what with your data</h2>",
+        _table(data["access_log"], ["at", "who", "action", "reason", "outcome"]),
         "</body></html>",
     ]
     return "\n".join(parts)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from confide.consent.models import ConsentRecord
 from confide.conversations.models import Conversation, Feedback, Message
+from confide.learning.models import LearningExample
 from confide.orders.models import Order, ReturnRequest
 from confide.rights.models import (
     ErasureTombstone,
@@ -20,6 +21,7 @@ from confide.rights.models import (
     RightsRequestEvent,
     VerificationCode,
 )
+from confide.staff.models import RevealGrant
 from confide.subjects.models import Subject
 
 OPEN_STATUSES = ("received", "verifying", "in_progress")
@@ -244,6 +246,11 @@ def delete_subject_rows(session: Session, subject_id: uuid.UUID) -> dict[str, in
         ("feedback", delete(Feedback).where(Feedback.conversation_id.in_(ids))),
         ("return_requests", delete(ReturnRequest).where(ReturnRequest.conversation_id.in_(ids))),
         ("messages", delete(Message).where(Message.conversation_id.in_(ids))),
+        ("reveal_grants", delete(RevealGrant).where(RevealGrant.conversation_id.in_(ids))),
+        (
+            "learning_examples",
+            delete(LearningExample).where(LearningExample.subject_id == subject_id),
+        ),
         ("conversations", delete(Conversation).where(Conversation.subject_id == subject_id)),
         ("consent_records", delete(ConsentRecord).where(ConsentRecord.subject_id == subject_id)),
         (

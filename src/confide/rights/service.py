@@ -22,6 +22,7 @@ from confide.consent.schemas import SignedReceipt
 from confide.consent.service import Consents
 from confide.db import utcnow
 from confide.errors import ConfideError
+from confide.learning.repository import active_model
 from confide.policy.service import Policy
 from confide.rights import queue, repository
 from confide.rights.errors import InvalidRightsInput, PurposeNotObjectable
@@ -289,8 +290,30 @@ def erase_subject(
         "dataKeyShredded": shredded,
         "rowsDeleted": dict(sorted(deleted.items())),
         "retained": list(RETAINED),
+        "learning": _learning_statement(session, ctx, subject_id, deleted),
     }
     return SignedReceipt.model_validate(ctx.consents.signer.sign(receipt))
+
+
+def _learning_statement(
+    session: Session, ctx: RightsContext, subject_id: uuid.UUID, deleted: dict[str, int]
+) -> dict[str, object]:
+    """What erasure means for learning: the examples deleted, and whether the model in use
+    was trained on any of them (then the next scheduled retraining leaves them out)."""
+    active = active_model(session)
+    contributor = ctx.audit.subject_pseudonym(subject_id) if ctx.audit else None
+    contains = active is not None and contributor in (active.contributors or [])
+    return {
+        "examplesDeleted": deleted.get("learning_examples", 0),
+        "activeModel": active.id if active else None,
+        "activeModelContainsYourData": contains,
+        "statement": (
+            "the model in use was trained on some of your examples; the server replaces it "
+            "automatically with one trained without them (within minutes by default)"
+            if contains
+            else "the model in use contains none of your data"
+        ),
+    }
 
 
 def receipt_bytes(receipt: SignedReceipt) -> bytes:

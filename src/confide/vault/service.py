@@ -85,8 +85,11 @@ class Vault:
         ledger_dir: Path,
         cache_size: int = 4096,
         guard: PurposeGuard = refuse_unguarded,
+        on_open: Callable[[str], None] | None = None,
     ) -> None:
         self._keyring = keyring
+        # Told the purpose of every field decrypted (metrics count decrypts by purpose).
+        self._on_open = on_open
         # The policy layer's check, asked before reads for purposes beyond service.
         self._guard = guard
         # Shredded key ids are also written here, outside the database (see vault.ledger).
@@ -129,7 +132,10 @@ class Vault:
         first pass the policy check (PurposeNotPermitted, 403, when they may not)."""
         if purpose not in UNGUARDED_PURPOSES:
             self._guard(session, key_id, purpose)
-        return decrypt_text(self._data_key(session, key_id), blob, aad=ref.aad())
+        text = decrypt_text(self._data_key(session, key_id), blob, aad=ref.aad())
+        if self._on_open is not None:
+            self._on_open(str(purpose))
+        return text
 
     def index(self, kind: str, normalised_value: str) -> str:
         """A blind index: find a record by an identifier without storing it in the clear."""

@@ -113,7 +113,7 @@ def chat_send(request: Request, runtime: RuntimeDep, text: Annotated[str, Form()
         if cookie is None:
             raise ConversationNotFound("no conversation yet")
         with runtime.work() as session:
-            service.post_message(
+            reply = service.post_message(
                 session,
                 runtime.vault,
                 assistant,
@@ -130,7 +130,7 @@ def chat_send(request: Request, runtime: RuntimeDep, text: Annotated[str, Form()
             started = service.start_conversation(
                 session, runtime.vault, customer=None, channel="web", company=runtime.company_name
             )
-            service.post_message(
+            reply = service.post_message(
                 session,
                 runtime.vault,
                 assistant,
@@ -141,6 +141,7 @@ def chat_send(request: Request, runtime: RuntimeDep, text: Annotated[str, Form()
                 privacy=_desks(runtime),
             )
         new_cookie = f"{started.conversation_id}.{started.token}"
+    runtime.metrics.count_decision(reply.decision)  # after the commit
     response = RedirectResponse("/#latest", status_code=303)
     if new_cookie:
         response.set_cookie(

@@ -63,6 +63,14 @@ ACCESS_LABELS = {
     "rights.restriction": "restriction changed",
     "rights.objection": "objection changed",
     "keys.rekey": "your encryption key replaced",
+    "staff.read": "read your conversation (details masked)",
+    "staff.read.revealed": "read your conversation with details revealed",
+    "staff.reveal": "revealed masked details",
+    "staff.reply": "replied to you",
+    "staff.claim": "took your conversation",
+    "staff.release": "handed your conversation back to the assistant",
+    "staff.close": "closed your conversation",
+    "learning.unlearn": "what the assistant had kept to learn from deleted",
 }
 Code = Annotated[str, Form(max_length=32)]
 
@@ -155,6 +163,7 @@ def _page_context(runtime: Runtime, visitor: Visitor | None) -> dict[str, Any]:
                 "at": entry.at,
                 "who": entry.actor.split(":", 1)[0],
                 "what": ACCESS_LABELS.get(entry.action, entry.action),
+                "reason": entry.reason,
                 "outcome": entry.outcome,
             }
             for entry in runtime.audit.about(session, subject.id, limit=20)
