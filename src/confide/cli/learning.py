@@ -18,6 +18,7 @@ from confide.cli.common import (
     open_runtime,
 )
 from confide.errors import BadRequest
+from confide.learning import proposals
 from confide.learning.retrain import lineage as model_lineage
 from confide.learning.retrain import list_models, retrain, rollback
 from confide.staff.roles import Action
@@ -136,3 +137,76 @@ def rollback_(
         target = rollback(runtime, version, actor=CLI_ACTOR, reload=False)
     data = {"active": target.id, "metrics": target.metrics}
     emit(as_json, data, lambda: console.print(f"{target.id} is the active model again."))
+
+
+review = typer.Typer(help="What the assistant proposes to learn: list, approve, reject.")
+learning.add_typer(review, name="review")
+
+
+@review.command("list")
+def review_list(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
+    """Pending phrasings, knowledge gaps (clustered, with counts) and draft answers."""
+    with (
+        command_errors(as_json),
+        open_runtime(data_dir, action=Action.LEARNING_REVIEW, with_assistant=False) as runtime,
+        runtime.work() as session,
+    ):
+        data = proposals.list_proposals(session, runtime.learning).model_dump(mode="json")
+
+    def human() -> None:
+        for p in data["phrasings"]:
+            console.print(f"phrasing {p['id']} → {p['intent']} ({p['signal']}): {p['text']}")
+        for g in data["gaps"]:
+            console.print(f"gap ({g['count']} questions): {g['examples'][0]}")
+        for d in data["drafts"]:
+            console.print(f"draft {d['id']}: {d['question']} → {d['answer']}")
+
+    emit(as_json, data, human)
+
+
+def _review(
+    data_dir: DataDir, as_json: bool, example: str, approve: bool, intent: str | None
+) -> None:
+    with (
+        command_errors(as_json),
+        open_runtime(data_dir, action=Action.LEARNING_REVIEW, with_assistant=False) as runtime,
+        runtime.work() as session,
+    ):
+        out = proposals.review(
+            session,
+            runtime.learning,
+            _example_id(example),
+            approve=approve,
+            actor=CLI_ACTOR,
+            intent=intent,
+        )
+    data = out.model_dump(mode="json")
+    emit(as_json, data, lambda: console.print(f"{data['kind']} {data['id']}: {data['status']}"))
+
+
+def _example_id(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise BadRequest("EXAMPLE_ID must be an example's id (a UUID)") from None
+
+
+@review.command("approve")
+def review_approve(
+    example: Annotated[str, typer.Argument(metavar="EXAMPLE_ID")],
+    intent: Annotated[str | None, typer.Option(help="Relabel the phrasing first.")] = None,
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Approve one pending example (a phrasing then feeds the next retraining)."""
+    _review(data_dir, as_json, example, True, intent)
+
+
+@review.command("reject")
+def review_reject(
+    example: Annotated[str, typer.Argument(metavar="EXAMPLE_ID")],
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Reject one pending example."""
+    _review(data_dir, as_json, example, False, None)
