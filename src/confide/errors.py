@@ -5,6 +5,13 @@ Messages are written for the person who sent the request and never contain perso
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of a route that may answer these error statuses (OpenAPI docs)."""
+    return {code: {"description": "JSON error {error, detail}"} for code in codes}
+
 
 class ConfideError(Exception):
     status_code: int = 400

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from confide.alerts.rules import Alert
 from confide.alerts.service import recent_alerts
 from confide.deps import RuntimeDep
+from confide.errors import error_responses
 from confide.periodic import PeriodicJob
 from confide.staff.endpoints import requires
 from confide.staff.roles import Action
@@ -28,7 +29,7 @@ class AlertOut(BaseModel):
 @router.get(
     "",
     response_model=list[AlertOut],
-    responses={c: {"description": "JSON error {error, detail}"} for c in (401, 403, 422)},
+    responses=error_responses(401, 403, 422),
 )
 def alerts(
     who: Annotated[Principal, requires(Action.ALERTS_READ)],

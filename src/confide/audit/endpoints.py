@@ -12,17 +12,13 @@ from pydantic import BaseModel
 from confide.audit import repository
 from confide.audit.report import run_self_audit
 from confide.deps import RuntimeDep
-from confide.errors import NotFound
+from confide.errors import NotFound, error_responses
 from confide.staff.endpoints import requires
 from confide.staff.roles import Action
 from confide.staff.service import Principal
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 Auditor = Annotated[Principal, requires(Action.AUDIT_READ)]
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"description": "JSON error {error, detail}"} for code in codes}
 
 
 class AuditEntryOut(BaseModel):
@@ -40,7 +36,7 @@ class AuditPageOut(BaseModel):
     next_after: int | None
 
 
-@router.get("/entries", response_model=AuditPageOut, responses=_errors(401, 403, 422))
+@router.get("/entries", response_model=AuditPageOut, responses=error_responses(401, 403, 422))
 def entries(
     who: Auditor,
     runtime: RuntimeDep,
@@ -67,7 +63,7 @@ def entries(
     return AuditPageOut(entries=page, next_after=page[-1].seq if len(page) == limit else None)
 
 
-@router.get("/verify", responses=_errors(401, 403))
+@router.get("/verify", responses=error_responses(401, 403))
 def verify(who: Auditor, runtime: RuntimeDep) -> dict[str, object]:
     """Recompute the chain and check the signed checkpoints: ``{ok, entries, first_bad}``."""
     with runtime.work() as session:
@@ -77,13 +73,13 @@ def verify(who: Auditor, runtime: RuntimeDep) -> dict[str, object]:
 Reporter = Annotated[Principal, requires(Action.AUDIT_REPORT)]
 
 
-@router.post("/report", responses=_errors(401, 403))
+@router.post("/report", responses=error_responses(401, 403))
 def run_report(who: Reporter, runtime: RuntimeDep) -> dict[str, Any]:
     """Run the self-audit now: ``{ok, checks: [{name, ok, detail}], at}``."""
     return run_self_audit(runtime, actor=who.actor).as_dict()
 
 
-@router.get("/report", responses=_errors(401, 403, 404))
+@router.get("/report", responses=error_responses(401, 403, 404))
 def last_report(who: Reporter, request: Request) -> dict[str, Any]:
     """The server's last scheduled self-audit."""
     scheduler = getattr(request.app.state, "self_audit", None)

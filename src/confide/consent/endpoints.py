@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path
 from fastapi.responses import PlainTextResponse
@@ -19,6 +19,7 @@ from confide.consent.schemas import (
 )
 from confide.conversations.service import authorize_token
 from confide.deps import BearerToken, RuntimeDep
+from confide.errors import error_responses
 
 router = APIRouter(prefix="/v1", tags=["consent"])
 pages = APIRouter(include_in_schema=False)
@@ -27,17 +28,13 @@ PurposeName = Annotated[str, Path(max_length=64)]
 Version = Annotated[int, Path(ge=1)]
 
 
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"description": "JSON error {error, detail}"} for code in codes}
-
-
 @router.get("/purposes", response_model=list[PurposeOut])
 def list_purposes(runtime: RuntimeDep) -> list[PurposeOut]:
     """Why Confide processes personal data, each purpose with its legal basis."""
     return runtime.consents.purposes()
 
 
-@router.get("/me/consents", response_model=MyConsentsOut, responses=_errors(401))
+@router.get("/me/consents", response_model=MyConsentsOut, responses=error_responses(401))
 def my_consents(runtime: RuntimeDep, token: BearerToken) -> MyConsentsOut:
     """Your consent per purpose, and whether each purpose may use your data now."""
     with runtime.work() as session:
@@ -48,7 +45,7 @@ def my_consents(runtime: RuntimeDep, token: BearerToken) -> MyConsentsOut:
 @router.put(
     "/me/consents/{purpose}",
     response_model=SignedReceipt,
-    responses=_errors(400, 401, 404, 409, 410, 422),
+    responses=error_responses(400, 401, 404, 409, 410, 422),
 )
 def decide_consent(
     purpose: PurposeName, body: ConsentDecisionIn, runtime: RuntimeDep, token: BearerToken
@@ -68,7 +65,7 @@ def decide_consent(
 
 
 @router.post(
-    "/consent-receipts/verify", response_model=VerificationOut, responses=_errors(400, 422)
+    "/consent-receipts/verify", response_model=VerificationOut, responses=error_responses(400, 422)
 )
 def verify_receipt(body: SignedReceipt, runtime: RuntimeDep) -> VerificationOut:
     """Whether this server signed the receipt and nothing in it has changed since."""
@@ -82,7 +79,7 @@ def receipt_public_key(runtime: RuntimeDep) -> PublicKeyOut:
     return PublicKeyOut(alg=SIGNATURE_ALG, kid=signer.key_id, public_key=signer.public_key)
 
 
-@router.get("/privacy-notice", response_model=NoticeOut, responses=_errors(404))
+@router.get("/privacy-notice", response_model=NoticeOut, responses=error_responses(404))
 def privacy_notice(runtime: RuntimeDep) -> NoticeOut:
     """The privacy notice in force (Markdown)."""
     with runtime.work() as session:
@@ -96,7 +93,9 @@ def privacy_notice_versions(runtime: RuntimeDep) -> list[NoticeSummaryOut]:
         return notices.list_versions(session)
 
 
-@router.get("/privacy-notice/versions/{version}", response_model=NoticeOut, responses=_errors(404))
+@router.get(
+    "/privacy-notice/versions/{version}", response_model=NoticeOut, responses=error_responses(404)
+)
 def privacy_notice_version(version: Version, runtime: RuntimeDep) -> NoticeOut:
     """One version of the privacy notice, as it was published."""
     with runtime.work() as session:

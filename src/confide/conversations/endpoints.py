@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from fastapi import APIRouter, status
 
@@ -16,20 +15,17 @@ from confide.conversations.schemas import (
     TranscriptOut,
 )
 from confide.deps import BearerToken, RuntimeDep
+from confide.errors import error_responses
 from confide.transparency.service import chat_desks
 
 router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"description": "JSON error {error, detail}"} for code in codes}
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=StartConversationOut,
-    responses=_errors(400, 413, 422),
+    responses=error_responses(400, 413, 422),
 )
 def start_conversation(
     runtime: RuntimeDep, body: StartConversationIn | None = None
@@ -50,7 +46,7 @@ def start_conversation(
 @router.post(
     "/{conversation_id}/messages",
     response_model=ReplyOut,
-    responses=_errors(400, 401, 404, 409, 413, 422, 503),
+    responses=error_responses(400, 401, 404, 409, 413, 422, 503),
 )
 def post_message(
     conversation_id: uuid.UUID,
@@ -75,7 +71,7 @@ def post_message(
     return reply
 
 
-@router.get("/{conversation_id}", response_model=TranscriptOut, responses=_errors(401, 404))
+@router.get("/{conversation_id}", response_model=TranscriptOut, responses=error_responses(401, 404))
 def get_transcript(
     conversation_id: uuid.UUID, runtime: RuntimeDep, token: BearerToken
 ) -> TranscriptOut:
@@ -88,7 +84,7 @@ def get_transcript(
     "/{conversation_id}/feedback",
     status_code=status.HTTP_201_CREATED,
     response_model=FeedbackOut,
-    responses=_errors(401, 404, 413, 422),
+    responses=error_responses(401, 404, 413, 422),
 )
 def post_feedback(
     conversation_id: uuid.UUID,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter
 
 from confide.deps import RuntimeDep
+from confide.errors import error_responses
 from confide.handoffs import service
 from confide.handoffs.schemas import (
     AgentReplyIn,
@@ -25,11 +26,7 @@ from confide.staff.service import Principal
 router = APIRouter(prefix="/v1/agent", tags=["agent console"])
 
 
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"description": "JSON error {error, detail}"} for code in codes}
-
-
-@router.get("/queue", response_model=QueueOut, responses=_errors(401, 403))
+@router.get("/queue", response_model=QueueOut, responses=error_responses(401, 403))
 def queue(who: Annotated[Principal, requires(Action.QUEUE_LIST)], runtime: RuntimeDep) -> QueueOut:
     """Conversations waiting for a person, and the ones you have claimed."""
     with runtime.work() as session:
@@ -39,7 +36,7 @@ def queue(who: Annotated[Principal, requires(Action.QUEUE_LIST)], runtime: Runti
 @router.post(
     "/conversations/{conversation_id}/claim",
     response_model=HandoffStateOut,
-    responses=_errors(401, 403, 404, 409),
+    responses=error_responses(401, 403, 404, 409),
 )
 def claim(
     conversation_id: uuid.UUID,
@@ -53,7 +50,7 @@ def claim(
 @router.get(
     "/conversations/{conversation_id}",
     response_model=HandoffConversationOut,
-    responses=_errors(401, 403, 404),
+    responses=error_responses(401, 403, 404),
 )
 def read(
     conversation_id: uuid.UUID,
@@ -68,7 +65,7 @@ def read(
 @router.post(
     "/conversations/{conversation_id}/reveal",
     response_model=RevealOut,
-    responses=_errors(401, 403, 404, 422),
+    responses=error_responses(401, 403, 404, 422),
 )
 def reveal(
     conversation_id: uuid.UUID,
@@ -85,7 +82,7 @@ def reveal(
 @router.post(
     "/conversations/{conversation_id}/reply",
     response_model=AgentReplyOut,
-    responses=_errors(401, 403, 404, 413, 422),
+    responses=error_responses(401, 403, 404, 413, 422),
 )
 def reply(
     conversation_id: uuid.UUID,
@@ -100,7 +97,7 @@ def reply(
 @router.post(
     "/conversations/{conversation_id}/release",
     response_model=HandoffStateOut,
-    responses=_errors(401, 403, 404),
+    responses=error_responses(401, 403, 404),
 )
 def release(
     conversation_id: uuid.UUID,
@@ -115,7 +112,7 @@ def release(
 @router.post(
     "/conversations/{conversation_id}/close",
     response_model=HandoffStateOut,
-    responses=_errors(401, 403, 404),
+    responses=error_responses(401, 403, 404),
 )
 def close(
     conversation_id: uuid.UUID,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from confide.deps import RuntimeDep
+from confide.errors import error_responses
 from confide.learning import proposals
 from confide.learning.proposals import ProposalsOut, ReviewOut
 from confide.staff.endpoints import requires
@@ -19,17 +20,13 @@ router = APIRouter(prefix="/v1/learning", tags=["learning"])
 Reviewer = Annotated[Principal, requires(Action.LEARNING_REVIEW)]
 
 
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"description": "JSON error {error, detail}"} for code in codes}
-
-
 class ApproveIn(BaseModel):
     intent: str | None = Field(
         default=None, max_length=64, description="relabel the phrasing before approving"
     )
 
 
-@router.get("/proposals", response_model=ProposalsOut, responses=_errors(401, 403))
+@router.get("/proposals", response_model=ProposalsOut, responses=error_responses(401, 403))
 def list_proposals(who: Reviewer, runtime: RuntimeDep) -> ProposalsOut:
     """Pending phrasings, knowledge gaps (clustered, with counts) and draft answers."""
     with runtime.work() as session:
@@ -39,7 +36,7 @@ def list_proposals(who: Reviewer, runtime: RuntimeDep) -> ProposalsOut:
 @router.post(
     "/examples/{example_id}/approve",
     response_model=ReviewOut,
-    responses=_errors(401, 403, 404, 409, 422),
+    responses=error_responses(401, 403, 404, 409, 422),
 )
 def approve(
     example_id: uuid.UUID, who: Reviewer, runtime: RuntimeDep, body: ApproveIn | None = None
@@ -54,7 +51,7 @@ def approve(
 @router.post(
     "/examples/{example_id}/reject",
     response_model=ReviewOut,
-    responses=_errors(401, 403, 404, 409, 422),
+    responses=error_responses(401, 403, 404, 409, 422),
 )
 def reject(example_id: uuid.UUID, who: Reviewer, runtime: RuntimeDep) -> ReviewOut:
     with runtime.work() as session:

@@ -4,13 +4,14 @@ when an email is on file."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 
 from confide.consent.schemas import SignedReceipt
 from confide.db import purge_old_page_versions
 from confide.deps import BearerToken, RuntimeDep
+from confide.errors import error_responses
 from confide.rights import service
 from confide.rights.schemas import (
     MeOut,
@@ -35,10 +36,6 @@ VerificationCodeHeader = Annotated[
 ERASURE_REASON = "the customer asked for erasure"
 
 
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"description": "JSON error {error, detail}"} for code in codes}
-
-
 def _require_identity(runtime: Runtime, token: str | None, code: str | None) -> None:
     # Its own unit of work, so a wrong code's attempt is counted even though we refuse.
     with runtime.work() as session:
@@ -47,7 +44,7 @@ def _require_identity(runtime: Runtime, token: str | None, code: str | None) -> 
         raise failure
 
 
-@router.get("", response_model=MeOut, responses=_errors(401))
+@router.get("", response_model=MeOut, responses=error_responses(401))
 def me(runtime: RuntimeDep, token: BearerToken) -> MeOut:
     """What is stored about you, why, and your requests."""
     with runtime.work() as session:
@@ -55,7 +52,9 @@ def me(runtime: RuntimeDep, token: BearerToken) -> MeOut:
         return service.describe_subject(session, runtime.rights, subject.id)
 
 
-@router.post("/verification", response_model=VerificationSentOut, responses=_errors(401, 410, 429))
+@router.post(
+    "/verification", response_model=VerificationSentOut, responses=error_responses(401, 410, 429)
+)
 def send_verification(runtime: RuntimeDep, token: BearerToken) -> VerificationSentOut:
     """Send a one-time code to the email address on file (valid 15 minutes)."""
     with runtime.work() as session:
@@ -65,7 +64,7 @@ def send_verification(runtime: RuntimeDep, token: BearerToken) -> VerificationSe
 @router.get(
     "/export",
     response_class=Response,
-    responses={200: {"content": {"application/zip": {}}}, **_errors(401, 410, 429)},
+    responses={200: {"content": {"application/zip": {}}}, **error_responses(401, 410, 429)},
 )
 def export(
     runtime: RuntimeDep, token: BearerToken, code: VerificationCodeHeader = None
@@ -85,7 +84,7 @@ def export(
     )
 
 
-@router.delete("", response_model=SignedReceipt, responses=_errors(401, 429))
+@router.delete("", response_model=SignedReceipt, responses=error_responses(401, 429))
 def erase(
     runtime: RuntimeDep, token: BearerToken, code: VerificationCodeHeader = None
 ) -> SignedReceipt:
@@ -101,7 +100,7 @@ def erase(
     return receipt
 
 
-@router.patch("", response_model=ProfileOut, responses=_errors(401, 410, 422, 429))
+@router.patch("", response_model=ProfileOut, responses=error_responses(401, 410, 422, 429))
 def rectify(
     body: RectificationIn,
     runtime: RuntimeDep,
@@ -115,7 +114,7 @@ def rectify(
         return service.rectify_subject(session, runtime.rights, subject.id, body)
 
 
-@router.post("/restriction", response_model=ProcessingOut, responses=_errors(401, 410))
+@router.post("/restriction", response_model=ProcessingOut, responses=error_responses(401, 410))
 def restrict(runtime: RuntimeDep, token: BearerToken) -> ProcessingOut:
     """Restrict processing: your data is kept but used for nothing, new messages refused."""
     with runtime.work() as session:
@@ -123,7 +122,7 @@ def restrict(runtime: RuntimeDep, token: BearerToken) -> ProcessingOut:
         return service.restrict_subject(session, runtime.rights, subject.id)
 
 
-@router.delete("/restriction", response_model=ProcessingOut, responses=_errors(401, 410))
+@router.delete("/restriction", response_model=ProcessingOut, responses=error_responses(401, 410))
 def lift_restriction(runtime: RuntimeDep, token: BearerToken) -> ProcessingOut:
     """Lift the restriction."""
     with runtime.work() as session:
@@ -131,7 +130,9 @@ def lift_restriction(runtime: RuntimeDep, token: BearerToken) -> ProcessingOut:
         return service.restrict_subject(session, runtime.rights, subject.id, lift=True)
 
 
-@router.post("/objection", response_model=ProcessingOut, responses=_errors(401, 404, 409, 410, 422))
+@router.post(
+    "/objection", response_model=ProcessingOut, responses=error_responses(401, 404, 409, 410, 422)
+)
 def object_(
     runtime: RuntimeDep, token: BearerToken, body: ObjectionIn | None = None
 ) -> ProcessingOut:

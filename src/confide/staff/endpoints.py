@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, Field
 
 from confide.deps import BearerToken, RuntimeDep
+from confide.errors import error_responses
 from confide.runtime import Runtime
 from confide.staff import service
 from confide.staff.errors import AccountLocked, InvalidCredentials, TooManyLogins
@@ -18,10 +19,6 @@ from confide.staff.roles import Action, Forbidden, can
 from confide.staff.service import Principal
 
 router = APIRouter(prefix="/v1/staff", tags=["staff"])
-
-
-def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"description": "JSON error {error, detail}"} for code in codes}
 
 
 def authorize_staff(runtime: Runtime, token: str | None, action: Action) -> Principal:
@@ -90,7 +87,7 @@ def staff_out(user: StaffUser) -> StaffOut:
     )
 
 
-@router.post("/login", response_model=TokenOut, responses=_errors(401, 422, 423, 429))
+@router.post("/login", response_model=TokenOut, responses=error_responses(401, 422, 423, 429))
 def login(body: LoginIn, request: Request, runtime: RuntimeDep) -> TokenOut:
     """A session token for the pages and the API; locked after repeated failures."""
     address = request.client.host if request.client else "unknown"
@@ -113,14 +110,14 @@ def login(body: LoginIn, request: Request, runtime: RuntimeDep) -> TokenOut:
     return out
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=_errors(401))
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(401))
 def logout(who: Self, runtime: RuntimeDep, token: BearerToken) -> None:
     assert token is not None
     with runtime.work() as session:
         service.logout(session, runtime.staff, token)
 
 
-@router.get("/me", response_model=StaffOut, responses=_errors(401))
+@router.get("/me", response_model=StaffOut, responses=error_responses(401))
 def me(who: Self, runtime: RuntimeDep) -> StaffOut:
     with runtime.work() as session:
         user = session.get(StaffUser, who.id)
@@ -132,7 +129,7 @@ def me(who: Self, runtime: RuntimeDep) -> StaffOut:
     "/api-keys",
     status_code=status.HTTP_201_CREATED,
     response_model=TokenOut,
-    responses=_errors(401),
+    responses=error_responses(401),
 )
 def create_api_key(who: Self, runtime: RuntimeDep) -> TokenOut:
     """A long-lived key for API clients, shown once; disabling the account revokes it."""
@@ -141,7 +138,7 @@ def create_api_key(who: Self, runtime: RuntimeDep) -> TokenOut:
     return TokenOut(token=token, kind=service.API_KEY, role=who.role.value, expires_at=None)
 
 
-@router.get("/users", response_model=list[StaffOut], responses=_errors(401, 403))
+@router.get("/users", response_model=list[StaffOut], responses=error_responses(401, 403))
 def list_users(who: Admin, runtime: RuntimeDep) -> list[StaffOut]:
     with runtime.work() as session:
         return [staff_out(u) for u in service.list_users(session)]
@@ -151,7 +148,7 @@ def list_users(who: Admin, runtime: RuntimeDep) -> list[StaffOut]:
     "/users",
     status_code=status.HTTP_201_CREATED,
     response_model=StaffOut,
-    responses=_errors(401, 403, 409, 422),
+    responses=error_responses(401, 403, 409, 422),
 )
 def add_user(body: StaffIn, who: Admin, runtime: RuntimeDep) -> StaffOut:
     with runtime.work() as session:
@@ -161,7 +158,9 @@ def add_user(body: StaffIn, who: Admin, runtime: RuntimeDep) -> StaffOut:
         return staff_out(user)
 
 
-@router.post("/users/{name}/disable", response_model=StaffOut, responses=_errors(401, 403, 404))
+@router.post(
+    "/users/{name}/disable", response_model=StaffOut, responses=error_responses(401, 403, 404)
+)
 def disable_user(name: str, who: Admin, runtime: RuntimeDep) -> StaffOut:
     with runtime.work() as session:
         return staff_out(service.disable_user(session, runtime.staff, name, actor=who.actor))
