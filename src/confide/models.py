@@ -8,6 +8,7 @@ from confide.db_settings import AppSetting
 from confide.knowledge.models import ArticleRecord
 from confide.learning.models import LearningExample, ModelVersion
 from confide.orders.models import Order, ReturnRequest
+from confide.personalization.models import Profile
 from confide.rights.models import (
     ErasureTombstone,
     ProcessingFlagsRecord,
@@ -36,6 +37,7 @@ __all__ = [
     "Order",
     "PrivacyNotice",
     "ProcessingFlagsRecord",
+    "Profile",
     "ReturnRequest",
     "RevealGrant",
     "RightsRequest",

@@ -28,10 +28,15 @@ from confide.handoffs.service import HandoffContext
 from confide.intents.service import load_model
 from confide.knowledge.hybrid import HybridKnowledge
 from confide.knowledge.retrieval import KnowledgeIndex
-from confide.knowledge.service import intent_article_map, list_articles
+from confide.knowledge.service import (
+    intent_article_choices,
+    intent_article_map,
+    list_articles,
+)
 from confide.learning.service import Learner, LearningContext
 from confide.migrate import upgrade_database
 from confide.monitoring import Metrics
+from confide.personalization.service import PersonalizationContext, Personalizer
 from confide.pii import PiiAnalyzer, redact
 from confide.pii_config import configured_analyzer
 from confide.policy.service import Policy
@@ -41,6 +46,7 @@ from confide.rights.verification import OutboxSender
 from confide.staff.passwords import Passwords
 from confide.staff.service import StaffContext, StaffPolicy
 from confide.staff.throttle import LoginThrottle
+from confide.subjects.models import Subject
 from confide.vault import Vault
 from confide.vault.keycheck import check_keys_open_data_keys, refuse_new_keyring_over_data_keys
 
@@ -115,6 +121,7 @@ class Runtime:
     alerts: AlertMonitor = field(init=False)
     learning: LearningContext = field(init=False)
     learner: Learner = field(init=False)
+    personalizer: Personalizer = field(init=False)
 
     def __post_init__(self) -> None:
         self.metrics = Metrics(self.work)
@@ -142,6 +149,9 @@ class Runtime:
             self.vault, self.policy, self.audit, self.clock, redact_text
         )
         self.learner = Learner(self.learning)
+        self.personalizer = Personalizer(
+            PersonalizationContext(self.vault, self.policy, self.audit, self.clock)
+        )
         self.consents = Consents(
             self.vault,
             self.policy,
@@ -149,7 +159,7 @@ class Runtime:
             clock=self.clock,
             audit=self.audit,
             on_change=self.metrics.count_consent,
-            on_withdraw=self.learner.after_withdrawal,
+            on_withdraw=self._after_withdrawal,
         )
         self.rights = RightsContext(
             self.vault,
@@ -166,8 +176,14 @@ class Runtime:
             max_message_chars=self.settings.max_message_chars,
             max_comment_chars=self.settings.max_comment_chars,
             learner=self.learner,
+            personalizer=self.personalizer,
         )
         self._build_staff()
+
+    def _after_withdrawal(self, session: Session, subject: Subject, purpose: str) -> None:
+        """A withdrawal reaches derived data at once: examples unlearned, profile deleted."""
+        self.learner.after_withdrawal(session, subject, purpose)
+        self.personalizer.after_withdrawal(session, subject, purpose)
 
     def _build_staff(self) -> None:
         settings = self.settings
@@ -255,6 +271,7 @@ def load_assistant(settings: Settings, sessions: sessionmaker[Session]) -> Assis
             handoff_after_failures=settings.handoff_after_failures,
             history_turns=settings.history_turns,
         ),
+        article_choices=intent_article_choices(articles),
     )
 
 

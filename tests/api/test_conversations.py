@@ -13,7 +13,8 @@ def test_start_returns_ids_token_and_an_ai_disclosure(client: TestClient) -> Non
     response = client.post("/v1/conversations", json={})
     assert response.status_code == 201
     body = response.json()
-    assert set(body) == {"conversation_id", "subject_id", "token", "greeting"}
+    assert set(body) == {"conversation_id", "subject_id", "token", "greeting", "personal_greeting"}
+    assert body["personal_greeting"] is None  # a new customer: nothing to personalise
     uuid.UUID(body["conversation_id"]), uuid.UUID(body["subject_id"])
     assert len(body["token"]) >= 40
     assert "I'm an AI, not a person" in body["greeting"]["text"]

@@ -75,7 +75,10 @@ def test_with_the_real_model_hybrid_beats_bm25_on_the_demo_eval_set() -> None:
     except embedders.SemanticEngineUnavailable as exc:
         pytest.skip(str(exc))
     articles = load_articles(demo_path() / "articles")
-    answers = {a.intent: a.id for a in articles if a.intent}
+    answers: dict[str, set[str]] = {}  # an intent several articles answer accepts each
+    for article in articles:
+        if article.intent:
+            answers.setdefault(article.intent, set()).add(article.id)
     with (demo_path() / "eval.csv").open(encoding="utf-8") as handle:
         rows = [r for r in csv.DictReader(handle) if r["intent"] in answers]
     index = KnowledgeIndex.build(articles)
@@ -84,7 +87,7 @@ def test_with_the_real_model_hybrid_beats_bm25_on_the_demo_eval_set() -> None:
     def top1(search: object) -> float:
         hits = [search(r["text"], k=1) for r in rows]  # type: ignore[operator]
         return sum(
-            bool(h) and h[0].article_id == answers[r["intent"]] for h, r in zip(hits, rows)
+            bool(h) and h[0].article_id in answers[r["intent"]] for h, r in zip(hits, rows)
         ) / len(rows)
 
     lexical, fused = top1(index.search), top1(hybrid.search)

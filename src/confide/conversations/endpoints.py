@@ -25,12 +25,16 @@ router = APIRouter(prefix="/v1/conversations", tags=["conversations"])
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=StartConversationOut,
-    responses=error_responses(400, 413, 422),
+    responses=error_responses(400, 401, 410, 413, 422, 423),
 )
 def start_conversation(
-    runtime: RuntimeDep, body: StartConversationIn | None = None
+    runtime: RuntimeDep, token: BearerToken, body: StartConversationIn | None = None
 ) -> StartConversationOut:
-    """Start a conversation; the returned token is the only credential to continue it."""
+    """Start a conversation; the returned token is the only credential to continue it.
+
+    A returning customer sends the token of one of their earlier conversations
+    (``Authorization: Bearer``) instead of their details: the new conversation is theirs
+    too, and with their consent to personalization they are greeted by name."""
     body = body or StartConversationIn()
     with runtime.work() as session:
         return service.start_conversation(
@@ -40,6 +44,9 @@ def start_conversation(
             channel=body.channel,
             company=runtime.company_name,
             phone_region=runtime.settings.default_phone_region,
+            returning_token=token,
+            assistant=runtime.assistant,
+            rules=runtime.rules,
         )
 
 

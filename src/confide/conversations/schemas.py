@@ -45,6 +45,19 @@ class StartConversationOut(BaseModel):
     subject_id: uuid.UUID
     token: str = Field(description="Bearer token: the only credential for this conversation.")
     greeting: MessageOut
+    personal_greeting: MessageOut | None = Field(
+        default=None,
+        description="a returning customer who consented to personalization is greeted by "
+        "name, with the order they talked about last time",
+    )
+
+
+class PersonalizationOut(BaseModel):
+    """Why a reply was tailored, and how to stop it."""
+
+    used: list[str] = Field(description='what of the profile shaped it: "your recent order"')
+    why: str
+    turn_off: str
 
 
 class MessageIn(Strict):
@@ -60,6 +73,9 @@ class ReplyOut(BaseModel):
     citations: list[CitationOut]
     conversation_status: str
     result: dict[str, str] = {}
+    personalization: PersonalizationOut | None = Field(
+        default=None, description="set when the customer's profile shaped this reply"
+    )
 
 
 class TranscriptOut(BaseModel):

@@ -27,13 +27,15 @@ from confide.conversations.schemas import (
     FeedbackIn,
     FeedbackOut,
     MessageOut,
+    PersonalizationOut,
     ReplyOut,
     StartConversationOut,
     TranscriptOut,
 )
 from confide.crypto import new_token
 from confide.db import utcnow
-from confide.dialogue import Assistant, Decision, DialogueState, PrivacyDesk, Reply
+from confide.dialogue import Assistant, Decision, DialogueState, Personal, PrivacyDesk, Reply
+from confide.dialogue.personal import TURN_OFF
 from confide.orders.service import StoreActions
 from confide.rights.flags import refuse_if_restricted
 from confide.subjects.models import Subject
@@ -74,6 +76,20 @@ class Learner(Protocol):
     ) -> object: ...
 
 
+class Personalizer(Protocol):
+    """What tailors replies to a customer (confide.personalization): gives the dialogue
+    what it may know about them, and remembers from each reply; it decides itself whether
+    the customer consented, and does nothing at all without it."""
+
+    def personal(self, session: Session, subject: Subject) -> Personal | None: ...
+
+    def greeting(
+        self, session: Session, subject: Subject, assistant: Assistant, state: DialogueState
+    ) -> Reply | None: ...
+
+    def after_reply(self, session: Session, subject: Subject, reply: Reply) -> None: ...
+
+
 @dataclass(frozen=True)
 class MessageRules:
     """How customer messages are checked and what is stored besides them.
@@ -86,6 +102,7 @@ class MessageRules:
     max_message_chars: int = 4000
     max_comment_chars: int = 2000
     learner: Learner | None = None
+    personalizer: Personalizer | None = None
 
 
 def disclosure(company: str, notice: str = "") -> str:
@@ -105,10 +122,19 @@ def start_conversation(
     channel: str,
     company: str,
     phone_region: str = "US",
+    returning_token: str | None = None,
+    assistant: Assistant | None = None,
+    rules: MessageRules | None = None,
 ) -> StartConversationOut:
-    details = customer or CustomerIn()
-    identifiers = Identifiers(details.email, details.phone, details.name, details.external_id)
-    subject = create_subject(session, vault, identifiers, phone_region=phone_region)
+    """A new conversation, for a new customer, or with ``returning_token`` (the token of one
+    of their earlier conversations) for the same customer, whom personalisation then
+    greets if they consented."""
+    if returning_token is not None:
+        subject = _returning_subject(session, vault, returning_token, customer)
+    else:
+        details = customer or CustomerIn()
+        identifiers = Identifiers(details.email, details.phone, details.name, details.external_id)
+        subject = create_subject(session, vault, identifiers, phone_region=phone_region)
     token = new_token()
     conversation = Conversation(
         id=uuid.uuid4(),
@@ -121,12 +147,51 @@ def start_conversation(
     session.flush()
     text = disclosure(company, chat_notice(session))  # our own words: nothing to redact
     greeting = add_message(session, vault, subject, conversation, "assistant", text, None, text)
+    personal = _personal_greeting(session, vault, subject, conversation, assistant, rules)
     return StartConversationOut(
         conversation_id=conversation.id,
         subject_id=subject.id,
         token=token,
         greeting=message_out(greeting, text),
+        personal_greeting=personal,
     )
+
+
+def _returning_subject(
+    session: Session, vault: Vault, token: str, customer: CustomerIn | None
+) -> Subject:
+    if customer is not None:
+        raise MessageInvalid(
+            "a returning customer's details are already on file: send either customer or "
+            "the earlier conversation's token, not both (details are corrected with "
+            "PATCH /v1/me)"
+        )
+    _, subject = authorize_token(session, vault, token)
+    _refuse_if_erased(session, vault, subject)
+    refuse_if_restricted(session, subject.id)
+    return subject
+
+
+def _personal_greeting(
+    session: Session,
+    vault: Vault,
+    subject: Subject,
+    conversation: Conversation,
+    assistant: Assistant | None,
+    rules: MessageRules | None,
+) -> MessageOut | None:
+    """Greet a customer who consented to personalisation by name, with their last topic."""
+    if assistant is None or rules is None or rules.personalizer is None:
+        return None
+    state = DialogueState()
+    said = rules.personalizer.greeting(session, subject, assistant, state)
+    if said is None:
+        return None
+    message = add_message(
+        session, vault, subject, conversation, "assistant", said.text, said, rules.redact(said.text)
+    )
+    _save_state(session, vault, subject, conversation, state)
+    return message_out(message, said.text)
 
 
 def authorize(
@@ -203,7 +268,9 @@ def post_message(
         state = _load_state(session, vault, subject, conversation)
         actions = StoreActions(session, vault, conversation.id, subject.data_key_id)
         desk = privacy(session, conversation, subject) if privacy is not None else None
-        reply = assistant.respond(cleaned, state, actions, desk)
+        personalizer = rules.personalizer
+        personal = personalizer.personal(session, subject) if personalizer else None
+        reply = assistant.respond(cleaned, state, actions, desk, personal)
         _save_state(session, vault, subject, conversation, state)
         if reply.handoff:
             conversation.status = WAITING
@@ -221,6 +288,8 @@ def post_message(
     )
     if learn and rules.learner is not None:
         rules.learner.after_reply(session, subject, conversation, cleaned, reply)
+    if learn and rules.personalizer is not None:
+        rules.personalizer.after_reply(session, subject, reply)
     return ReplyOut(
         message_id=message.id,
         text=reply.text,
@@ -230,6 +299,17 @@ def post_message(
         citations=[CitationOut(article_id=c.article_id, title=c.title) for c in reply.citations],
         conversation_status=conversation.status,
         result=reply.result,
+        personalization=personalization_out(reply),
+    )
+
+
+def personalization_out(reply: Reply) -> PersonalizationOut | None:
+    if not reply.personalized:
+        return None
+    return PersonalizationOut(
+        used=list(dict.fromkeys(reply.personalized)),
+        why="You allowed tailored answers (the personalization purpose).",
+        turn_off=TURN_OFF,
     )
 
 

@@ -16,6 +16,7 @@ from confide.dialogue.commands import (
     recognise,
 )
 from confide.dialogue.engine import Assistant, Citation, Decision, DialogueOptions, Reply
+from confide.dialogue.personal import KnownOrder, Personal
 from confide.dialogue.state import DialogueState
 
 __all__ = [
@@ -28,7 +29,9 @@ __all__ = [
     "Decision",
     "DialogueOptions",
     "DialogueState",
+    "KnownOrder",
     "OrderInfo",
+    "Personal",
     "PrivacyCommand",
     "PrivacyDesk",
     "PurposeUse",

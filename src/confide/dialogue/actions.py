@@ -46,6 +46,8 @@ class ActionStep:
     done: bool = False
     failed: bool = False
     result: dict[str, str] = field(default_factory=dict)
+    # The order came from the customer's profile (slot ``known_order``), not from them.
+    used_known_order: bool = False
 
 
 class Action(Protocol):
@@ -75,9 +77,18 @@ ASK_ORDER = (
 def _collect_order(
     text: str, slots: dict[str, str], ctx: ActionContext
 ) -> tuple[OrderInfo | None, ActionStep | None]:
-    """Fill the order-number slot; returns the order, or the step to send instead."""
+    """Fill the order-number slot; returns the order, or the step to send instead.
+
+    A number in the text wins; else, before asking, the order the personalisation
+    remembered (slot ``known_order``), if the store still knows it.
+    """
     attempts = int(slots.get("attempts", "0"))
     number = find_order_number(text)
+    known = slots.get("known_order")
+    if number is None and known and "asked" not in slots:
+        remembered = ctx.find_order(known)
+        if remembered is not None:
+            return remembered, None
     if number is None:
         if "asked" not in slots:
             return None, ActionStep(ASK_ORDER, {**slots, "asked": "1"})
@@ -124,6 +135,7 @@ class OrderStatusAction:
         if ask is not None:
             return ask
         assert order is not None
+        known = _is_known(order, text, slots)
         sentence = f"Order {order.number} {STATUS_TEXT.get(order.status, order.status)}"
         if order.status == "shipped" and order.carrier:
             sentence += f" with {order.carrier}"
@@ -132,7 +144,10 @@ class OrderStatusAction:
         items = ", ".join(order.item_names)
         reply = f"{sentence}. It contains: {items}." if items else f"{sentence}."
         return ActionStep(
-            reply, done=True, result={"order_number": order.number, "status": order.status}
+            reply,
+            done=True,
+            result={"order_number": order.number, "status": order.status},
+            used_known_order=known,
         )
 
 
@@ -147,22 +162,26 @@ class StartReturnAction:
         if ask is not None:
             return ask
         assert order is not None
+        known = _is_known(order, text, slots)
         if order.status != "delivered":
             return ActionStep(
                 f"Order {order.number} {STATUS_TEXT.get(order.status, order.status)}, so it "
                 "can't be returned yet. Returns open once an order is delivered.",
                 done=True,
+                used_known_order=known,
             )
         if order.returnable_until is None or order.returnable_until < ctx.today():
             return ActionStep(
                 f"I'm sorry, the 30-day return window for order {order.number} has closed. "
                 "If the item is faulty, our warranty may still cover it.",
                 done=True,
+                used_known_order=known,
             )
         return ActionStep(
             f"Order {order.number} can be returned until {order.returnable_until.isoformat()}. "
             "In a few words, why are you returning it?",
-            {"order": order.number},
+            {"order": order.number, **({"known": "1"} if known else {})},
+            used_known_order=known,
         )
 
     def _take_reason(self, text: str, slots: dict[str, str], ctx: ActionContext) -> ActionStep:
@@ -177,6 +196,10 @@ class StartReturnAction:
             done=True,
             result={"order_number": slots["order"], "return_reference": reference},
         )
+
+
+def _is_known(order: OrderInfo, text: str, slots: dict[str, str]) -> bool:
+    return find_order_number(text) is None and slots.get("known_order") == order.number
 
 
 def default_actions() -> dict[str, Action]:

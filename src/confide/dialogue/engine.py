@@ -6,13 +6,28 @@ classifier, a knowledge index and actions. It stores nothing; the conversation s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Protocol
 
-from confide.dialogue.actions import Action, ActionContext, ActionStep, wants_to_cancel
+from confide.dialogue.actions import (
+    Action,
+    ActionContext,
+    ActionStep,
+    find_order_number,
+    wants_to_cancel,
+)
 from confide.dialogue.commands import PrivacyCommand, PrivacyDesk, answer, recognise
+from confide.dialogue.personal import (
+    KnownOrder,
+    Personal,
+    explanation,
+    product_words,
+    when_said,
+)
 from confide.dialogue.state import DialogueState, PendingAction
 from confide.knowledge.articles import Article, first_paragraph
 
@@ -67,6 +82,8 @@ class Reply:
     citations: list[Citation] = field(default_factory=list)
     handoff: bool = False
     result: dict[str, str] = field(default_factory=dict)
+    # What of the customer's profile shaped this reply ("your name", "your recent order").
+    personalized: list[str] = field(default_factory=list)
 
 
 SMALLTALK = {
@@ -75,6 +92,13 @@ SMALLTALK = {
     "thanks": "You're welcome! Is there anything else I can help with?",
 }
 HANDOFF_INTENTS = frozenset({"contact_human"})
+_YES = re.compile(
+    r"^(?:yes|yeah|yep|yup|sure|correct|right|exactly|indeed|it is|that'?s (?:it|right|"
+    r"the one|correct))\b",
+    re.IGNORECASE,
+)
+_NO = re.compile(r"^(?:no|nope|nah|not (?:really|that))\b", re.IGNORECASE)
+OTHER_ORDER = "If you meant a different order, send me its number."
 
 
 @dataclass(frozen=True)
@@ -88,6 +112,8 @@ class DialogueOptions:
     action_intents: Mapping[str, str] = field(
         default_factory=lambda: {"track_order": "order_status", "start_return": "start_return"}
     )
+    # A remembered order older than this is not assumed to be the one meant.
+    recent_order_days: int = 30
 
 
 class Assistant:
@@ -100,12 +126,19 @@ class Assistant:
         actions: Mapping[str, Action],
         intent_articles: Mapping[str, str],
         options: DialogueOptions | None = None,
+        article_choices: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
+        """``article_choices``: the intents several articles answer (say, a warranty for
+        clothing and one for appliances): the one chosen is the most relevant to the
+        question, and for a customer with personalisation, about the products they bought."""
         self.classifier = classifier
         self.knowledge = knowledge
         self.actions = dict(actions)
         self.intent_articles = dict(intent_articles)
         self.options = options or DialogueOptions()
+        self.article_choices = {
+            intent: tuple(ids) for intent, ids in (article_choices or {}).items() if len(ids) > 1
+        }
 
     def respond(
         self,
@@ -113,16 +146,60 @@ class Assistant:
         state: DialogueState,
         ctx: ActionContext,
         privacy: PrivacyDesk | None = None,
+        personal: Personal | None = None,
     ) -> Reply:
         """With ``privacy``, the customer's privacy commands are answered before anything
-        else (they also leave an action in progress)."""
+        else (they also leave an action in progress). ``personal`` is given only for a
+        customer who consented to personalisation; every reply it shapes says so, and how
+        to turn it off."""
         command = recognise(text) if privacy is not None else None
         if command is not None and privacy is not None:
+            state.offer = state.correction = None
             reply = self._privacy_command(command, state, privacy)
         else:
-            reply = self._decide(text, state, ctx)
+            reply = self._decide(text, state, ctx, personal)
+        if reply.personalized:
+            reply.text = f"{reply.text} {explanation(reply.personalized)}"
         state.remember(reply.intent, reply.decision.value, self.options.history_turns)
         return reply
+
+    def opening(self, personal: Personal, state: DialogueState, today: date) -> Reply | None:
+        """The personal part of a returning customer's greeting: their name, and the order
+        they talked about last time ("Is this about order NW-10421, which we talked about
+        last week?"); accepting that offer then takes one word."""
+        parts: list[str] = []
+        used: list[str] = []
+        if personal.name:
+            parts.append(f"Welcome back, {personal.name}!")
+            used.append("your name")
+        order = self._recent_order(personal, today)
+        topic = self._action_intent(order.topic) if order is not None else None
+        if order is not None and topic is not None:
+            parts.append(
+                f"Is this about order {order.number}, which we talked about "
+                f"{when_said(order.seen_on, today)}? Just say yes, or tell me what you need."
+            )
+            state.offer = {"intent": topic, "order": order.number}
+            used.append("your earlier conversation")
+        if not parts:
+            return None
+        text = f"{' '.join(parts)} {explanation(used)}"
+        return Reply(text, Decision.ANSWER, personalized=used)
+
+    def _action_intent(self, topic: str | None) -> str | None:
+        """The intent that starts an action, from an intent or an action's name."""
+        for intent, action_name in self.options.action_intents.items():
+            if topic in (intent, action_name) and action_name in self.actions:
+                return intent
+        return None
+
+    def _recent_order(self, personal: Personal | None, today: date) -> KnownOrder | None:
+        order = personal.latest_order if personal is not None else None
+        if order is None or order.seen_on is None:
+            return None
+        if (today - order.seen_on).days > self.options.recent_order_days:
+            return None
+        return order
 
     def _privacy_command(
         self, command: PrivacyCommand, state: DialogueState, privacy: PrivacyDesk
@@ -134,7 +211,17 @@ class Assistant:
         decision = Decision.ACT if said.acted else Decision.ANSWER
         return Reply(said.text, decision, command.kind.value, 1.0)
 
-    def _decide(self, text: str, state: DialogueState, ctx: ActionContext) -> Reply:
+    def _decide(
+        self, text: str, state: DialogueState, ctx: ActionContext, personal: Personal | None
+    ) -> Reply:
+        offer, correction = state.offer, state.correction
+        state.offer = state.correction = None
+        if offer is not None and state.pending is None:
+            said = text.strip()
+            if _YES.match(said):
+                return self._accept_offer(offer, state, ctx)
+            if _NO.match(said) and find_order_number(said) is None:
+                return Reply("No problem. What can I help you with?", Decision.ANSWER)
         prediction = self.classifier.predict(text)
         if state.pending is not None:
             if wants_to_cancel(text):
@@ -143,13 +230,20 @@ class Assistant:
                     "No problem, I've stopped that. What else can I help with?", Decision.ANSWER
                 )
             if not self._interrupts(prediction, state.pending.name):
+                if "known" in state.pending.slots and find_order_number(text) is not None:
+                    # The remembered order was not the one meant: start again with theirs.
+                    state.pending = PendingAction(state.pending.name)
                 return self._continue_action(text, state, ctx)
             state.pending = None
+        if correction is not None and find_order_number(text) is not None:
+            intent = correction["intent"]
+            if not self._interrupts(prediction, self.options.action_intents.get(intent, "")):
+                return self._handle_intent(intent, 1.0, text, state, ctx, None)
         if state.clarify_options:
             chosen = self._chosen_option(text, prediction, state.clarify_options)
             state.clarify_options = []
             if chosen is not None:
-                return self._handle_intent(chosen, 1.0, text, state, ctx)
+                return self._handle_intent(chosen, 1.0, text, state, ctx, personal)
         if prediction.intent in HANDOFF_INTENTS:
             return self._handoff(state, prediction, "Of course.")
         if prediction.out_of_scope or prediction.intent is None:
@@ -161,7 +255,24 @@ class Assistant:
             and ranking[0][1] - ranking[1][1] < self.options.clarify_margin
         ):
             return self._clarify(state, prediction)
-        return self._handle_intent(prediction.intent, prediction.confidence, text, state, ctx)
+        return self._handle_intent(
+            prediction.intent, prediction.confidence, text, state, ctx, personal
+        )
+
+    def _accept_offer(
+        self, offer: dict[str, str], state: DialogueState, ctx: ActionContext
+    ) -> Reply:
+        """ "Yes" to "is this about order NW-10421?": carry on with that order at once."""
+        intent = offer["intent"]
+        action_name = self.options.action_intents.get(intent)
+        if action_name is None or action_name not in self.actions:
+            return Reply("What would you like to know?", Decision.ANSWER)
+        state.pending = PendingAction(action_name, {"known_order": offer["order"]})
+        reply = self._continue_action("", state, ctx)
+        reply.intent, reply.confidence = intent, 1.0
+        if reply.personalized:
+            reply.personalized = ["your earlier conversation"]
+        return reply
 
     def _interrupts(self, prediction: Prediction, action_name: str) -> bool:
         if prediction.intent is None or prediction.out_of_scope:
@@ -172,20 +283,30 @@ class Assistant:
         return not same and prediction.confidence >= self.options.interrupt_confidence
 
     def _handle_intent(
-        self, intent: str, confidence: float, text: str, state: DialogueState, ctx: ActionContext
+        self,
+        intent: str,
+        confidence: float,
+        text: str,
+        state: DialogueState,
+        ctx: ActionContext,
+        personal: Personal | None,
     ) -> Reply:
         if intent in HANDOFF_INTENTS:
             return self._handoff(state, None, "Of course.")
         action_name = self.options.action_intents.get(intent)
         if action_name is not None and action_name in self.actions:
-            state.pending = PendingAction(action_name)
+            order = self._recent_order(personal, ctx.today())
+            known = {"known_order": order.number} if order is not None else {}
+            state.pending = PendingAction(action_name, known)
             reply = self._continue_action(text, state, ctx)
             reply.intent, reply.confidence = intent, confidence
+            if reply.personalized and state.pending is None:
+                state.correction = {"intent": intent}
             return reply
         if intent in SMALLTALK:
             state.failures = 0
             return Reply(SMALLTALK[intent], Decision.ANSWER, intent, confidence)
-        article = self._article_for(intent, text)
+        article, by_products = self._article_for(intent, text, personal)
         if article is None:
             return self._out_of_scope(state, None)
         state.failures = 0
@@ -195,6 +316,7 @@ class Assistant:
             intent,
             confidence,
             [Citation(article.id, article.title)],
+            personalized=["the products you ordered"] if by_products else [],
         )
 
     def _continue_action(self, text: str, state: DialogueState, ctx: ActionContext) -> Reply:
@@ -210,14 +332,48 @@ class Assistant:
                 return self._handoff(state, None, step.text)
         elif step.done:
             state.failures = 0
-        return Reply(step.text, Decision.ACT, pending.name, None, result=step.result)
+        if not step.used_known_order:
+            return Reply(step.text, Decision.ACT, pending.name, None, result=step.result)
+        return Reply(
+            f"{step.text} {OTHER_ORDER}",
+            Decision.ACT,
+            pending.name,
+            None,
+            result=step.result,
+            personalized=["your recent order"],
+        )
 
-    def _article_for(self, intent: str, text: str) -> Article | None:
+    def _article_for(
+        self, intent: str, text: str, personal: Personal | None
+    ) -> tuple[Article | None, bool]:
+        """The article answering ``intent`` and whether the customer's products chose it."""
+        choices = self.article_choices.get(intent)
+        if choices:
+            return self._choose_article(choices, text, personal)
         article_id = self.intent_articles.get(intent)
         if article_id is not None:
-            return self.knowledge.article(article_id)
+            return self.knowledge.article(article_id), False
         passages = self.knowledge.search(text, k=1)
-        return self.knowledge.article(passages[0].article_id) if passages else None
+        return (self.knowledge.article(passages[0].article_id) if passages else None), False
+
+    def _choose_article(
+        self, choices: Sequence[str], text: str, personal: Personal | None
+    ) -> tuple[Article | None, bool]:
+        relevance = {p.article_id: p.score for p in self.knowledge.search(text, k=10)}
+        articles = [a for a in map(self.knowledge.article, choices) if a is not None]
+        if not articles:
+            return None, False
+        interests = personal.interests if personal is not None else frozenset()
+
+        def affinity(article: Article) -> int:
+            words = product_words((article.title, *article.tags, *article.questions))
+            return len(interests & words)
+
+        # Stable: among equals the first choice (the intent's main article) stays first.
+        by_relevance = sorted(articles, key=lambda a: -relevance.get(a.id, 0.0))
+        best = max(by_relevance, key=affinity)
+        # Said as personalised whenever the customer's products weighed in the choice.
+        return best, affinity(best) > 0
 
     def _title(self, intent: str) -> str:
         action_name = self.options.action_intents.get(intent)

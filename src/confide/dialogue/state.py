@@ -22,6 +22,11 @@ class DialogueState:
     turns: int = 0
     # Intents and decisions only, never message text: the history is for dialogue control.
     history: list[dict[str, str | None]] = field(default_factory=list)
+    # Personalisation, each for the next message only: an offer made from an earlier
+    # conversation ({"intent", "order"}: "is this about order ...?"), and an action answered
+    # for a remembered order, which a different order number corrects ({"intent"}).
+    offer: dict[str, str] | None = None
+    correction: dict[str, str] | None = None
 
     def remember(self, intent: str | None, decision: str, limit: int) -> None:
         self.turns += 1
@@ -43,4 +48,6 @@ class DialogueState:
             failures=int(data.get("failures", 0)),
             turns=int(data.get("turns", 0)),
             history=list(data.get("history", [])),
+            offer=data.get("offer"),
+            correction=data.get("correction"),
         )

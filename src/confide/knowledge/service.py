@@ -48,5 +48,15 @@ def list_articles(session: Session) -> list[Article]:
 
 
 def intent_article_map(articles: Sequence[Article]) -> dict[str, str]:
-    """Intent → the article that answers it (front matter ``intent``)."""
+    """Intent → the article that answers it (front matter ``intent``); where several do,
+    the last one loaded (``intent_article_choices`` has them all)."""
     return {a.intent: a.id for a in articles if a.intent}
+
+
+def intent_article_choices(articles: Sequence[Article]) -> dict[str, tuple[str, ...]]:
+    """Intent → every article that answers it, in load order, for intents with several."""
+    choices: dict[str, list[str]] = {}
+    for article in articles:
+        if article.intent:
+            choices.setdefault(article.intent, []).append(article.id)
+    return {intent: tuple(ids) for intent, ids in choices.items() if len(ids) > 1}
