@@ -36,6 +36,7 @@ from confide.logs import install_log_redaction
 from confide.monitoring import RequestMetrics
 from confide.monitoring.endpoints import router as monitoring_router
 from confide.periodic import periodic_lifespan
+from confide.personalization.endpoints import router as personalization_router
 from confide.retention.scheduler import retention_lifespan
 from confide.rights.endpoints import router as rights_router
 from confide.runtime import Runtime, build_runtime
@@ -209,6 +210,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.include_router(conversations_router)
     app.include_router(consent_router)
     app.include_router(rights_router)
+    app.include_router(personalization_router)
     app.include_router(staff_router)
     app.include_router(handoffs_router)
     app.include_router(audit_router)

@@ -80,9 +80,13 @@ class Store:
     def find_order(self, number: str) -> OrderInfo | None:
         return self.orders.get(number)
 
+    def open_return(self, order_number: str) -> str | None:
+        started = [i for i, (number, _) in enumerate(self.returns) if number == order_number]
+        return f"R-{started[0] + 1:04d}" if started else None
+
     def create_return(self, order_number: str, reason: str) -> str:
         self.returns.append((order_number, reason))
-        return "R-0001"
+        return f"R-{len(self.returns):04d}"
 
 
 ARTICLES = [

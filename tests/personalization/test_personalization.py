@@ -215,3 +215,17 @@ def test_the_vault_itself_refuses_a_profile_read_the_policy_does_not_allow(
             read_profile(session, ctx, subject)
     assert personalization_reads(runtime) == reads
     assert len(profile_rows(runtime)) == 1
+
+
+def test_a_started_return_is_named_again_to_its_customer_only(client: TestClient) -> None:
+    customer = Customer(client)
+    asks = customer.say("I want to return order NW-10412")
+    assert "why are you returning it?" in asks["text"], asks["text"]
+    started = customer.say("It's too small")["result"]["return_reference"]
+    customer.come_back()
+    again = customer.say("I want to return order NW-10412")
+    assert again["text"].startswith(f"A return for order NW-10412 is already started: {started}")
+    assert again["result"] == {"order_number": "NW-10412", "return_reference": started}
+    stranger = Customer(client, {"name": "Sam Example"})
+    theirs = stranger.say("I want to return order NW-10412")
+    assert "why are you returning it?" in theirs["text"] and started not in theirs["text"]

@@ -97,7 +97,13 @@ class Route:
 
 
 ROUTES = [
-    Route("POST", "/v1/conversations", everyone(201), {}),
+    # A customer's token starts their next conversation; a staff token is no customer's.
+    Route(
+        "POST",
+        "/v1/conversations",
+        only({"customer": 201, "other_customer": 201, "nobody": 201}),
+        {},
+    ),
     Route(
         "POST",
         CONV + "/messages",
@@ -123,6 +129,15 @@ ROUTES = [
     Route("GET", "/v1/me/export", only(CUSTOMER)),
     Route("DELETE", "/v1/me", only(CUSTOMER)),
     Route("POST", "/v1/me/verification", only(CUSTOMER)),
+    Route("GET", "/v1/me/profile", only(CUSTOMER)),
+    # These customers have not consented to personalization: no profile is kept.
+    Route(
+        "PUT",
+        "/v1/me/profile",
+        only({"customer": 403, "other_customer": 403}),
+        {"name": "Alex Example"},
+    ),
+    Route("DELETE", "/v1/me/profile", only({"customer": 204, "other_customer": 204})),
     Route("POST", "/v1/staff/login", everyone(200), {"name": "{name}", "password": PASSWORD}),
     Route("POST", "/v1/staff/logout", only(dict.fromkeys(STAFF, 204))),
     Route("GET", "/v1/staff/me", only(ANY_STAFF)),

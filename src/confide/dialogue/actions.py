@@ -18,6 +18,8 @@ from typing import Protocol
 ORDER_NUMBER_RE = re.compile(
     r"(?<![\w#£$€.,-])(?:nw[-\s]?|#\s?)?(?P<digits>\d{5})(?!\w|[.,]\d)", re.IGNORECASE
 )
+# In an action's slots: the next message is free text for it (a reason), not a new request.
+FREE_TEXT = "free_text"
 CANCEL_WORDS = frozenset({"cancel", "stop", "never mind", "nevermind", "forget it", "quit"})
 MAX_ATTEMPTS = 3
 
@@ -37,6 +39,9 @@ class ActionContext(Protocol):
     def today(self) -> date: ...
     def find_order(self, number: str) -> OrderInfo | None: ...
     def create_return(self, order_number: str, reason: str) -> str: ...
+    def open_return(self, order_number: str) -> str | None:
+        """The reference of a return already started for this order, if any."""
+        ...
 
 
 @dataclass
@@ -163,11 +168,23 @@ class StartReturnAction:
             return ask
         assert order is not None
         known = _is_known(order, text, slots)
+        # The order is named in every reply from here, so it is remembered even unfinished.
+        about = {"order_number": order.number}
+        existing = ctx.open_return(order.number)
+        if existing is not None:
+            return ActionStep(
+                f"A return for order {order.number} is already started: {existing}. The "
+                "prepaid return label is in the help centre under Returns.",
+                done=True,
+                result={**about, "return_reference": existing},
+                used_known_order=known,
+            )
         if order.status != "delivered":
             return ActionStep(
                 f"Order {order.number} {STATUS_TEXT.get(order.status, order.status)}, so it "
                 "can't be returned yet. Returns open once an order is delivered.",
                 done=True,
+                result=about,
                 used_known_order=known,
             )
         if order.returnable_until is None or order.returnable_until < ctx.today():
@@ -175,12 +192,14 @@ class StartReturnAction:
                 f"I'm sorry, the 30-day return window for order {order.number} has closed. "
                 "If the item is faulty, our warranty may still cover it.",
                 done=True,
+                result=about,
                 used_known_order=known,
             )
         return ActionStep(
             f"Order {order.number} can be returned until {order.returnable_until.isoformat()}. "
             "In a few words, why are you returning it?",
-            {"order": order.number, **({"known": "1"} if known else {})},
+            {"order": order.number, FREE_TEXT: "1", **({"known": "1"} if known else {})},
+            result=about,
             used_known_order=known,
         )
 

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from confide.dialogue.actions import (
+    FREE_TEXT,
     Action,
     ActionContext,
     ActionStep,
@@ -92,12 +93,15 @@ SMALLTALK = {
     "thanks": "You're welcome! Is there anything else I can help with?",
 }
 HANDOFF_INTENTS = frozenset({"contact_human"})
+# A bare yes or no answers the greeting's offer; anything more ("yes, I'd like to return it")
+# is understood as a message of its own.
 _YES = re.compile(
     r"^(?:yes|yeah|yep|yup|sure|correct|right|exactly|indeed|it is|that'?s (?:it|right|"
-    r"the one|correct))\b",
+    r"the one|correct))(?:[\s,.!]+(?:please|thanks|thank you|it is|that'?s (?:it|right|the "
+    r"one)))*[\s.!]*$",
     re.IGNORECASE,
 )
-_NO = re.compile(r"^(?:no|nope|nah|not (?:really|that))\b", re.IGNORECASE)
+_NO = re.compile(r"^(?:no|nope|nah|not (?:really|that))(?:[\s,.!]+thanks)?[\s.!]*$", re.I)
 OTHER_ORDER = "If you meant a different order, send me its number."
 
 
@@ -229,7 +233,8 @@ class Assistant:
                 return Reply(
                     "No problem, I've stopped that. What else can I help with?", Decision.ANSWER
                 )
-            if not self._interrupts(prediction, state.pending.name):
+            free_text = FREE_TEXT in state.pending.slots
+            if not self._interrupts(prediction, state.pending.name, free_text):
                 if "known" in state.pending.slots and find_order_number(text) is not None:
                     # The remembered order was not the one meant: start again with theirs.
                     state.pending = PendingAction(state.pending.name)
@@ -274,11 +279,17 @@ class Assistant:
             reply.personalized = ["your earlier conversation"]
         return reply
 
-    def _interrupts(self, prediction: Prediction, action_name: str) -> bool:
+    def _interrupts(
+        self, prediction: Prediction, action_name: str, free_text: bool = False
+    ) -> bool:
+        """Whether the message leaves the action for another intent. An action waiting for
+        free text (a return's reason: "it arrived damaged") is left only for a person."""
         if prediction.intent is None or prediction.out_of_scope:
             return False
         if prediction.intent in HANDOFF_INTENTS:
             return True
+        if free_text:
+            return False
         same = self.options.action_intents.get(prediction.intent) == action_name
         return not same and prediction.confidence >= self.options.interrupt_confidence
 
@@ -364,16 +375,22 @@ class Assistant:
         if not articles:
             return None, False
         interests = personal.interests if personal is not None else frozenset()
+        asked = product_words([text])
+        words = {a.id: product_words((a.title, *a.tags, *a.questions)) for a in articles}
 
-        def affinity(article: Article) -> int:
-            words = product_words((article.title, *article.tags, *article.questions))
-            return len(interests & words)
+        def plain(article: Article) -> tuple[int, float]:
+            """What the question says: the products it names, then its relevance."""
+            return len(asked & words[article.id]), relevance.get(article.id, 0.0)
 
-        # Stable: among equals the first choice (the intent's main article) stays first.
-        by_relevance = sorted(articles, key=lambda a: -relevance.get(a.id, 0.0))
-        best = max(by_relevance, key=affinity)
-        # Said as personalised whenever the customer's products weighed in the choice.
-        return best, affinity(best) > 0
+        def tailored(article: Article) -> tuple[int, int, float]:
+            named, score = plain(article)
+            return named, len(interests & words[article.id]), score
+
+        # max keeps the first of equals: the intent's main article wins ties.
+        unaided = max(articles, key=plain)
+        best = max(articles, key=tailored)
+        # Personalised only when the customer's products changed the choice.
+        return best, best is not unaided
 
     def _title(self, intent: str) -> str:
         action_name = self.options.action_intents.get(intent)

@@ -12,12 +12,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
 # Said with every personalised reply: how to turn it off (the privacy commands recognise it).
 TURN_OFF = 'To turn this off, say "turn off personalisation".'
-_WORD = re.compile(r"[a-z]{4,}")
+_WORD = re.compile(r"[a-z]{3,}")
 # Words of product names that say nothing about what the product is.
-_NOT_PRODUCT = frozenset(
+_NOT_PRODUCT = ENGLISH_STOP_WORDS | frozenset(
     {
+        "set",
+        "usb",
         "pair",
         "sage",
         "green",
@@ -67,8 +71,8 @@ class Personal:
 
 
 def product_words(item_names: Iterable[str]) -> frozenset[str]:
-    """The words of product names that say what they are: "Two-slice toaster, sage green"
-    gives {"slice", "toaster"}."""
+    """The words of product names (or of a question) that can say what a product is:
+    "Two-slice toaster, sage green" gives {"slice", "toaster"}."""
     words: set[str] = set()
     for name in item_names:
         for word in _WORD.findall(name.lower()):

@@ -29,6 +29,7 @@ from confide.keys.errors import (
 )
 from confide.learning.models import LearningExample
 from confide.orders.models import ReturnRequest
+from confide.personalization.models import Profile
 from confide.subjects.models import Subject
 from confide.subjects.service import get_subject_or_raise
 from confide.vault import FieldRef, Purpose, SubjectErased, Vault
@@ -62,6 +63,7 @@ SEALED_COLUMNS: tuple[SealedColumn, ...] = (
     SealedColumn(ConsentRecord, "receipt_ct", "consent_records", "receipt"),
     SealedColumn(LearningExample, "text_ct", "learning_examples", "text"),
     SealedColumn(LearningExample, "answer_ct", "learning_examples", "answer"),
+    SealedColumn(Profile, "data_ct", "profiles", "data"),
 )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from confide.conversations.models import Conversation
 from confide.dialogue import OrderInfo
 from confide.orders.models import Order, ReturnRequest
 from confide.vault import FieldRef, Vault
@@ -49,6 +50,19 @@ class StoreActions:
             item_names=tuple(str(item.get("name", "")) for item in order.items),
             returnable_until=order.returnable_until,
         )
+
+    def open_return(self, order_number: str) -> str | None:
+        """A return this customer (in any of their conversations) already started."""
+        customer = select(Conversation.subject_id).where(Conversation.id == self._conversation_id)
+        theirs = select(Conversation.id).where(Conversation.subject_id.in_(customer))
+        reference: str | None = self._session.scalar(
+            select(ReturnRequest.reference)
+            .where(ReturnRequest.order_number == order_number)
+            .where(ReturnRequest.status == "requested")
+            .where(ReturnRequest.conversation_id.in_(theirs))
+            .limit(1)
+        )
+        return reference
 
     def create_return(self, order_number: str, reason: str) -> str:
         request = ReturnRequest(

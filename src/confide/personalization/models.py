@@ -19,3 +19,9 @@ class Profile(TimestampMixin, Base):
     subject_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("subjects.id"), primary_key=True)
     data_ct: Mapped[bytes] = mapped_column(LargeBinary)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def id(self) -> uuid.UUID:
+        """The row's identity in its sealed field's binding (``profile_ref``), as for every
+        other sealed table: key rotation re-seals fields by ``row.id``."""
+        return self.subject_id

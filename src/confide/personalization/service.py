@@ -53,7 +53,7 @@ def allowed(session: Session, ctx: PersonalizationContext, subject_id: uuid.UUID
     return ctx.policy.evaluate(session, subject_id, PERSONALIZATION).allowed
 
 
-def _ref(subject_id: uuid.UUID) -> FieldRef:
+def profile_ref(subject_id: uuid.UUID) -> FieldRef:
     return FieldRef("profiles", "data", str(subject_id))
 
 
@@ -68,7 +68,9 @@ def read_profile(
     row = session.get(Profile, subject.id)
     if row is None:
         return None
-    raw = ctx.vault.open(session, subject.data_key_id, _ref(subject.id), row.data_ct, purpose)
+    raw = ctx.vault.open(
+        session, subject.data_key_id, profile_ref(subject.id), row.data_ct, purpose
+    )
     return ProfileData.model_validate_json(raw)
 
 
@@ -77,7 +79,9 @@ def write_profile(
 ) -> None:
     """Seal and store the profile; refused (ConsentRequired) without consent."""
     ctx.policy.require_purpose(session, subject.id, PERSONALIZATION)
-    sealed = ctx.vault.seal(session, subject.data_key_id, _ref(subject.id), data.model_dump_json())
+    sealed = ctx.vault.seal(
+        session, subject.data_key_id, profile_ref(subject.id), data.model_dump_json()
+    )
     row = session.get(Profile, subject.id)
     if row is None:
         session.add(Profile(subject_id=subject.id, data_ct=sealed, updated_at=ctx.clock()))

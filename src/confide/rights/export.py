@@ -21,6 +21,8 @@ from confide.conversations.models import Conversation, Message
 from confide.conversations.pseudonyms import load_mapping
 from confide.learning.models import LearningExample
 from confide.learning.repository import examples_of
+from confide.personalization.schemas import ProfileData
+from confide.personalization.service import profile_ref
 from confide.rights import queue, repository
 from confide.rights.schemas import IdentifiersOut
 from confide.subjects.models import Subject
@@ -48,6 +50,8 @@ EXPORTED_TABLES: dict[str, str] = {
     # reason, is in the access log.
     "reveal_grants": "access_log",
     "learning_examples": "learning",
+    # "profile" is the identifiers' section; the personalisation profile has its own.
+    "profiles": "personalization",
 }
 
 
@@ -119,8 +123,19 @@ def collect_subject_data(
         "learning": [
             _learning(session, ctx.vault, subject, e) for e in examples_of(session, subject.id)
         ],
+        # The profile kept for personalisation (with consent to it), or null.
+        "personalization": _personalization(session, ctx.vault, subject),
     }
     return data
+
+
+def _personalization(session: Session, vault: Vault, subject: Subject) -> dict[str, Any] | None:
+    row = repository.profile_of(session, subject.id)
+    if row is None:
+        return None
+    raw = open_field(session, vault, subject, profile_ref(subject.id), row.data_ct)
+    assert raw is not None
+    return ProfileData.model_validate_json(raw).model_dump(mode="json")
 
 
 def _learning(
@@ -278,6 +293,19 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def _personalization_html(profile: dict[str, Any] | None) -> list[str]:
+    if profile is None:
+        return ["<p>None.</p>"]
+    stated = [{"field": k, "value": v} for k, v in profile.items() if k not in ("orders", "issues")]
+    return [
+        _table(stated, ["field", "value"]),
+        "<h3>Orders the assistant remembers</h3>",
+        _table(profile["orders"], ["seen_on", "number", "items", "topic"]),
+        "<h3>Past questions the assistant remembers</h3>",
+        _table(profile["issues"], ["on", "intent", "order", "outcome"]),
+    ]
+
+
 def render_html(data: dict[str, Any]) -> str:
     """The same data as a page a person can read; every value is HTML-escaped."""
     profile = data["profile"]
@@ -319,6 +347,8 @@ def render_html(data: dict[str, Any]) -> str:
         ),
         "<h2>Your requests</h2>",
         _table(data["rights_requests"], ["received_at", "type", "status", "due_at", "closed_at"]),
+        "<h2>Your profile for personalization</h2>",
+        *_personalization_html(data["personalization"]),
         "<h2>What the assistant may learn from</h2>",
         _table(data["learning"], ["created_at", "kind", "intent", "status", "text", "answer"]),
         "<h2>Who did what with your data</h2>",

@@ -14,6 +14,7 @@ from confide.consent.models import ConsentRecord
 from confide.conversations.models import Conversation, Feedback, Message
 from confide.learning.models import LearningExample
 from confide.orders.models import Order, ReturnRequest
+from confide.personalization.models import Profile
 from confide.rights.models import (
     ErasureTombstone,
     ProcessingFlagsRecord,
@@ -225,6 +226,10 @@ def consent_history(session: Session, subject_id: uuid.UUID) -> list[ConsentReco
     return list(session.scalars(query))
 
 
+def profile_of(session: Session, subject_id: uuid.UUID) -> Profile | None:
+    return session.get(Profile, subject_id)
+
+
 def codes_of(session: Session, subject_id: uuid.UUID) -> list[VerificationCode]:
     query = (
         select(VerificationCode)
@@ -251,6 +256,7 @@ def delete_subject_rows(session: Session, subject_id: uuid.UUID) -> dict[str, in
             "learning_examples",
             delete(LearningExample).where(LearningExample.subject_id == subject_id),
         ),
+        ("profiles", delete(Profile).where(Profile.subject_id == subject_id)),
         ("conversations", delete(Conversation).where(Conversation.subject_id == subject_id)),
         ("consent_records", delete(ConsentRecord).where(ConsentRecord.subject_id == subject_id)),
         (

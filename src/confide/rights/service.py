@@ -291,6 +291,7 @@ def erase_subject(
         "rowsDeleted": dict(sorted(deleted.items())),
         "retained": list(RETAINED),
         "learning": _learning_statement(session, ctx, subject_id, deleted),
+        "personalization": {"profileDeleted": deleted.get("profiles", 0) > 0},
     }
     return SignedReceipt.model_validate(ctx.consents.signer.sign(receipt))
 
