@@ -49,13 +49,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
-import platform
 import random
 import re
 import shutil
 import statistics
-import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -70,6 +68,9 @@ from confide.app import create_app
 from confide.bootstrap import initialise, load_demo
 from confide.config import Settings
 from confide.demo import load_demo_orders
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_intents import machine
 
 GOALS = ("same_order_status", "other_order_status", "same_order_return", "warranty")
 ORDER_GOALS = frozenset(GOALS[:3])
@@ -594,24 +595,6 @@ def _pairs(pair: dict[str, int]) -> str:
 
 def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:g}"
-
-
-def machine() -> dict[str, Any]:
-    model = ""
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        model = next(
-            (line.split(":", 1)[1].strip() for line in lscpu.splitlines() if "Model name" in line),
-            "",
-        )
-    except OSError:
-        pass
-    return {
-        "cpu": model or platform.processor(),
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-    }
 
 
 @contextmanager

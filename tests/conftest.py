@@ -165,12 +165,12 @@ class Chat:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
 
-    def say(self, text: str) -> dict[str, object]:
+    def say(self, text: str) -> dict[str, Any]:
         response = self.client.post(
             f"/v1/conversations/{self.id}/messages", json={"text": text}, headers=self.headers
         )
         assert response.status_code == 200, response.text
-        body: dict[str, object] = response.json()
+        body: dict[str, Any] = response.json()
         return body
 
 

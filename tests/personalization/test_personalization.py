@@ -17,41 +17,30 @@ from confide.personalization.service import read_profile
 from confide.runtime import Runtime
 from confide.subjects.models import Subject
 from confide.vault import PurposeNotPermitted
+from tests.conftest import Chat
 
 ALEX = {"name": "Alex Example", "email": "alex@example.com"}
 ORDER = "NW-10387"
 
 
-class Customer:
+class Customer(Chat):
     """One customer across conversations: the token of their latest one opens the next."""
 
     def __init__(self, client: TestClient, details: dict[str, str] | None = None) -> None:
         self.client = client
-        body = client.post("/v1/conversations", json={"customer": details or ALEX}).json()
-        self._enter(body)
+        response = client.post("/v1/conversations", json={"customer": details or ALEX})
+        assert response.status_code == 201, response.text
+        self._enter(response.json())
 
     def _enter(self, body: dict[str, Any]) -> None:
-        self.id, self.token = body["conversation_id"], body["token"]
+        self.id, self.token, self.start = body["conversation_id"], body["token"], body
         self.subject_id = uuid.UUID(body["subject_id"])
-        self.start = body
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
 
     def consent(self, granted: bool) -> None:
         response = self.client.put(
             "/v1/me/consents/personalization", json={"granted": granted}, headers=self.headers
         )
         assert response.status_code == 200, response.text
-
-    def say(self, text: str) -> dict[str, Any]:
-        response = self.client.post(
-            f"/v1/conversations/{self.id}/messages", json={"text": text}, headers=self.headers
-        )
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
 
     def come_back(self) -> dict[str, Any]:
         response = self.client.post("/v1/conversations", headers=self.headers)

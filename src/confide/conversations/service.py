@@ -129,6 +129,7 @@ def start_conversation(
     """A new conversation, for a new customer, or with ``returning_token`` (the token of one
     of their earlier conversations) for the same customer, whom personalisation then
     greets if they consented."""
+    returning = returning_token is not None
     if returning_token is not None:
         subject = _returning_subject(session, vault, returning_token, customer)
     else:
@@ -147,7 +148,11 @@ def start_conversation(
     session.flush()
     text = disclosure(company, chat_notice(session))  # our own words: nothing to redact
     greeting = add_message(session, vault, subject, conversation, "assistant", text, None, text)
-    personal = _personal_greeting(session, vault, subject, conversation, assistant, rules)
+    personal = (  # a customer seen for the first time has no consent yet
+        _personal_greeting(session, vault, subject, conversation, assistant, rules)
+        if returning
+        else None
+    )
     return StartConversationOut(
         conversation_id=conversation.id,
         subject_id=subject.id,
@@ -262,14 +267,15 @@ def post_message(
         session, vault, subject, conversation, "customer", cleaned, None, rules.redact(cleaned)
     )
     learn = False  # nothing to learn from the queue's holding reply
+    personal: Personal | None = None  # given only with consent to personalization
     if conversation.status == WAITING:
         reply = Reply(_waiting_text(conversation), Decision.HANDOFF)
     else:
         state = _load_state(session, vault, subject, conversation)
         actions = StoreActions(session, vault, conversation.id, subject.data_key_id)
         desk = privacy(session, conversation, subject) if privacy is not None else None
-        personalizer = rules.personalizer
-        personal = personalizer.personal(session, subject) if personalizer else None
+        if rules.personalizer is not None:
+            personal = rules.personalizer.personal(session, subject)
         reply = assistant.respond(cleaned, state, actions, desk, personal)
         _save_state(session, vault, subject, conversation, state)
         if reply.handoff:
@@ -288,7 +294,9 @@ def post_message(
     )
     if learn and rules.learner is not None:
         rules.learner.after_reply(session, subject, conversation, cleaned, reply)
-    if learn and rules.personalizer is not None:
+    if personal is not None and rules.personalizer is not None:
+        # Consent cannot be given in the chat, only withdrawn: without it before the reply,
+        # there is nothing to remember (after_reply asks the policy again).
         rules.personalizer.after_reply(session, subject, reply)
     return ReplyOut(
         message_id=message.id,

@@ -18,8 +18,12 @@ from typing import Protocol
 ORDER_NUMBER_RE = re.compile(
     r"(?<![\w#£$€.,-])(?:nw[-\s]?|#\s?)?(?P<digits>\d{5})(?!\w|[.,]\d)", re.IGNORECASE
 )
-# In an action's slots: the next message is free text for it (a reason), not a new request.
+# Slots the dialogue itself reads: the next message is free text for the action (a reason),
+# not a new request; the order the customer's profile suggests; the order in progress came
+# from that suggestion, so another number from the customer replaces it.
 FREE_TEXT = "free_text"
+KNOWN_ORDER = "known_order"
+GUESSED = "guessed"
 CANCEL_WORDS = frozenset({"cancel", "stop", "never mind", "nevermind", "forget it", "quit"})
 MAX_ATTEMPTS = 3
 
@@ -51,7 +55,7 @@ class ActionStep:
     done: bool = False
     failed: bool = False
     result: dict[str, str] = field(default_factory=dict)
-    # The order came from the customer's profile (slot ``known_order``), not from them.
+    # The order came from the customer's profile (slot KNOWN_ORDER), not from them.
     used_known_order: bool = False
 
 
@@ -89,7 +93,7 @@ def _collect_order(
     """
     attempts = int(slots.get("attempts", "0"))
     number = find_order_number(text)
-    known = slots.get("known_order")
+    known = slots.get(KNOWN_ORDER)
     if number is None and known and "asked" not in slots:
         remembered = ctx.find_order(known)
         if remembered is not None:
@@ -198,7 +202,7 @@ class StartReturnAction:
         return ActionStep(
             f"Order {order.number} can be returned until {order.returnable_until.isoformat()}. "
             "In a few words, why are you returning it?",
-            {"order": order.number, FREE_TEXT: "1", **({"known": "1"} if known else {})},
+            {"order": order.number, FREE_TEXT: "1", **({GUESSED: "1"} if known else {})},
             result=about,
             used_known_order=known,
         )
@@ -218,7 +222,7 @@ class StartReturnAction:
 
 
 def _is_known(order: OrderInfo, text: str, slots: dict[str, str]) -> bool:
-    return find_order_number(text) is None and slots.get("known_order") == order.number
+    return find_order_number(text) is None and slots.get(KNOWN_ORDER) == order.number
 
 
 def default_actions() -> dict[str, Action]:

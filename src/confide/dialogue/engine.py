@@ -15,6 +15,8 @@ from typing import Protocol
 
 from confide.dialogue.actions import (
     FREE_TEXT,
+    GUESSED,
+    KNOWN_ORDER,
     Action,
     ActionContext,
     ActionStep,
@@ -235,7 +237,7 @@ class Assistant:
                 )
             free_text = FREE_TEXT in state.pending.slots
             if not self._interrupts(prediction, state.pending.name, free_text):
-                if "known" in state.pending.slots and find_order_number(text) is not None:
+                if GUESSED in state.pending.slots and find_order_number(text) is not None:
                     # The remembered order was not the one meant: start again with theirs.
                     state.pending = PendingAction(state.pending.name)
                 return self._continue_action(text, state, ctx)
@@ -272,7 +274,7 @@ class Assistant:
         action_name = self.options.action_intents.get(intent)
         if action_name is None or action_name not in self.actions:
             return Reply("What would you like to know?", Decision.ANSWER)
-        state.pending = PendingAction(action_name, {"known_order": offer["order"]})
+        state.pending = PendingAction(action_name, {KNOWN_ORDER: offer["order"]})
         reply = self._continue_action("", state, ctx)
         reply.intent, reply.confidence = intent, 1.0
         if reply.personalized:
@@ -307,7 +309,7 @@ class Assistant:
         action_name = self.options.action_intents.get(intent)
         if action_name is not None and action_name in self.actions:
             order = self._recent_order(personal, ctx.today())
-            known = {"known_order": order.number} if order is not None else {}
+            known = {KNOWN_ORDER: order.number} if order is not None else {}
             state.pending = PendingAction(action_name, known)
             reply = self._continue_action(text, state, ctx)
             reply.intent, reply.confidence = intent, confidence

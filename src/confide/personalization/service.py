@@ -200,6 +200,7 @@ class Personalizer:
         return assistant.opening(known, state, self.ctx.today())
 
     def after_reply(self, session: Session, subject: Subject, reply: Reply) -> None:
+        """Asks the policy again: the message may have withdrawn the consent."""
         remember(session, self.ctx, subject, reply)
 
     def after_withdrawal(self, session: Session, subject: Subject, purpose: str) -> None:
