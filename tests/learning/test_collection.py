@@ -127,3 +127,13 @@ def test_the_export_shows_what_the_assistant_may_learn_from(
         ("gap", "My name is <PERSON>, what is the weather like on the moon?")
     ]
     assert "What the assistant may learn from" in page
+
+
+def test_the_customer_sees_how_many_excerpts_were_kept(client: TestClient) -> None:
+    chat = Chat(client)
+    consent(client, chat, True)
+    chat.say(UNANSWERED)
+    me = client.get("/v1/me", headers=chat.headers).json()
+    assert me["derived"] == {"personalization_profile": False, "learning_examples": 1}
+    summary = chat.say("What do you know about me?")["text"]
+    assert "1 redacted excerpt for improving the assistant" in summary

@@ -218,3 +218,17 @@ def test_a_started_return_is_named_again_to_its_customer_only(client: TestClient
     stranger = Customer(client, {"name": "Sam Example"})
     theirs = stranger.say("I want to return order NW-10412")
     assert "why are you returning it?" in theirs["text"] and started not in theirs["text"]
+
+
+def test_what_do_you_know_about_me_names_the_profile(client: TestClient) -> None:
+    customer = Customer(client)
+    assert client.get("/v1/me", headers=customer.headers).json()["derived"] == {
+        "personalization_profile": False,
+        "learning_examples": 0,
+    }
+    customer.consent(True)
+    asked_about_an_order(customer)
+    me = client.get("/v1/me", headers=customer.headers).json()
+    assert me["derived"]["personalization_profile"] is True
+    summary = customer.say("What do you know about me?")["text"]
+    assert "a profile for tailored answers (orders you asked about, your issues)" in summary

@@ -184,6 +184,8 @@ class StoredData:
     consent_decisions: int
     purposes: tuple[PurposeUse, ...]
     restricted: bool = False
+    profile: bool = False
+    learning_examples: int = 0
 
 
 @dataclass(frozen=True)
@@ -249,6 +251,12 @@ def _summary(data: StoredData, url: str) -> str:
         held.append(_count(data.returns, "return request"))
     if data.consent_decisions:
         held.append(_count(data.consent_decisions, "privacy choice") + " with signed receipts")
+    if data.profile:
+        held.append("a profile for tailored answers (orders you asked about, your issues)")
+    if data.learning_examples:
+        held.append(
+            _count(data.learning_examples, "redacted excerpt") + " for improving the assistant"
+        )
     uses = "; ".join(_use(p) for p in data.purposes)
     restricted = (
         " You asked us to restrict processing: we only store your data." if data.restricted else ""

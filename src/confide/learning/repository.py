@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from confide.conversations.models import Message
@@ -65,6 +65,11 @@ def examples(
 def examples_of(session: Session, subject_id: uuid.UUID) -> list[LearningExample]:
     query = select(LearningExample).where(LearningExample.subject_id == subject_id)
     return list(session.scalars(query.order_by(LearningExample.created_at)))
+
+
+def count_examples_of(session: Session, subject_id: uuid.UUID) -> int:
+    query = select(func.count()).where(LearningExample.subject_id == subject_id)
+    return int(session.scalar(query) or 0)
 
 
 def delete_examples_of(session: Session, subject_id: uuid.UUID) -> int:

@@ -99,6 +99,17 @@ class ReturnItemOut(BaseModel):
     created_at: datetime
 
 
+class DerivedOut(BaseModel):
+    """What was derived from your conversations, each only with your consent."""
+
+    personalization_profile: bool = Field(
+        description="a profile tailors answers to you (consent to personalization)"
+    )
+    learning_examples: int = Field(
+        description="redacted excerpts kept to improve the assistant (consent to improvement)"
+    )
+
+
 class MeOut(BaseModel):
     """What Confide stores about you, and why."""
 
@@ -110,6 +121,7 @@ class MeOut(BaseModel):
     feedback: list[FeedbackItemOut]
     returns: list[ReturnItemOut]
     requests: list[RequestOut]
+    derived: DerivedOut
 
 
 class SubjectSummaryOut(BaseModel):

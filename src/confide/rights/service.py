@@ -22,7 +22,7 @@ from confide.consent.schemas import SignedReceipt
 from confide.consent.service import Consents
 from confide.db import utcnow
 from confide.errors import ConfideError
-from confide.learning.repository import active_model
+from confide.learning.repository import active_model, count_examples_of
 from confide.policy.service import Policy
 from confide.rights import queue, repository
 from confide.rights.errors import InvalidRightsInput, PurposeNotObjectable
@@ -35,6 +35,7 @@ from confide.rights.export import (
 from confide.rights.models import ErasureTombstone, ProcessingFlagsRecord
 from confide.rights.schemas import (
     ConversationSummaryOut,
+    DerivedOut,
     FeedbackItemOut,
     MeOut,
     ProcessingOut,
@@ -128,6 +129,10 @@ def describe_subject(session: Session, ctx: RightsContext, subject_id: uuid.UUID
         feedback=[] if erased else _feedback(session, ctx, subject, ids),
         returns=[] if erased else _returns(session, ctx, subject, ids),
         requests=queue.list_requests(session, now=ctx.clock(), subject_id=subject.id),
+        derived=DerivedOut(
+            personalization_profile=repository.profile_of(session, subject.id) is not None,
+            learning_examples=count_examples_of(session, subject.id),
+        ),
     )
 
 

@@ -59,6 +59,8 @@ def stored_data(me: MeOut, rights: RightsContext) -> StoredData:
         consent_decisions=sum(1 for c in me.consents.consents if c.decided_at is not None),
         purposes=tuple(purposes),
         restricted=me.processing.restricted,
+        profile=me.derived.personalization_profile,
+        learning_examples=me.derived.learning_examples,
     )
 
 
