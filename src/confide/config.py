@@ -104,6 +104,10 @@ class Settings(BaseSettings):
         default_factory=lambda: [ip_network("127.0.0.1/32"), ip_network("::1/128")]
     )
     metrics_token: SecretStr | None = None
+    # Signed-in customers: the operator's backend sends external_id with identity_hash =
+    # HMAC-SHA256(identity_secret, external_id) hex, and the customer's conversations join up
+    # (personalization then knows them). Unset: identity_hash is refused.
+    identity_secret: SecretStr | None = None
 
     # Access anomaly alerts, checked every alert_check_seconds (0: off): a staff member who
     # reads at least alert_min_subjects customers in alert_window_minutes and more than

@@ -232,3 +232,10 @@ def test_what_do_you_know_about_me_names_the_profile(client: TestClient) -> None
     assert me["derived"]["personalization_profile"] is True
     summary = customer.say("What do you know about me?")["text"]
     assert "a profile for tailored answers (orders you asked about, your issues)" in summary
+
+
+def test_without_an_identity_secret_a_signature_is_refused(client: TestClient) -> None:
+    customer = {"external_id": "account-4711", "identity_hash": "a" * 64}
+    response = client.post("/v1/conversations", json={"customer": customer})
+    assert response.status_code == 422, response.text
+    assert "CONFIDE_IDENTITY_SECRET" in response.json()["detail"]

@@ -33,9 +33,11 @@ def start_conversation(
     """Start a conversation; the returned token is the only credential to continue it.
 
     A returning customer sends the token of one of their earlier conversations
-    (``Authorization: Bearer``) instead of their details: the new conversation is theirs
-    too, and with their consent to personalization they are greeted by name."""
+    (``Authorization: Bearer``) instead of their details, or, signed in on the operator's
+    site, ``external_id`` with its ``identity_hash``: the new conversation is theirs too,
+    and with their consent to personalization they are greeted by name."""
     body = body or StartConversationIn()
+    secret = runtime.settings.identity_secret
     with runtime.work() as session:
         return service.start_conversation(
             session,
@@ -47,6 +49,7 @@ def start_conversation(
             returning_token=token,
             assistant=runtime.assistant,
             rules=runtime.rules,
+            identity_secret=secret.get_secret_value() if secret is not None else None,
         )
 
 

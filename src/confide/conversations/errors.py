@@ -9,6 +9,10 @@ class InvalidToken(Unauthorized):
     pass
 
 
+class InvalidIdentity(Unauthorized):
+    """An identity_hash that is not the operator's signature of the external_id."""
+
+
 class ConversationClosed(ConfideError):
     status_code = 409
 

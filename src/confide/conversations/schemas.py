@@ -16,6 +16,12 @@ class CustomerIn(Strict):
     phone: str | None = Field(default=None, max_length=40)
     name: str | None = Field(default=None, max_length=200)
     external_id: str | None = Field(default=None, max_length=200)
+    identity_hash: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-fA-F]{64}$",
+        description="HMAC-SHA256(identity secret, external_id), hex, from the operator's own "
+        "backend for a signed-in customer: their conversations then join up",
+    )
 
 
 class StartConversationIn(Strict):

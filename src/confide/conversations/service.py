@@ -16,6 +16,7 @@ from confide.conversations.errors import (
     ConversationClosed,
     ConversationExpired,
     ConversationNotFound,
+    InvalidIdentity,
     InvalidToken,
     MessageInvalid,
     MessageTooLong,
@@ -32,14 +33,14 @@ from confide.conversations.schemas import (
     StartConversationOut,
     TranscriptOut,
 )
-from confide.crypto import new_token
+from confide.crypto import identity_hash, new_token, tokens_match
 from confide.db import utcnow
 from confide.dialogue import Assistant, Decision, DialogueState, Personal, PrivacyDesk, Reply
 from confide.dialogue.personal import TURN_OFF
 from confide.orders.service import StoreActions
 from confide.rights.flags import refuse_if_restricted
 from confide.subjects.models import Subject
-from confide.subjects.service import Identifiers, create_subject
+from confide.subjects.service import Identifiers, create_subject, find_verified
 from confide.vault import FieldRef, Purpose, SubjectErased, Vault
 
 OPEN, WAITING, CLOSED = "open", "waiting_for_agent", "closed"
@@ -125,17 +126,21 @@ def start_conversation(
     returning_token: str | None = None,
     assistant: Assistant | None = None,
     rules: MessageRules | None = None,
+    identity_secret: str | None = None,
 ) -> StartConversationOut:
-    """A new conversation, for a new customer, or with ``returning_token`` (the token of one
-    of their earlier conversations) for the same customer, whom personalisation then
-    greets if they consented."""
+    """A new conversation, for a new customer, or for a returning one, whom personalisation
+    then greets if they consented: with ``returning_token`` (the token of one of their
+    earlier conversations), or signed in on the operator's site (``identity_hash``)."""
     returning = returning_token is not None
+    details = customer or CustomerIn()
     if returning_token is not None:
         subject = _returning_subject(session, vault, returning_token, customer)
+    elif details.identity_hash is not None:
+        found = _signed_in_subject(session, vault, details, identity_secret)
+        returning = found is not None
+        subject = found or _new_subject(session, vault, details, phone_region, verified=True)
     else:
-        details = customer or CustomerIn()
-        identifiers = Identifiers(details.email, details.phone, details.name, details.external_id)
-        subject = create_subject(session, vault, identifiers, phone_region=phone_region)
+        subject = _new_subject(session, vault, details, phone_region, verified=False)
     token = new_token()
     conversation = Conversation(
         id=uuid.uuid4(),
@@ -160,6 +165,34 @@ def start_conversation(
         greeting=message_out(greeting, text),
         personal_greeting=personal,
     )
+
+
+def _new_subject(
+    session: Session, vault: Vault, details: CustomerIn, phone_region: str, *, verified: bool
+) -> Subject:
+    identifiers = Identifiers(details.email, details.phone, details.name, details.external_id)
+    return create_subject(session, vault, identifiers, phone_region=phone_region, verified=verified)
+
+
+def _signed_in_subject(
+    session: Session, vault: Vault, details: CustomerIn, secret: str | None
+) -> Subject | None:
+    """The customer the operator signed ``external_id`` for before, if any; refuses a
+    signature that does not match (401), changing nothing."""
+    if secret is None:
+        raise MessageInvalid(
+            "identity_hash is not accepted: this server has no identity secret "
+            "(CONFIDE_IDENTITY_SECRET)"
+        )
+    if not details.external_id or details.identity_hash is None:
+        raise MessageInvalid("identity_hash signs external_id: give both")
+    expected = identity_hash(secret, details.external_id)
+    if not tokens_match(expected, details.identity_hash.lower()):
+        raise InvalidIdentity("identity_hash is not this server's signature of external_id")
+    subject = find_verified(session, vault, details.external_id)
+    if subject is not None:
+        refuse_if_restricted(session, subject.id)
+    return subject
 
 
 def _returning_subject(

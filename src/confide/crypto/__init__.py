@@ -13,7 +13,14 @@ from confide.crypto._fields import (
     encrypt_text,
     field_key_id,
 )
-from confide.crypto._hashing import blind_index, hash_token, new_token, pseudonym, tokens_match
+from confide.crypto._hashing import (
+    blind_index,
+    hash_token,
+    identity_hash,
+    new_token,
+    pseudonym,
+    tokens_match,
+)
 from confide.crypto._keyring import Keyring, open_or_create
 from confide.crypto._keys import (
     DataKey,
@@ -57,6 +64,7 @@ __all__ = [
     "field_key_id",
     "generate_data_key",
     "hash_token",
+    "identity_hash",
     "new_token",
     "open_or_create",
     "pseudonym",

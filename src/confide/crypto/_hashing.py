@@ -42,6 +42,13 @@ def hash_token(key: SecretKey, token: str) -> str:
     return _mac(key, b"confide.token.v1", token).hex()
 
 
+def identity_hash(secret: str, external_id: str) -> str:
+    """HMAC-SHA256 of a customer's ``external_id`` under the operator's identity secret, in
+    hex: what the operator's own backend computes for a signed-in customer (the scheme
+    support widgets use), so Confide can trust that the customer is who the site says."""
+    return hmac.new(secret.encode("utf-8"), external_id.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
 def new_token() -> str:
     """A fresh URL-safe bearer token with 256 bits of randomness (43 chars)."""
     return secrets.token_urlsafe(_TOKEN_BYTES)

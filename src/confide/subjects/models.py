@@ -23,3 +23,6 @@ class Subject(TimestampMixin, Base):
     name_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     external_id_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     external_id_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Set only when the external_id came with the operator's signature (identity_hash): only
+    # such a customer is ever found again by it.
+    verified_index: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -25,10 +25,19 @@ class Identifiers:
     external_id: str | None = None
 
 
+VERIFIED = "verified_external_id"
+
+
 def create_subject(
-    session: Session, vault: Vault, identifiers: Identifiers, *, phone_region: str = "US"
+    session: Session,
+    vault: Vault,
+    identifiers: Identifiers,
+    *,
+    phone_region: str = "US",
+    verified: bool = False,
 ) -> Subject:
     """A new customer with their own data key; identifiers stored encrypted, found by index.
+    ``verified``: the operator signed the external_id, so it may find this customer again.
 
     Invalid identifiers raise ``InvalidIdentifier`` before anything is written.
     """
@@ -44,7 +53,18 @@ def create_subject(
     subject.external_id_ct, subject.external_id_index = seal(
         "external_id", identifiers.external_id, indexed=True
     )
+    if verified and identifiers.external_id:
+        subject.verified_index = vault.index(VERIFIED, identifiers.external_id)
     return subject
+
+
+def find_verified(session: Session, vault: Vault, external_id: str) -> Subject | None:
+    """The customer the operator signed this external_id for before (never one who only
+    typed it), by blind index; None if none, or if they were erased."""
+    found = repository.subjects_by_index(
+        session, Subject.verified_index, vault.index(VERIFIED, external_id)
+    )
+    return found[0] if found else None
 
 
 def _seal_identifier(
@@ -129,4 +149,5 @@ def shred_subject(session: Session, vault: Vault, subject_id: uuid.UUID) -> bool
     subject.status = ERASED
     subject.email_ct = subject.name_ct = subject.external_id_ct = subject.phone_ct = None
     subject.email_index = subject.external_id_index = subject.phone_index = None
+    subject.verified_index = None
     return vault.shred(session, subject.data_key_id)
