@@ -131,16 +131,13 @@ def start_conversation(
     """A new conversation, for a new customer, or for a returning one, whom personalisation
     then greets if they consented: with ``returning_token`` (the token of one of their
     earlier conversations), or signed in on the operator's site (``identity_hash``)."""
-    returning = returning_token is not None
     details = customer or CustomerIn()
+    known: Subject | None = None
     if returning_token is not None:
-        subject = _returning_subject(session, vault, returning_token, customer)
+        known = _returning_subject(session, vault, returning_token, customer)
     elif details.identity_hash is not None:
-        found = _signed_in_subject(session, vault, details, identity_secret)
-        returning = found is not None
-        subject = found or _new_subject(session, vault, details, phone_region, verified=True)
-    else:
-        subject = _new_subject(session, vault, details, phone_region, verified=False)
+        known = _signed_in_subject(session, vault, details, identity_secret)
+    subject = known or _new_subject(session, vault, details, phone_region)
     token = new_token()
     conversation = Conversation(
         id=uuid.uuid4(),
@@ -155,7 +152,7 @@ def start_conversation(
     greeting = add_message(session, vault, subject, conversation, "assistant", text, None, text)
     personal = (  # a customer seen for the first time has no consent yet
         _personal_greeting(session, vault, subject, conversation, assistant, rules)
-        if returning
+        if known is not None
         else None
     )
     return StartConversationOut(
@@ -167,10 +164,10 @@ def start_conversation(
     )
 
 
-def _new_subject(
-    session: Session, vault: Vault, details: CustomerIn, phone_region: str, *, verified: bool
-) -> Subject:
+def _new_subject(session: Session, vault: Vault, details: CustomerIn, phone_region: str) -> Subject:
+    """A new customer; one whose signature was checked can be found by it next time."""
     identifiers = Identifiers(details.email, details.phone, details.name, details.external_id)
+    verified = details.identity_hash is not None
     return create_subject(session, vault, identifiers, phone_region=phone_region, verified=verified)
 
 
