@@ -122,13 +122,22 @@ def chat_send(request: Request, runtime: RuntimeDep, text: Annotated[str, Form()
                 runtime.rules,
                 privacy=_desks(runtime),
             )
-    except CANNOT_CONTINUE:
+    except CANNOT_CONTINUE as exc:
         # No conversation, or one that can no longer continue (its token no longer opens it,
         # it was closed, or its customer erased): the message starts a new one. The failed
-        # attempt rolled back, so nothing was stored.
+        # attempt rolled back, so nothing was stored. After a closed or expired conversation
+        # the visitor is still the same customer: their choices and profile carry over.
+        same_customer = isinstance(exc, ConversationClosed | ConversationExpired)
         with runtime.work() as session:
             started = service.start_conversation(
-                session, runtime.vault, customer=None, channel="web", company=runtime.company_name
+                session,
+                runtime.vault,
+                customer=None,
+                channel="web",
+                company=runtime.company_name,
+                returning_token=cookie[1] if same_customer and cookie else None,
+                assistant=assistant,
+                rules=runtime.rules,
             )
             reply = service.post_message(
                 session,
