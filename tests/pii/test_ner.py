@@ -18,6 +18,8 @@ from confide.pii.ner import (
     CharNgramModel,
     CrfRecognizer,
     FeatureExtractor,
+    StateScoreEncoder,
+    Token,
     chars_path,
     merge_adjacent,
     spans_to_bio,
@@ -215,6 +217,74 @@ def test_word_features_are_cached_and_limited_to_what_the_model_knows(
         tokens, "Maria ordered a kettle"
     )
     assert all(set(a) <= set(b) for a, b in zip(first, unfiltered, strict=True))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hi, my name is Maria Jensen and I live in Copenhagen",
+        "Thanks,\nMaria Jensen\n12 Main St\nSpringfield, IL 62704",
+        "PLEASE SHIP IT TO 42 ELM ROAD, LEEDS",
+        "ship it to 9 rue de la paix, paris. regards, jean",
+        "Dr. Ada Ng Jr. from Politify called about order NW-48213",
+        "Ümit Öztürk wohnt in Köln. Mit freundlichen Grüßen, Ümit",
+        "Hi",
+        "?",
+    ],
+)
+def test_state_score_encoder_tags_exactly_as_the_feature_names_do(
+    recognizer: CrfRecognizer, text: str
+) -> None:
+    import pycrfsuite
+
+    tokens = tokenize(text)
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(DEFAULT_MODEL_PATH))
+    by_name = tagger.tag(recognizer.features(tokens, text))
+    name_marginals = [[tagger.marginal(y, k) for y in tagger.labels()] for k in range(len(tokens))]
+    by_score = tagger.tag(recognizer.encoder(tokens, text))
+    score_marginals = [[tagger.marginal(y, k) for y in tagger.labels()] for k in range(len(tokens))]
+    assert by_score == by_name
+    for expected, got in zip(name_marginals, score_marginals, strict=True):
+        assert got == pytest.approx(expected, abs=1e-12)
+
+
+def test_state_score_encoder_passes_one_attribute_per_label_difference(
+    recognizer: CrfRecognizer,
+) -> None:
+    items = recognizer.encoder(tokenize("Maria ordered a kettle"), "Maria ordered a kettle")
+    assert len(items) == 4
+    assert all(len(item) == len(recognizer._tagger.labels()) - 1 for item in items)
+    assert recognizer.encoder(tokenize(""), "") == []
+
+
+def test_state_score_encoder_with_a_tiny_cache_gives_the_same_items(
+    recognizer: CrfRecognizer,
+) -> None:
+    encoder = recognizer.encoder
+    tiny = StateScoreEncoder(
+        recognizer.features,
+        [name.decode() for name in encoder.basis],
+        encoder.coordinates,
+        cache_size=3,
+    )
+    for text in ["Maria Jensen lives in Leeds", "Ship it to 12 Main St", "Maria again"]:
+        tokens = tokenize(text)
+        expected = encoder(tokens, text)
+        got = tiny(tokens, text)
+        for want, have in zip(expected, got, strict=True):
+            assert list(have) == list(want)
+            assert list(have.values()) == pytest.approx(list(want.values()), abs=1e-12)
+
+
+def test_tokens_keep_their_text_and_offsets() -> None:
+    tokens = tokenize("O'Neil's order")
+    assert [(t.text, t.start, t.end) for t in tokens] == [
+        ("O'Neil", 0, 6),
+        ("'s", 6, 8),
+        ("order", 9, 14),
+    ]
+    assert tokens[0] == Token("O'Neil", 0, 6)
 
 
 @pytest.mark.parametrize(

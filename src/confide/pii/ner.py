@@ -8,15 +8,17 @@ The model ships in ``confide/pii/models/ner.crfsuite`` and is rebuilt by
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
+import operator
 import re
 import string
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from confide.pii.findings import Finding
 
@@ -24,6 +26,7 @@ __all__ = [
     "DEFAULT_MODEL_PATH",
     "ENTITIES",
     "CrfRecognizer",
+    "StateScoreEncoder",
     "Token",
     "sentence_features",
     "spans_to_bio",
@@ -115,16 +118,19 @@ GAZETTEER_KINDS = ("first", "last", "city", "country", "street", "company", "com
 Gazetteer = dict[str, frozenset[str]]
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     text: str
     start: int
     end: int
 
 
+_new_tuple = tuple.__new__
+
+
 def tokenize(text: str) -> list[Token]:
     """Split ``text`` into tokens that keep their character offsets."""
-    return [Token(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+    # A tuple built directly: a frozen dataclass's __init__ costs a microsecond per token.
+    return [_new_tuple(Token, (m.group(), *m.span())) for m in _TOKEN_RE.finditer(text)]
 
 
 _UPPER_RE = re.compile(r"[A-Z]")
@@ -189,6 +195,7 @@ class CharNgramModel:
         self.weights: dict[str, tuple[float, ...]] = {k: tuple(v) for k, v in weights.items()}
         self.ngram_range = ngram_range
         self._cache: dict[str, list[float]] = {}
+        self._slices_by_size: dict[int, list[slice]] = {}
 
     @classmethod
     def load(cls, path: Path) -> CharNgramModel | None:
@@ -198,12 +205,18 @@ class CharNgramModel:
         low, high = raw["ngram_range"]
         return cls(raw["classes"], raw["bias"], raw["weights"], (int(low), int(high)))
 
-    def ngrams(self, word: str) -> Iterator[str]:
+    def ngrams(self, word: str) -> list[str]:
         padded = f" {word.lower()} "
-        low, high = self.ngram_range
-        for n in range(low, high + 1):
-            for i in range(len(padded) - n + 1):
-                yield padded[i : i + n]
+        return list(map(padded.__getitem__, self._slices(len(padded))))
+
+    def _slices(self, size: int) -> list[slice]:
+        """Where the n-grams of a padded word of ``size`` characters lie, shortest first."""
+        slices = self._slices_by_size.get(size)
+        if slices is None:
+            low, high = self.ngram_range
+            slices = [slice(i, i + n) for n in range(low, high + 1) for i in range(size - n + 1)]
+            self._slices_by_size[size] = slices
+        return slices
 
     def probabilities(self, word: str) -> list[float]:
         cached = self._cache.get(word)
@@ -214,12 +227,15 @@ class CharNgramModel:
         return cached
 
     def _probabilities(self, word: str) -> list[float]:
-        scores = list(self.bias)
-        for gram in self.ngrams(word):
-            w = self.weights.get(gram)
-            if w is not None:
-                for k, value in enumerate(w):
-                    scores[k] += value
+        rows = [w for w in map(self.weights.get, self.ngrams(word)) if w is not None]
+        if not rows:
+            scores = list(self.bias)
+        else:
+            # Each class's score adds its weights in n-gram order, as a plain loop would.
+            scores = [
+                functools.reduce(operator.add, column, b)
+                for b, column in zip(self.bias, zip(*rows, strict=True), strict=True)
+            ]
         top = max(scores)
         exps = [math.exp(x - top) for x in scores]
         total = sum(exps)
@@ -285,6 +301,15 @@ class FeatureExtractor:
         cached = self._cache.get(word)
         if cached is not None:
             return cached
+        own, around = self.all_word_features(word)
+        result = (self._keep(own), {offset: self._keep(near) for offset, near in around.items()})
+        if len(self._cache) >= self.cache_size:
+            self._cache.clear()
+        self._cache[word] = result
+        return result
+
+    def all_word_features(self, word: str) -> WordFeatures:
+        """What ``word_features`` returns before the model filter, and uncached."""
         low = word.lower()
         shape = _shape(word)
         kinds = [kind for kind, members in self.gazetteer.items() if low in members]
@@ -312,12 +337,8 @@ class FeatureExtractor:
             near = [f"{offset}:w={low}", f"{offset}:shape={shape}", f"{offset}:title={title}"]
             near += [f"{offset}:gaz={kind}" for kind in kinds]
             near += [f"{offset}:{feature}" for feature in char_class[:1]]
-            around[offset] = self._keep(near)
-        result = (self._keep(own), around)
-        if len(self._cache) >= self.cache_size:
-            self._cache.clear()
-        self._cache[word] = result
-        return result
+            around[offset] = near
+        return own, around
 
     def __call__(self, tokens: Sequence[Token], text: str) -> list[list[str]]:
         n = len(tokens)
@@ -358,6 +379,154 @@ class FeatureExtractor:
             f += keep(context)
             feats.append(f)
         return feats
+
+
+Vector = tuple[float, ...]
+_NO_PAIR: tuple[None, None] = (None, None)
+
+
+class StateScoreEncoder:
+    """Hands crfsuite each token's state scores as a few weighted attributes instead of the
+    ~20 feature names FeatureExtractor gives it, which crfsuite would convert and look up
+    one by one.
+
+    A token's state score for a label is the sum of its features' weights for that label,
+    and only the differences between labels matter to the tagger (adding a constant to all
+    labels at one position changes neither the Viterbi path nor the marginals). ``basis``
+    names as many attributes of the model as there are such differences, with linearly
+    independent weight vectors; ``coordinates`` maps every attribute to its weights
+    expressed in that basis. A token then becomes ``{basis attribute: coordinate}`` with
+    the sum of its features' coordinates, and crfsuite computes the same scores to within
+    floating-point rounding. The features are FeatureExtractor's exactly; each word's sums
+    (its own features, and what it adds to either neighbour) are computed once, kept in
+    one array, and a text's scores are summed with a few array operations.
+    """
+
+    def __init__(
+        self,
+        features: FeatureExtractor,
+        basis: Sequence[str],
+        coordinates: dict[str, Vector],
+        cache_size: int = _WORD_CACHE_SIZE,
+    ) -> None:
+        import numpy as np
+
+        self._np = np
+        self.features = features
+        self.basis = tuple(name.encode("utf-8") for name in basis)
+        self.coordinates = coordinates
+        self.cache_size = cache_size
+        self._zero = (0.0,) * len(basis)
+        self._rows: dict[str, int] = {}
+        # Row r: word r's own features, its "-1:" features (seen by the next token) and its
+        # "1:" features (seen by the previous one).
+        self._words = np.zeros((1024, 3, len(basis)))
+        self._pairs: dict[tuple[str, str], tuple[Any, Any]] = {}
+        flags = ("case=flat", "linestart", "lineend", "-1:pad", "1:pad")
+        self._flat, self._line_start, self._line_end, self._first_pad, self._last_pad = (
+            self._sum([flag]) for flag in flags
+        )
+
+    def _sum(self, names: Sequence[str]) -> Vector:
+        coords = self.coordinates
+        vectors = [v for name in names if (v := coords.get(name)) is not None]
+        return tuple(map(sum, zip(*vectors, strict=True))) if vectors else self._zero
+
+    def _row(self, word: str) -> int:
+        row = self._rows.get(word)
+        if row is not None:
+            return row
+        row = len(self._rows)
+        if row == len(self._words):
+            self._words = self._np.concatenate([self._words, self._np.zeros_like(self._words)])
+        # Unknown features have no coordinates, so the model filter is not needed here.
+        own, around = self.features.all_word_features(word)
+        self._words[row] = (self._sum(own), self._sum(around[-1]), self._sum(around[1]))
+        self._rows[word] = row
+        return row
+
+    def clear(self) -> None:
+        """Forget the cached words."""
+        self._rows.clear()
+        self._pairs.clear()
+
+    def _pair(self, pair: tuple[str, str]) -> tuple[Any, Any]:
+        """Coordinates of "-2-1=a|b" and of "+1+2=a|b" (None where the model has neither)."""
+        if len(self._pairs) >= self.cache_size:
+            self._pairs.clear()
+        left = self.coordinates.get(f"-2-1={pair[0]}|{pair[1]}")
+        right = self.coordinates.get(f"+1+2={pair[0]}|{pair[1]}")
+        found = self._pairs[pair] = _NO_PAIR if left is None and right is None else (left, right)
+        return found
+
+    def __call__(self, tokens: Sequence[Token], text: str) -> list[dict[bytes, float]]:
+        """One ``{basis attribute: value}`` item per token, for ``Tagger.set``; the same
+        features as ``FeatureExtractor.__call__`` assembles."""
+        n = len(tokens)
+        if n == 0:
+            return []
+        if len(self._rows) + n > self.cache_size:
+            self.clear()  # before, not while, the rows of this text are taken
+        rows = [self._row(t.text) for t in tokens]
+        words = self._words
+        scores = words[rows, 0]
+        scores[1:] += words[rows[:-1], 1]
+        scores[:-1] += words[rows[1:], 2]
+        scores[0] += self._first_pad
+        scores[-1] += self._last_pad
+        if text.isupper() or text.islower():
+            scores += self._flat
+        at, add = [0, n - 1], [self._line_start, self._line_end]
+        if "\n" in text:
+            for i in range(1, n):
+                if "\n" in text[tokens[i - 1].end : tokens[i].start]:
+                    at += (i, i - 1)
+                    add += (self._line_start, self._line_end)
+        lowered = [t.text.lower() for t in tokens]
+        pairs, miss = self._pairs, self._pair
+        found = [pairs.get(p) or miss(p) for p in itertools.pairwise(lowered)]
+        for k in [k for k, f in enumerate(found) if f is not _NO_PAIR]:
+            left, right = found[k]
+            if left is not None and k + 2 < n:
+                at.append(k + 2)
+                add.append(left)
+            if right is not None and k >= 1:
+                at.append(k - 1)
+                add.append(right)
+        for k in [k for k, word in enumerate(lowered[:-1]) if word in _CUES_BY_LAST_WORD]:
+            for entity in _cue_hits(lowered, k + 1):
+                at.append(k + 1)
+                add.append(self.coordinates.get(f"cue={entity}", self._zero))
+        self._np.add.at(scores, at, add)
+        basis = self.basis
+        return [dict(zip(basis, row, strict=True)) for row in scores.tolist()]
+
+
+def state_score_basis(
+    tagger: Any, attributes: Sequence[str]
+) -> tuple[list[str], dict[str, Vector]]:
+    """A basis of ``attributes`` for StateScoreEncoder and every attribute's coordinates.
+
+    The weights come from crfsuite itself, not its text dump (which rounds them to six
+    decimals): for a one-token sequence holding only attribute ``a`` the marginal of label
+    ``y`` is ``exp(w_a[y]) / Z``, so ``log P(y) - log P(first label)`` is ``w_a[y] - w_a[first]``.
+    """
+    import numpy as np
+    import scipy.linalg
+
+    labels = list(tagger.labels())
+    marginal = tagger.marginal
+    diffs = np.empty((len(attributes), len(labels) - 1))
+    for row, name in enumerate(attributes):
+        tagger.set([[name]])
+        base = math.log(marginal(labels[0], 0))
+        diffs[row] = [math.log(marginal(label, 0)) - base for label in labels[1:]]
+    # Column-pivoted QR picks well-conditioned rows (attributes) to serve as the basis.
+    _, _, pivots = scipy.linalg.qr(diffs.T, pivoting=True, mode="economic")
+    chosen = pivots[: len(labels) - 1]
+    coords = diffs @ np.linalg.inv(diffs[chosen])
+    basis = [attributes[k] for k in chosen]
+    return basis, {name: tuple(row) for name, row in zip(attributes, coords.tolist(), strict=True)}
 
 
 def sentence_features(
@@ -577,10 +746,17 @@ def _cased_pieces(
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class _ModelResources:
+    gazetteer: Gazetteer
+    chars: CharNgramModel | None
+    known: frozenset[str]
+    basis: list[str]
+    coordinates: dict[str, Vector]
+
+
 @functools.lru_cache(maxsize=4)
-def _model_resources(
-    model_path: Path, stamp: int
-) -> tuple[Gazetteer, CharNgramModel | None, frozenset[str]]:
+def _model_resources(model_path: Path, stamp: int) -> _ModelResources:
     """The read-only data beside a model, loaded once per process (a second or more of JSON
     and a crfsuite dump; every runtime built in one process shares them). ``stamp`` is the
     model file's mtime, so a retrained model is loaded afresh."""
@@ -588,12 +764,15 @@ def _model_resources(
 
     tagger: Any = pycrfsuite.Tagger()
     tagger.open(str(model_path))
-    known = frozenset(tagger.info().attributes)
+    attributes = list(tagger.info().attributes)
+    basis, coordinates = state_score_basis(tagger, attributes)
     tagger.close()
-    return (
+    return _ModelResources(
         load_gazetteer(gazetteer_path(model_path)),
         CharNgramModel.load(chars_path(model_path)),
-        known,
+        frozenset(attributes),
+        basis,
+        coordinates,
     )
 
 
@@ -621,8 +800,10 @@ class CrfRecognizer:
         self._tagger: Any = pycrfsuite.Tagger()
         self._tagger.open(str(self.model_path))
         stamp = self.model_path.stat().st_mtime_ns
-        self.gazetteer, self.chars, known = _model_resources(self.model_path.resolve(), stamp)
-        self.features = FeatureExtractor(self.gazetteer, self.chars, known)
+        resources = _model_resources(self.model_path.resolve(), stamp)
+        self.gazetteer, self.chars = resources.gazetteer, resources.chars
+        self.features = FeatureExtractor(self.gazetteer, self.chars, resources.known)
+        self.encoder = StateScoreEncoder(self.features, resources.basis, resources.coordinates)
         # A crfsuite Tagger holds per-sequence state between tag() and marginal().
         self._lock = threading.Lock()
 
@@ -631,9 +812,10 @@ class CrfRecognizer:
         tokens = tokenize(text)
         if not tokens:
             return tokens, [], []
-        feats = self.features(tokens, text)
         with self._lock:
-            labels: list[str] = list(self._tagger.tag(feats))
+            # The encoder's word rows are shared state too.
+            items = self.encoder(tokens, text)
+            labels: list[str] = list(self._tagger.tag(items))
             # Only entity labels are scored; most tokens are "O" and need no marginal.
             marginal = self._tagger.marginal
             probs = [0.0 if lab == "O" else float(marginal(lab, k)) for k, lab in enumerate(labels)]
@@ -674,7 +856,9 @@ class CrfRecognizer:
         """
         spans: list[tuple[int, int, str]] = []
         for i, token in enumerate(tokens):
-            kind = self._shape_kind(text, tokens, i) if labels[i] == "O" else None
+            # Only capitalised words qualify; most tokens are ruled out before the full check.
+            upper = token.text[:1].isupper()
+            kind = self._shape_kind(text, tokens, i) if upper and labels[i] == "O" else None
             if kind is None:
                 continue
             if spans and spans[-1][1] == i and text[tokens[i - 1].end : token.start] == " ":
