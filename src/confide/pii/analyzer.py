@@ -7,6 +7,7 @@ import string
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from confide.pii.findings import Finding, Recognizer
 from confide.pii.ner import CrfRecognizer
@@ -164,6 +165,7 @@ class PiiAnalyzer:
             ]
         self._recognizers: list[Recognizer] = list(recognizers)
         self._statistical = _statistical_names(self._recognizers)
+        self._plan = self._planned()
         self._deny = [
             (entity, re.compile(r"(?<!\w)" + re.escape(value) + r"(?!\w)", re.IGNORECASE))
             for entity, values in self.options.deny_list.items()
@@ -178,18 +180,26 @@ class PiiAnalyzer:
         """Plug in another recognizer (for example the statistical name recognizer)."""
         self._recognizers.append(recognizer)
         self._statistical = _statistical_names(self._recognizers)
+        self._plan = self._planned()
+
+    def _planned(self) -> list[tuple[Any, bool, int]]:
+        """Each wanted recognizer's ``find``, whether it takes the text's digit counts, and
+        the digits any of its findings needs (its call is skipped when the text has fewer)."""
+        return [
+            (r.find, type(r) in _TAKES_STATS, getattr(r, "min_digits", 0))
+            for r in self._recognizers
+            if self._wanted(r.entities)
+        ]
 
     def analyze(self, text: str) -> list[Finding]:
         """All findings in ``text`` that pass the options, without overlaps, by position."""
         stats = DigitStats.of(text)
+        digits = stats.digits
         found: list[Finding] = []
-        for recognizer in self._recognizers:
-            if not self._wanted(recognizer.entities):
+        for find, takes_stats, min_digits in self._plan:
+            if digits < min_digits:
                 continue
-            if type(recognizer) in _TAKES_STATS:
-                found.extend(recognizer.find(text, stats))  # type: ignore[call-arg]
-            else:
-                found.extend(recognizer.find(text))
+            found.extend(find(text, stats) if takes_stats else find(text))
         if found:
             found = [f for f in found if self._keep(f, text)]
         if self._deny:

@@ -15,11 +15,12 @@ import operator
 import re
 import string
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from confide.pii.clusters import WordClusters, clusters_path, load_clusters
 from confide.pii.findings import Finding
 
 __all__ = [
@@ -154,22 +155,24 @@ def _shape(word: str) -> str:
     return _REPEAT_RE.sub(r"\1\1", shape)
 
 
-_CUES_BY_LAST_WORD: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+# Each cue by its last word, with the words before that as a list (compared with a slice).
+_CUES_BY_LAST_WORD: dict[str, list[tuple[str, list[str]]]] = {}
 for _entity, _cues in _CUES.items():
     for _cue in _cues:
-        _CUES_BY_LAST_WORD.setdefault(_cue[-1], []).append((_entity, _cue))
+        _CUES_BY_LAST_WORD.setdefault(_cue[-1], []).append((_entity, list(_cue[:-1])))
 
 
-def _cue_hits(lowered: Sequence[str], i: int) -> Iterator[str]:
+def _cue_hits(lowered: list[str], i: int) -> list[str]:
     """Entity types whose context cue ends right before token ``i``."""
-    if i == 0:
-        return
-    seen: set[str] = set()
-    for entity, cue in _CUES_BY_LAST_WORD.get(lowered[i - 1], ()):
-        n = len(cue)
-        if entity not in seen and i >= n and tuple(lowered[i - n : i]) == cue:
-            seen.add(entity)
-            yield entity
+    cues = _CUES_BY_LAST_WORD.get(lowered[i - 1]) if i else None
+    if cues is None:
+        return []
+    hits: list[str] = []
+    for entity, before in cues:
+        n = len(before)
+        if entity not in hits and i > n and lowered[i - 1 - n : i - 1] == before:
+            hits.append(entity)
+    return hits
 
 
 _WORD_CACHE_SIZE = 200_000
@@ -196,6 +199,10 @@ class CharNgramModel:
         self.ngram_range = ngram_range
         self._cache: dict[str, list[float]] = {}
         self._slices_by_size: dict[int, list[slice]] = {}
+        # The two feature names per class and confidence bin, built once.
+        self._names = [
+            [[f"cn={name}", f"cn={name}:{level}"] for level in range(5)] for name in self.classes
+        ]
 
     @classmethod
     def load(cls, path: Path) -> CharNgramModel | None:
@@ -247,7 +254,7 @@ class CharNgramModel:
             return []
         probs = self.probabilities(word)
         best = max(range(len(probs)), key=probs.__getitem__)
-        return [f"cn={self.classes[best]}", f"cn={self.classes[best]}:{int(probs[best] * 4)}"]
+        return list(self._names[best][int(probs[best] * 4)])
 
 
 def chars_path(model_path: Path) -> Path:
@@ -286,9 +293,11 @@ class FeatureExtractor:
         chars: CharNgramModel | None = None,
         known: frozenset[str] | None = None,
         cache_size: int = _WORD_CACHE_SIZE,
+        clusters: WordClusters | None = None,
     ) -> None:
         self.gazetteer = gazetteer or {}
         self.chars = chars
+        self.clusters = clusters
         self.known = known
         self.cache_size = cache_size
         self._cache: dict[str, WordFeatures] = {}
@@ -314,6 +323,8 @@ class FeatureExtractor:
         shape = _shape(word)
         kinds = [kind for kind, members in self.gazetteer.items() if low in members]
         char_class = self.chars.features(word) if self.chars is not None else []
+        # Word classes (see confide.pii.clusters): one dict lookup per distinct word.
+        classes = self.clusters.features(word) if self.clusters is not None else ()
         own = [
             "bias",
             f"w={low}",
@@ -330,6 +341,7 @@ class FeatureExtractor:
             f"len={min(len(word), 8)}",
             *(f"gaz={kind}" for kind in kinds),
             *char_class,
+            *classes,
         ]
         title = str(word[:1].isupper() and word[1:].islower())
         around: dict[int, list[str]] = {}
@@ -337,6 +349,7 @@ class FeatureExtractor:
             near = [f"{offset}:w={low}", f"{offset}:shape={shape}", f"{offset}:title={title}"]
             near += [f"{offset}:gaz={kind}" for kind in kinds]
             near += [f"{offset}:{feature}" for feature in char_class[:1]]
+            near += [f"{offset}:{feature}" for feature in classes]
             around[offset] = near
         return own, around
 
@@ -382,7 +395,6 @@ class FeatureExtractor:
 
 
 Vector = tuple[float, ...]
-_NO_PAIR: tuple[None, None] = (None, None)
 
 
 class StateScoreEncoder:
@@ -418,19 +430,46 @@ class StateScoreEncoder:
         self.cache_size = cache_size
         self._zero = (0.0,) * len(basis)
         self._rows: dict[str, int] = {}
+        k = len(basis)
         # Row r: word r's own features, its "-1:" features (seen by the next token) and its
         # "1:" features (seen by the previous one).
-        self._words = np.zeros((1024, 3, len(basis)))
-        self._pairs: dict[tuple[str, str], tuple[Any, Any]] = {}
-        flags = ("case=flat", "linestart", "lineend", "-1:pad", "1:pad")
-        self._flat, self._line_start, self._line_end, self._first_pad, self._last_pad = (
-            self._sum([flag]) for flag in flags
-        )
+        self._words = np.zeros((1024, 3, k))
+        # Every attribute's coordinates in the block of a word row where it belongs (own,
+        # "-1:" or "1:"), so a new word's row is one sum over the rows its features name;
+        # attributes that are not about one word (pairs, cues, line flags) use block 0.
+        self._index = {name: r for r, name in enumerate(coordinates)}
+        self._table = np.zeros((len(coordinates) + 1, 3 * k))  # last row: nothing
+        for r, (name, vector) in enumerate(coordinates.items()):
+            block = 1 if name.startswith("-1:") else 2 if name.startswith("1:") else 0
+            self._table[r, block * k : (block + 1) * k] = vector
+        self._state = self._table[:, :k]
+        self._none = len(coordinates)
+        # "-2-1=a|b" (the two words before a token) and "+1+2=a|b" (the two after), by word
+        # pair, so a text's pairs are found without building a string for each.
+        self._before: dict[tuple[str, str], int] = {}
+        self._after: dict[tuple[str, str], int] = {}
+        for name, r in self._index.items():
+            for prefix, pairs in (("-2-1=", self._before), ("+1+2=", self._after)):
+                if name.startswith(prefix):
+                    pairs[_split_pair(name[len(prefix) :])] = r
+        self._cues = {e: self._index.get(f"cue={e}", self._none) for e in _CUES}
+        self._line_start = self._index.get("linestart", self._none)
+        self._line_end = self._index.get("lineend", self._none)
+        self._flat = self._state[self._index.get("case=flat", self._none)]
+        # The first token has no left neighbour and the last no right one ("-1:pad", "1:pad");
+        # each also starts or ends a line.
+        self._first = self._sum(["-1:pad", "linestart"])
+        self._last = self._sum(["1:pad", "lineend"])
+        # {basis attribute: value} from one row of values, as a dict display (twice as fast
+        # as dict(zip(...)), which matters at ~17 tokens a text).
+        names = {f"b{i}": name for i, name in enumerate(self.basis)}
+        display = ", ".join(f"b{i}: row[{i}]" for i in range(k))
+        self._item = eval(f"lambda row: {{{display}}}", names)  # noqa: S307 - built from ints
 
-    def _sum(self, names: Sequence[str]) -> Vector:
+    def _sum(self, names: Sequence[str]) -> Any:
         coords = self.coordinates
         vectors = [v for name in names if (v := coords.get(name)) is not None]
-        return tuple(map(sum, zip(*vectors, strict=True))) if vectors else self._zero
+        return self._np.array(vectors).sum(0) if vectors else self._np.zeros(len(self.basis))
 
     def _row(self, word: str) -> int:
         row = self._rows.get(word)
@@ -441,23 +480,14 @@ class StateScoreEncoder:
             self._words = self._np.concatenate([self._words, self._np.zeros_like(self._words)])
         # Unknown features have no coordinates, so the model filter is not needed here.
         own, around = self.features.all_word_features(word)
-        self._words[row] = (self._sum(own), self._sum(around[-1]), self._sum(around[1]))
+        found = [r for r in map(self._index.get, [*own, *around[-1], *around[1]]) if r is not None]
+        self._words[row] = self._table[found].sum(0).reshape(self._words.shape[1:])
         self._rows[word] = row
         return row
 
     def clear(self) -> None:
         """Forget the cached words."""
         self._rows.clear()
-        self._pairs.clear()
-
-    def _pair(self, pair: tuple[str, str]) -> tuple[Any, Any]:
-        """Coordinates of "-2-1=a|b" and of "+1+2=a|b" (None where the model has neither)."""
-        if len(self._pairs) >= self.cache_size:
-            self._pairs.clear()
-        left = self.coordinates.get(f"-2-1={pair[0]}|{pair[1]}")
-        right = self.coordinates.get(f"+1+2={pair[0]}|{pair[1]}")
-        found = self._pairs[pair] = _NO_PAIR if left is None and right is None else (left, right)
-        return found
 
     def __call__(self, tokens: Sequence[Token], text: str) -> list[dict[bytes, float]]:
         """One ``{basis attribute: value}`` item per token, for ``Tagger.set``; the same
@@ -467,39 +497,52 @@ class StateScoreEncoder:
             return []
         if len(self._rows) + n > self.cache_size:
             self.clear()  # before, not while, the rows of this text are taken
-        rows = [self._row(t.text) for t in tokens]
-        words = self._words
-        scores = words[rows, 0]
-        scores[1:] += words[rows[:-1], 1]
-        scores[:-1] += words[rows[1:], 2]
-        scores[0] += self._first_pad
-        scores[-1] += self._last_pad
+        known, row = self._rows.get, self._row
+        words = [t[0] for t in tokens]
+        ids = [r if (r := known(w)) is not None else row(w) for w in words]
+        parts = self._words[ids]
+        scores = parts[:, 0]
+        scores[1:] += parts[:-1, 1]
+        scores[:-1] += parts[1:, 2]
+        scores[0] += self._first
+        scores[-1] += self._last
         if text.isupper() or text.islower():
             scores += self._flat
-        at, add = [0, n - 1], [self._line_start, self._line_end]
+        at: list[int] = []
+        add: list[int] = []
         if "\n" in text:
             for i in range(1, n):
                 if "\n" in text[tokens[i - 1].end : tokens[i].start]:
                     at += (i, i - 1)
                     add += (self._line_start, self._line_end)
-        lowered = [t.text.lower() for t in tokens]
-        pairs, miss = self._pairs, self._pair
-        found = [pairs.get(p) or miss(p) for p in itertools.pairwise(lowered)]
-        for k in [k for k, f in enumerate(found) if f is not _NO_PAIR]:
-            left, right = found[k]
-            if left is not None and k + 2 < n:
+        lowered = [w.lower() for w in words]
+        pairs = list(itertools.pairwise(lowered))
+        # Pair k (words k and k+1) is seen by token k + 2 and by token k - 1.
+        for k, r in enumerate(map(self._before.get, pairs[: n - 2])):
+            if r is not None:
                 at.append(k + 2)
-                add.append(left)
-            if right is not None and k >= 1:
+                add.append(r)
+        for k, r in enumerate(map(self._after.get, pairs[1:]), 1):
+            if r is not None:
                 at.append(k - 1)
-                add.append(right)
-        for k in [k for k, word in enumerate(lowered[:-1]) if word in _CUES_BY_LAST_WORD]:
-            for entity in _cue_hits(lowered, k + 1):
-                at.append(k + 1)
-                add.append(self.coordinates.get(f"cue={entity}", self._zero))
-        self._np.add.at(scores, at, add)
-        basis = self.basis
-        return [dict(zip(basis, row, strict=True)) for row in scores.tolist()]
+                add.append(r)
+        cue_words = _CUES_BY_LAST_WORD
+        for k in [k for k, word in enumerate(lowered, 1) if word in cue_words]:
+            if k < n:
+                for entity in _cue_hits(lowered, k):
+                    at.append(k)
+                    add.append(self._cues[entity])
+        if at:
+            self._np.add.at(scores, at, self._state[add])
+        return list(map(self._item, scores.tolist()))
+
+
+def _split_pair(value: str) -> tuple[str, str]:
+    """The two words of a pair feature's value "a|b" (either word may itself be "|")."""
+    if value.startswith("||"):
+        return "|", value[2:]
+    first, _, second = value.partition("|")
+    return first, second
 
 
 def state_score_basis(
@@ -574,16 +617,18 @@ def merge_adjacent(spans: Sequence[tuple[int, int, str]], text: str) -> list[tup
 def _bio_spans(labels: Sequence[str]) -> list[tuple[int, int, str]]:
     """Token-index spans ``(first, last_exclusive, entity)`` from BIO labels."""
     spans: list[tuple[int, int, str]] = []
-    begin, entity = -1, ""
-    for k, label in enumerate([*labels, "O"]):
-        inside = label.startswith("I-") and label[2:] == entity and begin >= 0
-        if inside:
+    begin, entity, last = -1, "", -1
+    # Most labels are "O"; only the others can open, continue or close a span.
+    for k in [k for k, label in enumerate(labels) if label != "O"]:
+        label = labels[k]
+        if k == last + 1 and begin >= 0 and label[2:] == entity and label[0] == "I":
+            last = k
             continue
         if begin >= 0:
-            spans.append((begin, k, entity))
-            begin, entity = -1, ""
-        if label != "O":
-            begin, entity = k, label[2:]
+            spans.append((begin, last + 1, entity))
+        begin, entity, last = k, label[2:], k
+    if begin >= 0:
+        spans.append((begin, last + 1, entity))
     return spans
 
 
@@ -728,22 +773,22 @@ def _cased_pieces(
     first, last, entity = span
     if entity == "STREET_ADDRESS":
         return [span]
+    words = [token[0] for token in tokens[first:last]]
+    inside = [not w[:1].islower() or w.lower() in _NAME_PARTICLES for w in words]
+    if all(inside):  # the usual case: one piece, the span itself (already trimmed)
+        return [span] if any(w[:1].isupper() for w in words) else []
     pieces: list[tuple[int, int, str]] = []
     start: int | None = None
-    for k in range(first, last + 1):
-        word = tokens[k].text if k < last else ""
-        inside = k < last and (not word[:1].islower() or word.lower() in _NAME_PARTICLES)
-        if inside and start is None:
+    for k, within in enumerate([*inside, False], first):
+        if within and start is None:
             start = k
-        elif not inside and start is not None:
-            pieces.append((start, k, entity))
+        elif not within and start is not None:
+            if any(tokens[j][0][:1].isupper() for j in range(start, k)):
+                piece = _trim(tokens, (start, k, entity))
+                if piece[0] < piece[1]:
+                    pieces.append(piece)
             start = None
-    return [
-        _trim(tokens, (a, b, e))
-        for a, b, e in pieces
-        if any(tokens[j].text[:1].isupper() for j in range(a, b))
-        and _trim(tokens, (a, b, e))[0] < _trim(tokens, (a, b, e))[1]
-    ]
+    return pieces
 
 
 @dataclass(frozen=True, slots=True)
@@ -802,7 +847,10 @@ class CrfRecognizer:
         stamp = self.model_path.stat().st_mtime_ns
         resources = _model_resources(self.model_path.resolve(), stamp)
         self.gazetteer, self.chars = resources.gazetteer, resources.chars
-        self.features = FeatureExtractor(self.gazetteer, self.chars, resources.known)
+        self.clusters = load_clusters(clusters_path(self.model_path))
+        self.features = FeatureExtractor(
+            self.gazetteer, self.chars, resources.known, clusters=self.clusters
+        )
         self.encoder = StateScoreEncoder(self.features, resources.basis, resources.coordinates)
         # A crfsuite Tagger holds per-sequence state between tag() and marginal().
         self._lock = threading.Lock()
@@ -832,6 +880,11 @@ class CrfRecognizer:
             score = sum(tagged) / len(tagged)
             if entity in _cue_hits(lowered, first):
                 score = min(1.0, score + CUE_BOOST)
+            # A word the tagger doubts but that reads as a name or place on its own is
+            # reported as if the tagger had left it to the name-shape rule below.
+            doubted = last - first == 1 and score < NAME_SHAPE_SCORE
+            if doubted and self._shape_kind(text, tokens, first) == entity:
+                score = NAME_SHAPE_SCORE
             if score < self.min_score:
                 continue
             if entity == "PERSON":
@@ -855,10 +908,10 @@ class CrfRecognizer:
         with a modest score: missing a name costs more than masking one word too many.
         """
         spans: list[tuple[int, int, str]] = []
-        for i, token in enumerate(tokens):
-            # Only capitalised words qualify; most tokens are ruled out before the full check.
-            upper = token.text[:1].isupper()
-            kind = self._shape_kind(text, tokens, i) if upper and labels[i] == "O" else None
+        # Only capitalised words qualify; most tokens are ruled out before the full check.
+        for i in [i for i, t in enumerate(tokens) if t[0][:1].isupper() and labels[i] == "O"]:
+            token = tokens[i]
+            kind = self._shape_kind(text, tokens, i)
             if kind is None:
                 continue
             if spans and spans[-1][1] == i and text[tokens[i - 1].end : token.start] == " ":

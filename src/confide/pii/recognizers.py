@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import phonenumbers
@@ -94,6 +94,11 @@ class PatternRecognizer:
         words = "|".join(re.escape(w) for w in self.context)
         self._context = re.compile(rf"\b(?:{words})") if self.context else None
         self._min_digits = min((p.min_digits for p in self.patterns), default=0)
+
+    @property
+    def min_digits(self) -> int:
+        """Digits any finding needs: a text with fewer need not be scanned."""
+        return self._min_digits
 
     def find(self, text: str, stats: DigitStats | None = None) -> list[Finding]:
         """Findings in ``text``; ``stats`` saves a scan when the caller already has them."""
@@ -347,6 +352,13 @@ US_DRIVER_LICENSE = PatternRecognizer(
 _PHONE_CANDIDATE = re.compile(r"\+?\(?\d[\d \t().\-/]{5,}\d(?:\s?(?:x|ext\.?)\s?\d{1,6})?")
 
 
+# A candidate that is wholly a date ("12/31/2019") or the date and hour of a time stamp
+# ("2019-10-11 12" before ":34") is no phone number; libphonenumber's matcher rejects the
+# same shapes, but only after parsing the digits in each region.
+_SLASH_DATE = re.compile(r"(?:[0-3]?\d/[01]?\d|[01]?\d/[0-3]?\d)/(?:[12]\d)?\d{2}")
+_TIME_STAMP = re.compile(r"[12]\d{3}[-/]?[01]\d[-/]?[0-3]\d +[0-2]\d")
+_MINUTES = re.compile(r":[0-5]\d")
+
 _NumberGate = tuple[re.Pattern[str], re.Pattern[str] | None]
 
 
@@ -403,32 +415,52 @@ class PhoneRecognizer:
     def __post_init__(self) -> None:
         self._gates = {region: _number_gate(region) for region in self.regions}
 
+    @property
+    def min_digits(self) -> int:
+        return 2  # a candidate holds two digits at least
+
     def find(self, text: str, stats: DigitStats | None = None) -> list[Finding]:
         """Findings in ``text``; ``stats`` saves a scan when the caller already has them."""
-        if stats is not None and stats.digits < 2:
-            return []  # a candidate holds two digits at least
+        if stats is not None and stats.digits < self.min_digits:
+            return []
         spans: list[tuple[int, int]] = []
         for candidate in _PHONE_CANDIDATE.finditer(text):
             value = candidate.group(0)
             if _is_card(value):
                 continue  # the card recognizer reports it; no phone hides in a card number
-            regions = self._valid_regions(value)
-            if not regions and len(_digits(value)) > MAX_PHONE_DIGITS:
-                regions = self.regions  # several numbers run together: let the matcher split
-            spans.extend(self._match(text, candidate.start(), candidate.end(), regions))
+            if _SLASH_DATE.fullmatch(value) or (
+                _TIME_STAMP.fullmatch(value) and _MINUTES.match(text, candidate.end())
+            ):
+                continue
+            start, end = candidate.span()
+            # The first region where the whole candidate is a valid number decides (another
+            # region's matcher finds the same digits); the next one is tried only if its
+            # matcher rejects the context.
+            found = False
+            for region in self._valid_regions(value):
+                found = bool(matched := self._match(text, start, end, (region,)))
+                if found:
+                    spans.extend(matched)
+                    break
+            if not found and len(_digits(value)) > MAX_PHONE_DIGITS:
+                # Several numbers run together: let the matcher split them.
+                spans.extend(self._match(text, start, end, self.regions))
         return [
             Finding("PHONE_NUMBER", s, e, self.score, self.name) for s, e in dict.fromkeys(spans)
         ]
 
-    def _valid_regions(self, value: str) -> tuple[str, ...]:
-        """Regions in which the whole candidate parses as a valid number (a cheap filter)."""
+    def _valid_regions(self, value: str) -> Iterator[str]:
+        """Regions in which the whole candidate parses as a valid number (a cheap filter),
+        in the configured order and found one at a time."""
         if value.startswith("+"):
-            return self.regions[:1] if self._parses(value, None) else ()
+            if self.regions and self._parses(value, None):
+                yield self.regions[0]
+            return
         # Plain ASCII digits and separators only: no extension, nothing to transliterate.
         digits = _digits(value) if value.isascii() and "x" not in value else None
-        return tuple(
-            r for r in self.regions if self._may_parse(digits, r) and self._parses(value, r)
-        )
+        for region in self.regions:
+            if self._may_parse(digits, region) and self._parses(value, region):
+                yield region
 
     def _may_parse(self, digits: str | None, region: str) -> bool:
         gate = self._gates.get(region)
