@@ -20,6 +20,7 @@ from confide.pii.ner import (
     StateScoreEncoder,
     Token,
     _split_pair,
+    address_shapes,
     chars_path,
     merge_adjacent,
     spans_to_bio,
@@ -321,3 +322,56 @@ def test_names_in_other_languages_are_found_with_exact_spans(
         assert name in found
     # A name never runs on into the ordinary words of the sentence.
     assert all(len(span.split()) <= 3 for span in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "addresses"),
+    [
+        ("Koenigstrasse 51 street in Weimar", ["Koenigstrasse 51"]),
+        ("please ship to 1121 New Creek Road, Ohatchee", ["1121 New Creek Road"]),
+        ("livraison au 14 Rue Aghlab, Tunis", ["14 Rue Aghlab"]),
+        ("spedire a Via Roma 12, Napoli", ["Via Roma 12"]),
+        (
+            "Paul-Nevermann-Platz 47 und Kaupangsstræti 98",
+            ["Paul-Nevermann-Platz 47", "Kaupangsstræti 98"],
+        ),
+        ("42 ELM ROAD", ["42 ELM ROAD"]),
+        # Ordinary sentences with numbers and capitals are not addresses.
+        ("I ordered 3 Blue Kettles on Monday", []),
+        ("we paid 20 dollars for the road", []),
+        ("order 12345 way too late", []),
+        ("the weg 12 was closed", []),
+    ],
+)
+def test_address_shapes(text: str, addresses: list[str]) -> None:
+    assert [text[a:b] for a, b in address_shapes(text)] == addresses
+
+
+def test_an_address_shape_replaces_a_street_name_tagged_as_a_place(
+    recognizer: CrfRecognizer,
+) -> None:
+    text = "Koenigstrasse 51 street in Weimar."
+    found = {(f.entity_type, text[f.start : f.end]) for f in recognizer.find(text)}
+    assert ("STREET_ADDRESS", "Koenigstrasse 51") in found
+    assert not any(t != "STREET_ADDRESS" and "Koenigstrasse" in s for t, s in found)
+
+
+def test_an_address_the_tagger_found_is_not_cut_short_by_a_shape(
+    recognizer: CrfRecognizer,
+) -> None:
+    # "12 Main St" alone is an address shape; the tagger's longer address stands.
+    text = "Please ship it to 12 Main St, Apt 4, Springfield"
+    found = recognizer.find(text)
+    addresses = [text[f.start : f.end] for f in found if f.entity_type == "STREET_ADDRESS"]
+    assert addresses == ["12 Main St, Apt 4"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"sku": "JM-3105", "name": "Merino crew-neck jumper, navy, M", "qty": 1}',
+        "name: Linen table lamp, oat",
+    ],
+)
+def test_product_names_are_not_street_addresses(recognizer: CrfRecognizer, text: str) -> None:
+    assert [f for f in recognizer.find(text) if f.entity_type == "STREET_ADDRESS"] == []

@@ -791,6 +791,61 @@ def _cased_pieces(
     return pieces
 
 
+# Street addresses in the shapes most countries write them, found even where the tagger has
+# no context to go on ("Koenigstrasse 51 street in Weimar"): a house number before capitalised
+# words and a street type ("1121 New Creek Road"), a street name ending in a street word before
+# its number ("Pachergasse 64", "Kaupangsstræti 98") and a street word before the name ("14 Rue
+# Aghlab", "Via Roma 12"). They fill gaps: a span the tagger found that overlaps one is kept.
+_UPPER = "[A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f]"  # Latin capitals (Latin-1, Extended-A)
+_CAP = rf"(?-i:{_UPPER})[\w'.\-]*"
+_STREET_TYPES = (
+    "street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|"
+    "terrace|close|crescent|highway|hwy|parkway|pkwy|square|sq|trail|circle|cir|row|gardens|grove"
+)
+_STREET_SUFFIXES = (
+    "straße|strasse|gasse|weg|platz|allee|damm|vej|gade|veien|vegen|gata|gatan|vägen|tie|katu|"
+    "straat|laan|gracht|stræti|utca"
+)
+_STREET_WORDS = "rue|avenue|boulevard|chemin|allée|impasse|via|viale|piazza|calle|avenida|rua|ulica"
+_PARTICLE = r"(?:de|du|des|la|le|del|della|di|da|do|dos|das)"
+_SP = r"[ \t]+"
+_NUMBER = r"\d{1,4}[a-zA-Z]?\b"
+_ADDRESS_SHAPES = re.compile(
+    "|".join(
+        [
+            rf"(?<![\w\-])\d{{1,5}}[a-zA-Z]?(?:{_SP}{_CAP}){{1,4}}?{_SP}(?i:{_STREET_TYPES})\b\.?",
+            rf"(?<![\w\-]){_CAP}?(?i:{_STREET_SUFFIXES}){_SP}{_NUMBER}",
+            rf"(?<![\w\-])\d{{1,4}},?{_SP}(?i:{_STREET_WORDS})(?:{_SP}{_PARTICLE})*(?:{_SP}{_CAP}){{1,3}}",
+            rf"(?<![\w\-])(?i:{_STREET_WORDS})(?:{_SP}(?:{_PARTICLE}|{_CAP})){{1,4}}{_SP}{_NUMBER}",
+        ]
+    )
+)
+ADDRESS_SHAPE_SCORE = 0.6
+_STREET_VOCABULARY = frozenset(
+    "|".join([_STREET_TYPES, _STREET_WORDS, "apt|suite|unit|floor|flat|po|box|ul"]).split("|")
+)
+_STREET_SUFFIX = re.compile(f"(?:{_STREET_SUFFIXES})$")
+
+
+def _reads_as_address(words: Sequence[str]) -> bool:
+    """A street address names a number, a street word ("Road", "rue", "Apt") or a street
+    (a name ending in "-straße", "-vej" ...); without any, the tagger saw something else
+    ("Merino crew-neck jumper, navy")."""
+    return any(
+        any(c.isdigit() for c in w)
+        or w.rstrip(".") in _STREET_VOCABULARY
+        or _STREET_SUFFIX.search(w)
+        for w in words
+    )
+
+
+def address_shapes(text: str) -> list[tuple[int, int]]:
+    """Character spans of street addresses written in a common shape (see above)."""
+    if not any(c.isdigit() for c in text):
+        return []
+    return [match.span() for match in _ADDRESS_SHAPES.finditer(text)]
+
+
 @dataclass(frozen=True, slots=True)
 class _ModelResources:
     gazetteer: Gazetteer
@@ -887,6 +942,8 @@ class CrfRecognizer:
                 score = NAME_SHAPE_SCORE
             if score < self.min_score:
                 continue
+            if entity == "STREET_ADDRESS" and not _reads_as_address(lowered[first:last]):
+                continue
             if entity == "PERSON":
                 first, last = _with_honorifics(tokens, lowered, first, last)
             start, end = tokens[first].start, tokens[last - 1].end
@@ -895,6 +952,8 @@ class CrfRecognizer:
             if entity in self.entities and self.min_score <= NAME_SHAPE_SCORE:
                 start, end = tokens[first].start, tokens[last - 1].end
                 findings.append(Finding(entity, start, end, NAME_SHAPE_SCORE, self.name))
+        if "STREET_ADDRESS" in self.entities and self.min_score <= ADDRESS_SHAPE_SCORE:
+            findings = _with_address_shapes(text, findings, self.name)
         return findings
 
     def _name_shaped(
@@ -975,3 +1034,18 @@ class CrfRecognizer:
         if text.islower() or text.isupper():
             return trimmed
         return [piece for span in trimmed for piece in _cased_pieces(tokens, span)]
+
+
+def _with_address_shapes(text: str, findings: list[Finding], name: str) -> list[Finding]:
+    """``findings`` plus each address shape no finding overlaps without lying inside it;
+    findings inside an added address (a street name tagged as a place) give way to it."""
+    for start, end in address_shapes(text):
+        inside = [f for f in findings if start <= f.start and f.end <= end]
+        if any(f.start < end and start < f.end for f in findings if f not in inside):
+            continue
+        tagged = [f for f in inside if f.entity_type == "STREET_ADDRESS"]
+        if any(f.score >= ADDRESS_SHAPE_SCORE for f in tagged):
+            continue
+        findings = [f for f in findings if f not in inside]
+        findings.append(Finding("STREET_ADDRESS", start, end, ADDRESS_SHAPE_SCORE, name))
+    return findings
