@@ -11,7 +11,6 @@ import functools
 import itertools
 import json
 import math
-import operator
 import re
 import string
 import threading
@@ -240,8 +239,7 @@ class CharNgramModel:
         else:
             # Each class's score adds its weights in n-gram order, as a plain loop would.
             scores = [
-                functools.reduce(operator.add, column, b)
-                for b, column in zip(self.bias, zip(*rows, strict=True), strict=True)
+                sum(column, b) for b, column in zip(self.bias, zip(*rows, strict=True), strict=True)
             ]
         top = max(scores)
         exps = [math.exp(x - top) for x in scores]
@@ -274,6 +272,14 @@ def load_gazetteer(path: Path) -> Gazetteer:
 
 
 _OFFSETS = (-1, 1)
+_PREFIXES = tuple((offset, f"{offset}:") for offset in _OFFSETS)
+# Feature names that take few values, built once.
+_TITLE = {False: "title=False", True: "title=True"}
+_UPPER_CASE = {False: "upper=False", True: "upper=True"}
+_DIGIT = {False: "digit=False", True: "digit=True"}
+_HAS_DIGIT = {False: "hasdigit=False", True: "hasdigit=True"}
+_LEN = [f"len={n}" for n in range(9)]
+_GAZ = {kind: f"gaz={kind}" for kind in GAZETTEER_KINDS}
 WordFeatures = tuple[list[str], dict[int, list[str]]]
 
 
@@ -325,32 +331,36 @@ class FeatureExtractor:
         char_class = self.chars.features(word) if self.chars is not None else []
         # Word classes (see confide.pii.clusters): one dict lookup per distinct word.
         classes = self.clusters.features(word) if self.clusters is not None else ()
+        upper_first = word[:1].isupper()
+        w, shape_name = f"w={low}", f"shape={shape}"
         own = [
             "bias",
-            f"w={low}",
-            f"shape={shape}",
+            w,
+            shape_name,
             f"p2={low[:2]}",
             f"p3={low[:3]}",
             f"s2={low[-2:]}",
             f"s3={low[-3:]}",
             f"s4={low[-4:]}",
-            f"title={word[:1].isupper()}",
-            f"upper={word.isupper()}",
-            f"digit={word.isdigit()}",
-            f"hasdigit={any(c.isdigit() for c in word)}",
-            f"len={min(len(word), 8)}",
-            *(f"gaz={kind}" for kind in kinds),
+            _TITLE[upper_first],
+            _UPPER_CASE[word.isupper()],
+            _DIGIT[word.isdigit()],
+            _HAS_DIGIT[any(c.isdigit() for c in word)],
+            _LEN[min(len(word), 8)],
+            *(gaz := [_GAZ[kind] for kind in kinds]),
             *char_class,
             *classes,
         ]
-        title = str(word[:1].isupper() and word[1:].islower())
-        around: dict[int, list[str]] = {}
-        for offset in _OFFSETS:
-            near = [f"{offset}:w={low}", f"{offset}:shape={shape}", f"{offset}:title={title}"]
-            near += [f"{offset}:gaz={kind}" for kind in kinds]
-            near += [f"{offset}:{feature}" for feature in char_class[:1]]
-            near += [f"{offset}:{feature}" for feature in classes]
-            around[offset] = near
+        # What either neighbour sees of this word, by the same names with the offset before.
+        seen = [
+            w,
+            shape_name,
+            _TITLE[upper_first and word[1:].islower()],
+            *gaz,
+            *char_class[:1],
+            *classes,
+        ]
+        around = {offset: [prefix + name for name in seen] for offset, prefix in _PREFIXES}
         return own, around
 
     def __call__(self, tokens: Sequence[Token], text: str) -> list[list[str]]:
@@ -433,7 +443,8 @@ class StateScoreEncoder:
         k = len(basis)
         # Row r: word r's own features, its "-1:" features (seen by the next token) and its
         # "1:" features (seen by the previous one).
-        self._words = np.zeros((1024, 3, k))
+        self._k = k
+        self._words = np.zeros((1024, 3 * k))
         # Every attribute's coordinates in the block of a word row where it belongs (own,
         # "-1:" or "1:"), so a new word's row is one sum over the rows its features name;
         # attributes that are not about one word (pairs, cues, line flags) use block 0.
@@ -480,8 +491,9 @@ class StateScoreEncoder:
             self._words = self._np.concatenate([self._words, self._np.zeros_like(self._words)])
         # Unknown features have no coordinates, so the model filter is not needed here.
         own, around = self.features.all_word_features(word)
-        found = [r for r in map(self._index.get, [*own, *around[-1], *around[1]]) if r is not None]
-        self._words[row] = self._table[found].sum(0).reshape(self._words.shape[1:])
+        get = self._index.get
+        found = [r for r in map(get, own + around[-1] + around[1]) if r is not None]
+        self._words[row] = self._table.take(found, axis=0).sum(0)
         self._rows[word] = row
         return row
 
@@ -500,10 +512,11 @@ class StateScoreEncoder:
         known, row = self._rows.get, self._row
         words = [t[0] for t in tokens]
         ids = [r if (r := known(w)) is not None else row(w) for w in words]
-        parts = self._words[ids]
-        scores = parts[:, 0]
-        scores[1:] += parts[:-1, 1]
-        scores[:-1] += parts[1:, 2]
+        k = self._k
+        parts = self._words.take(ids, axis=0)
+        scores = parts[:, :k]
+        scores[1:] += parts[:-1, k : 2 * k]
+        scores[:-1] += parts[1:, 2 * k :]
         scores[0] += self._first
         scores[-1] += self._last
         if text.isupper() or text.islower():
