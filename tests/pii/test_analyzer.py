@@ -8,6 +8,7 @@ import pytest
 
 from confide.pii import AnalyzerOptions, CustomPattern, Finding, PiiAnalyzer
 from confide.pii.analyzer import resolve_overlaps
+from confide.pii.operators import Pseudonymizer, redact
 
 # The pattern recognizers alone (the CRF name recognizer has its own tests).
 PATTERNS_ONLY = AnalyzerOptions(statistical=False)
@@ -201,3 +202,20 @@ def test_without_statistical_recognizers_the_score_rule_applies() -> None:
     address = Finding("STREET_ADDRESS", 0, 35, 0.99, "model")
     phone = Finding("PHONE_NUMBER", 23, 35, 0.75, "phone")
     assert resolve_overlaps([address, phone], text) == [address]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My name is Ada Lovelace, what is the weather like on the moon?",
+        "Hi, I'm Jo Okafor. Ship it to 42 Elm Road, Leeds or call +44 20 7946 0958",
+    ],
+)
+def test_redacted_text_redacts_to_itself(text: str) -> None:
+    analyzer = PiiAnalyzer()
+    once = redact(text, analyzer.analyze(text))
+    assert once != text
+    assert analyzer.analyze(once) == []
+    assert redact(once, analyzer.analyze(once)) == once
+    named = Pseudonymizer().pseudonymize(text, analyzer.analyze(text))
+    assert analyzer.analyze(named) == []

@@ -202,6 +202,8 @@ class PiiAnalyzer:
             found.extend(find(text, stats) if takes_stats else find(text))
         if found:
             found = [f for f in found if self._keep(f, text)]
+        if found and "<" in text:
+            found = _outside_placeholders(found, text)
         if self._deny:
             found.extend(self._denied(text))
         return resolve_overlaps(found, text, self._statistical)
@@ -225,6 +227,22 @@ class PiiAnalyzer:
             if self._wanted((entity,))
             for m in regex.finditer(text)
         ]
+
+
+# What the redact and pseudonymize operators put in place of a finding ("<PERSON>",
+# "<PERSON_2>"): text that was redacted once is not personal data again.
+_PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*[A-Z](?:_\d+)?>")
+
+
+def _outside_placeholders(findings: list[Finding], text: str) -> list[Finding]:
+    placeholders = [m.span() for m in _PLACEHOLDER.finditer(text)]
+    if not placeholders:
+        return findings
+    return [
+        f
+        for f in findings
+        if not any(start <= f.start and f.end <= end for start, end in placeholders)
+    ]
 
 
 def _custom_recognizers(options: AnalyzerOptions) -> list[Recognizer]:
