@@ -140,6 +140,12 @@ _OTHER_LETTER_RE = re.compile(r"[^Xxd\W]")
 _REPEAT_RE = re.compile(r"(.)\1{2,}")
 
 
+def _two(match: re.Match[str]) -> str:
+    # The same as the template "\1\1", which re would parse again on every call.
+    return match.group()[:2]
+
+
+
 _ASCII_SHAPE = str.maketrans(
     string.ascii_uppercase + string.ascii_lowercase + string.digits + "_",
     "X" * 26 + "x" * 26 + "d" * 10 + "u",
@@ -148,10 +154,10 @@ _ASCII_SHAPE = str.maketrans(
 
 def _shape(word: str) -> str:
     if word.isascii():
-        return _REPEAT_RE.sub(r"\1\1", word.translate(_ASCII_SHAPE))
+        return _REPEAT_RE.sub(_two, word.translate(_ASCII_SHAPE))
     shape = _DIGIT_RE.sub("d", _LOWER_RE.sub("x", _UPPER_RE.sub("X", word)))
     shape = _OTHER_LETTER_RE.sub("u", shape)  # accented and non-Latin letters
-    return _REPEAT_RE.sub(r"\1\1", shape)
+    return _REPEAT_RE.sub(_two, shape)
 
 
 # Each cue by its last word, with the words before that as a list (compared with a slice).
