@@ -336,6 +336,9 @@ def test_names_in_other_languages_are_found_with_exact_spans(
             ["Paul-Nevermann-Platz 47", "Kaupangsstræti 98"],
         ),
         ("42 ELM ROAD", ["42 ELM ROAD"]),
+        # Street words glued to other characters in one token still count.
+        ("ship to 12 Main St-5 please", ["12 Main St"]),
+        ("see x.Via Roma 12", ["Via Roma 12"]),
         # Ordinary sentences with numbers and capitals are not addresses.
         ("I ordered 3 Blue Kettles on Monday", []),
         ("we paid 20 dollars for the road", []),

@@ -145,7 +145,6 @@ def _two(match: re.Match[str]) -> str:
     return match.group()[:2]
 
 
-
 _ASCII_SHAPE = str.maketrans(
     string.ascii_uppercase + string.ascii_lowercase + string.digits + "_",
     "X" * 26 + "x" * 26 + "d" * 10 + "u",
@@ -858,9 +857,34 @@ def _reads_as_address(words: Sequence[str]) -> bool:
     )
 
 
-def address_shapes(text: str) -> list[tuple[int, int]]:
-    """Character spans of street addresses written in a common shape (see above)."""
+_STREET_KEYS = frozenset(f"{_STREET_TYPES}|{_STREET_WORDS}".split("|"))
+_STREET_ENDINGS = tuple(_STREET_SUFFIXES.split("|"))
+_PIECES = re.compile(r"[\-.'\u2019]")
+
+
+def _may_hold_address(lowered: Sequence[str]) -> bool:
+    """Whether any token is, ends in or has a piece that is a street word: every address
+    shape needs one, and this is much cheaper than searching the text for the shapes."""
+    if not _STREET_KEYS.isdisjoint(lowered):
+        return True
+    return any(
+        len(word) > 2
+        and (
+            word.endswith(_STREET_ENDINGS)
+            or (not word.isalnum() and not _STREET_KEYS.isdisjoint(_PIECES.split(word)))
+        )
+        for word in lowered
+    )
+
+
+def address_shapes(text: str, lowered: Sequence[str] | None = None) -> list[tuple[int, int]]:
+    """Character spans of street addresses written in a common shape (see above);
+    ``lowered`` (the text's tokens, lower-cased) saves tokenising it again."""
     if not any(c.isdigit() for c in text):
+        return []
+    if lowered is None:
+        lowered = [token.text.lower() for token in tokenize(text)]
+    if not _may_hold_address(lowered):
         return []
     return [match.span() for match in _ADDRESS_SHAPES.finditer(text)]
 
@@ -972,7 +996,7 @@ class CrfRecognizer:
                 start, end = tokens[first].start, tokens[last - 1].end
                 findings.append(Finding(entity, start, end, NAME_SHAPE_SCORE, self.name))
         if "STREET_ADDRESS" in self.entities and self.min_score <= ADDRESS_SHAPE_SCORE:
-            findings = _with_address_shapes(text, findings, self.name)
+            findings = _with_address_shapes(text, lowered, findings, self.name)
         return findings
 
     def _name_shaped(
@@ -1055,10 +1079,12 @@ class CrfRecognizer:
         return [piece for span in trimmed for piece in _cased_pieces(tokens, span)]
 
 
-def _with_address_shapes(text: str, findings: list[Finding], name: str) -> list[Finding]:
+def _with_address_shapes(
+    text: str, lowered: Sequence[str], findings: list[Finding], name: str
+) -> list[Finding]:
     """``findings`` plus each address shape no finding overlaps without lying inside it;
     findings inside an added address (a street name tagged as a place) give way to it."""
-    for start, end in address_shapes(text):
+    for start, end in address_shapes(text, lowered):
         inside = [f for f in findings if start <= f.start and f.end <= end]
         if any(f.start < end and start < f.end for f in findings if f not in inside):
             continue
