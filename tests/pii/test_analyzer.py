@@ -219,3 +219,32 @@ def test_redacted_text_redacts_to_itself(text: str) -> None:
     assert redact(once, analyzer.analyze(once)) == once
     named = Pseudonymizer().pseudonymize(text, analyzer.analyze(text))
     assert analyzer.analyze(named) == []
+
+
+def test_only_this_analyzers_entity_types_make_placeholders() -> None:
+    text = "Call <BOB_5551234567> or <PERSON_2> at 555 0142"
+    found = [(f.entity_type, text[f.start : f.end]) for f in PiiAnalyzer().analyze(text)]
+    assert ("PHONE_NUMBER", "5551234567") in found
+    assert not any("PERSON" in value for _, value in found)
+
+
+def test_deny_listed_words_inside_placeholders_are_not_findings() -> None:
+    analyzer = PiiAnalyzer(options=AnalyzerOptions(deny_list={"PERSON": ("person",)}))
+    assert analyzer.analyze("<PERSON> said hi") == []
+    assert [f.entity_type for f in analyzer.analyze("the person said hi")] == ["PERSON"]
+
+
+def test_a_recognizer_whose_min_digits_is_not_a_number_still_runs() -> None:
+    @dataclass
+    class Odd:
+        name: str = "odd"
+        entities: tuple[str, ...] = ("CODE",)
+
+        def min_digits(self) -> int:
+            return 3
+
+        def find(self, text: str) -> list[Finding]:
+            return [Finding("CODE", 0, 4, 0.9, self.name)] if text.startswith("code") else []
+
+    analyzer = PiiAnalyzer(recognizers=[Odd()])
+    assert [f.entity_type for f in analyzer.analyze("code word")] == ["CODE"]

@@ -344,6 +344,10 @@ def test_names_in_other_languages_are_found_with_exact_spans(
         ("we paid 20 dollars for the road", []),
         ("order 12345 way too late", []),
         ("the weg 12 was closed", []),
+        ("I bought 2 Nike Court shoes", []),
+        ("Got 2 Big Mac Meals Way too salty", []),
+        ("The Brigade 2 jacket and a Sweetie 2 pack", []),
+        ("Katie 2 days ago ordered this", []),
     ],
 )
 def test_address_shapes(text: str, addresses: list[str]) -> None:
@@ -378,3 +382,9 @@ def test_an_address_the_tagger_found_is_not_cut_short_by_a_shape(
 )
 def test_product_names_are_not_street_addresses(recognizer: CrfRecognizer, text: str) -> None:
     assert [f for f in recognizer.find(text) if f.entity_type == "STREET_ADDRESS"] == []
+
+
+def test_a_name_is_never_swallowed_by_an_address_shape(recognizer: CrfRecognizer) -> None:
+    text = "Hi, this is Hattie 3 days late with the rent for 12 Main Road"
+    found = [(f.entity_type, text[f.start : f.end]) for f in recognizer.find(text)]
+    assert ("PERSON", "Hattie") in found

@@ -7,7 +7,6 @@ import string
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from confide.pii.findings import Finding, Recognizer
 from confide.pii.ner import CrfRecognizer
@@ -182,31 +181,52 @@ class PiiAnalyzer:
         self._statistical = _statistical_names(self._recognizers)
         self._plan = self._planned()
 
-    def _planned(self) -> list[tuple[Any, bool, int]]:
-        """Each wanted recognizer's ``find``, whether it takes the text's digit counts, and
-        the digits any of its findings needs (its call is skipped when the text has fewer)."""
-        return [
-            (r.find, type(r) in _TAKES_STATS, getattr(r, "min_digits", 0))
-            for r in self._recognizers
-            if self._wanted(r.entities)
-        ]
+    def _planned(self) -> list[tuple[Recognizer, bool, int]]:
+        """Each wanted recognizer, whether it takes the text's digit counts, and the digits
+        any of its findings needs (its call is skipped when the text has fewer). Also the
+        placeholders the operators write for the entity types these recognizers report."""
+        types = {e for r in self._recognizers for e in r.entities} | set(self.options.deny_list)
+        names = "|".join(sorted(map(re.escape, types)))
+        self._placeholder = re.compile(rf"<(?:{names})(?:_\d{{1,6}})?>") if types else None
+        plan = []
+        for r in self._recognizers:
+            if self._wanted(r.entities):
+                min_digits = getattr(r, "min_digits", 0)
+                plan.append(
+                    (r, type(r) in _TAKES_STATS, min_digits if type(min_digits) is int else 0)
+                )
+        return plan
 
     def analyze(self, text: str) -> list[Finding]:
         """All findings in ``text`` that pass the options, without overlaps, by position."""
         stats = DigitStats.of(text)
         digits = stats.digits
         found: list[Finding] = []
-        for find, takes_stats, min_digits in self._plan:
+        for recognizer, takes_stats, min_digits in self._plan:
             if digits < min_digits:
                 continue
-            found.extend(find(text, stats) if takes_stats else find(text))
+            if takes_stats:
+                found.extend(recognizer.find(text, stats))  # type: ignore[call-arg]
+            else:
+                found.extend(recognizer.find(text))
         if found:
             found = [f for f in found if self._keep(f, text)]
-        if found and "<" in text:
-            found = _outside_placeholders(found, text)
         if self._deny:
             found.extend(self._denied(text))
+        if found and "<" in text:
+            found = self._outside_placeholders(found, text)
         return resolve_overlaps(found, text, self._statistical)
+
+    def _outside_placeholders(self, findings: list[Finding], text: str) -> list[Finding]:
+        """``findings`` without those inside what the redact and pseudonymize operators put in
+        place of a finding ("<PERSON>", "<PERSON_2>"): redacted text is not personal data
+        again. Only the entity types of this analyzer count ("<BOB_5551234567>" does not)."""
+        if self._placeholder is None:
+            return findings
+        spans = [m.span() for m in self._placeholder.finditer(text)]
+        if not spans:
+            return findings
+        return [f for f in findings if not any(a <= f.start and f.end <= b for a, b in spans)]
 
     def _wanted(self, entities: Sequence[str]) -> bool:
         selected = self.options.entities
@@ -227,22 +247,6 @@ class PiiAnalyzer:
             if self._wanted((entity,))
             for m in regex.finditer(text)
         ]
-
-
-# What the redact and pseudonymize operators put in place of a finding ("<PERSON>",
-# "<PERSON_2>"): text that was redacted once is not personal data again.
-_PLACEHOLDER = re.compile(r"<[A-Z][A-Z_]*[A-Z](?:_\d+)?>")
-
-
-def _outside_placeholders(findings: list[Finding], text: str) -> list[Finding]:
-    placeholders = [m.span() for m in _PLACEHOLDER.finditer(text)]
-    if not placeholders:
-        return findings
-    return [
-        f
-        for f in findings
-        if not any(start <= f.start and f.end <= end for start, end in placeholders)
-    ]
 
 
 def _custom_recognizers(options: AnalyzerOptions) -> list[Recognizer]:

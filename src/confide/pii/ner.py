@@ -11,6 +11,7 @@ import functools
 import itertools
 import json
 import math
+import operator
 import re
 import string
 import threading
@@ -243,8 +244,11 @@ class CharNgramModel:
             scores = list(self.bias)
         else:
             # Each class's score adds its weights in n-gram order, as a plain loop would.
+            # Added in n-gram order as a plain loop would (sum() compensates on Python 3.12+,
+            # which would change the model's inputs from those it was trained on).
             scores = [
-                sum(column, b) for b, column in zip(self.bias, zip(*rows, strict=True), strict=True)
+                functools.reduce(operator.add, column, b)
+                for b, column in zip(self.bias, zip(*rows, strict=True), strict=True)
             ]
         top = max(scores)
         exps = [math.exp(x - top) for x in scores]
@@ -816,12 +820,14 @@ def _cased_pieces(
 # Aghlab", "Via Roma 12"). They fill gaps: a span the tagger found that overlaps one is kept.
 _UPPER = "[A-Z\u00c0-\u00d6\u00d8-\u00de\u0100-\u017f]"  # Latin capitals (Latin-1, Extended-A)
 _CAP = rf"(?-i:{_UPPER})[\w'.\-]*"
+# Only street types that rarely end a product or a phrase ("2 Nike Court shoes", "1 Free Way",
+# "24 Hour Close" would be addresses with Court, Way or Close), and street-name endings that
+# rarely end a name or an ordinary word ("-tie" ends "Katie", "-gade" ends "Brigade").
 _STREET_TYPES = (
-    "street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|"
-    "terrace|close|crescent|highway|hwy|parkway|pkwy|square|sq|trail|circle|cir|row|gardens|grove"
+    "street|st|road|rd|avenue|ave|lane|ln|drive|boulevard|blvd|highway|hwy|parkway|pkwy|crescent"
 )
 _STREET_SUFFIXES = (
-    "straße|strasse|gasse|weg|platz|allee|damm|vej|gade|veien|vegen|gata|gatan|vägen|tie|katu|"
+    "straße|strasse|gasse|weg|platz|allee|damm|vej|veien|vegen|gata|gatan|vägen|katu|"
     "straat|laan|gracht|stræti|utca"
 )
 _STREET_WORDS = "rue|avenue|boulevard|chemin|allée|impasse|via|viale|piazza|calle|avenida|rua|ulica"
@@ -832,7 +838,8 @@ _ADDRESS_SHAPES = re.compile(
     "|".join(
         [
             rf"(?<![\w\-])\d{{1,5}}[a-zA-Z]?(?:{_SP}{_CAP}){{1,4}}?{_SP}(?i:{_STREET_TYPES})\b\.?",
-            rf"(?<![\w\-]){_CAP}?(?i:{_STREET_SUFFIXES}){_SP}{_NUMBER}",
+            # At least three letters before the ending, at most thirty: linear on any input.
+            rf"(?<![\w\-])(?-i:{_UPPER})[\w'\-]{{3,30}}?(?i:{_STREET_SUFFIXES}){_SP}{_NUMBER}",
             rf"(?<![\w\-])\d{{1,4}},?{_SP}(?i:{_STREET_WORDS})(?:{_SP}{_PARTICLE})*(?:{_SP}{_CAP}){{1,3}}",
             rf"(?<![\w\-])(?i:{_STREET_WORDS})(?:{_SP}(?:{_PARTICLE}|{_CAP})){{1,4}}{_SP}{_NUMBER}",
         ]
@@ -1082,14 +1089,20 @@ class CrfRecognizer:
 def _with_address_shapes(
     text: str, lowered: Sequence[str], findings: list[Finding], name: str
 ) -> list[Finding]:
-    """``findings`` plus each address shape no finding overlaps without lying inside it;
-    findings inside an added address (a street name tagged as a place) give way to it."""
+    """``findings`` plus each address shape no finding overlaps without lying inside it.
+    Places and addresses inside it (a street name tagged as a place) give way to it; any
+    other finding inside it (a name: "Katie 2 days ago") or a surer address keeps it out."""
     for start, end in address_shapes(text, lowered):
         inside = [f for f in findings if start <= f.start and f.end <= end]
         if any(f.start < end and start < f.end for f in findings if f not in inside):
             continue
-        tagged = [f for f in inside if f.entity_type == "STREET_ADDRESS"]
-        if any(f.score >= ADDRESS_SHAPE_SCORE for f in tagged):
+        weaker = [
+            f
+            for f in inside
+            if f.entity_type == "LOCATION"
+            or (f.entity_type == "STREET_ADDRESS" and f.score < ADDRESS_SHAPE_SCORE)
+        ]
+        if len(weaker) < len(inside):
             continue
         findings = [f for f in findings if f not in inside]
         findings.append(Finding("STREET_ADDRESS", start, end, ADDRESS_SHAPE_SCORE, name))
