@@ -163,8 +163,7 @@ class PiiAnalyzer:
                 *_custom_recognizers(self.options),
             ]
         self._recognizers: list[Recognizer] = list(recognizers)
-        self._statistical = _statistical_names(self._recognizers)
-        self._plan = self._planned()
+        self._configure()
         self._deny = [
             (entity, re.compile(r"(?<!\w)" + re.escape(value) + r"(?!\w)", re.IGNORECASE))
             for entity, values in self.options.deny_list.items()
@@ -178,24 +177,23 @@ class PiiAnalyzer:
     def add_recognizer(self, recognizer: Recognizer) -> None:
         """Plug in another recognizer (for example the statistical name recognizer)."""
         self._recognizers.append(recognizer)
-        self._statistical = _statistical_names(self._recognizers)
-        self._plan = self._planned()
+        self._configure()
 
-    def _planned(self) -> list[tuple[Recognizer, bool, int]]:
-        """Each wanted recognizer, whether it takes the text's digit counts, and the digits
-        any of its findings needs (its call is skipped when the text has fewer). Also the
-        placeholders the operators write for the entity types these recognizers report."""
-        types = {e for r in self._recognizers for e in r.entities} | set(self.options.deny_list)
-        names = "|".join(sorted(map(re.escape, types)))
-        self._placeholder = re.compile(rf"<(?:{names})(?:_\d{{1,6}})?>") if types else None
-        plan = []
+    def _configure(self) -> None:
+        """What ``analyze`` derives from the recognizers, once per change to them: which are
+        statistical; the plan (each wanted recognizer, whether it takes the text's digit
+        counts, the digits any of its findings needs: its call is skipped when the text has
+        fewer); the placeholders the operators write for the entity types they report."""
+        self._statistical = _statistical_names(self._recognizers)
+        self._plan: list[tuple[Recognizer, bool, int]] = []
         for r in self._recognizers:
             if self._wanted(r.entities):
                 min_digits = getattr(r, "min_digits", 0)
-                plan.append(
-                    (r, type(r) in _TAKES_STATS, min_digits if type(min_digits) is int else 0)
-                )
-        return plan
+                digits = min_digits if type(min_digits) is int else 0
+                self._plan.append((r, type(r) in _TAKES_STATS, digits))
+        types = {e for r in self._recognizers for e in r.entities} | set(self.options.deny_list)
+        names = "|".join(sorted(map(re.escape, types)))
+        self._placeholder = re.compile(rf"<(?:{names})(?:_\d{{1,6}})?>") if types else None
 
     def analyze(self, text: str) -> list[Finding]:
         """All findings in ``text`` that pass the options, without overlaps, by position."""

@@ -243,7 +243,6 @@ class CharNgramModel:
         if not rows:
             scores = list(self.bias)
         else:
-            # Each class's score adds its weights in n-gram order, as a plain loop would.
             # Added in n-gram order as a plain loop would (sum() compensates on Python 3.12+,
             # which would change the model's inputs from those it was trained on).
             scores = [
@@ -447,7 +446,6 @@ class StateScoreEncoder:
         self.basis = tuple(name.encode("utf-8") for name in basis)
         self.coordinates = coordinates
         self.cache_size = cache_size
-        self._zero = (0.0,) * len(basis)
         self._rows: dict[str, int] = {}
         k = len(basis)
         # Row r: word r's own features, its "-1:" features (seen by the next token) and its
@@ -846,10 +844,10 @@ _ADDRESS_SHAPES = re.compile(
     )
 )
 ADDRESS_SHAPE_SCORE = 0.6
-_STREET_VOCABULARY = frozenset(
-    "|".join([_STREET_TYPES, _STREET_WORDS, "apt|suite|unit|floor|flat|po|box|ul"]).split("|")
-)
-_STREET_SUFFIX = re.compile(f"(?:{_STREET_SUFFIXES})$")
+_STREET_KEYS = frozenset(f"{_STREET_TYPES}|{_STREET_WORDS}".split("|"))
+_STREET_ENDINGS = tuple(_STREET_SUFFIXES.split("|"))
+_ADDRESS_WORDS = _STREET_KEYS | {"apt", "suite", "unit", "floor", "flat", "po", "box", "ul"}
+_PIECES = re.compile(r"[\-.'\u2019]")
 
 
 def _reads_as_address(words: Sequence[str]) -> bool:
@@ -858,15 +856,10 @@ def _reads_as_address(words: Sequence[str]) -> bool:
     ("Merino crew-neck jumper, navy")."""
     return any(
         any(c.isdigit() for c in w)
-        or w.rstrip(".") in _STREET_VOCABULARY
-        or _STREET_SUFFIX.search(w)
+        or w.rstrip(".") in _ADDRESS_WORDS
+        or w.endswith(_STREET_ENDINGS)
         for w in words
     )
-
-
-_STREET_KEYS = frozenset(f"{_STREET_TYPES}|{_STREET_WORDS}".split("|"))
-_STREET_ENDINGS = tuple(_STREET_SUFFIXES.split("|"))
-_PIECES = re.compile(r"[\-.'\u2019]")
 
 
 def _may_hold_address(lowered: Sequence[str]) -> bool:

@@ -436,15 +436,12 @@ class PhoneRecognizer:
             # The first region where the whole candidate is a valid number decides (another
             # region's matcher finds the same digits); the next one is tried only if its
             # matcher rejects the context.
-            found = False
-            for region in self._valid_regions(value):
-                found = bool(matched := self._match(text, start, end, (region,)))
-                if found:
-                    spans.extend(matched)
-                    break
-            if not found and len(_digits(value)) > MAX_PHONE_DIGITS:
+            tries = (self._match(text, start, end, (r,)) for r in self._valid_regions(value))
+            matched = next(filter(None, tries), [])
+            if not matched and len(_digits(value)) > MAX_PHONE_DIGITS:
                 # Several numbers run together: let the matcher split them.
-                spans.extend(self._match(text, start, end, self.regions))
+                matched = self._match(text, start, end, self.regions)
+            spans.extend(matched)
         return [
             Finding("PHONE_NUMBER", s, e, self.score, self.name) for s, e in dict.fromkeys(spans)
         ]
