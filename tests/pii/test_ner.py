@@ -14,6 +14,7 @@ from confide.pii.findings import Finding
 from confide.pii.ner import (
     DEFAULT_MODEL_PATH,
     NAME_SHAPE_SCORE,
+    ChainDecoder,
     CharNgramModel,
     CrfRecognizer,
     FeatureExtractor,
@@ -231,7 +232,7 @@ def test_word_features_are_cached_and_limited_to_what_the_model_knows(
         "call me, Maria: 555 0142\n\nregards,\nJo",
     ],
 )
-def test_state_score_encoder_tags_exactly_as_the_feature_names_do(
+def test_encoder_and_decoder_tag_exactly_as_crfsuite_does_from_the_feature_names(
     recognizer: CrfRecognizer, text: str
 ) -> None:
     import pycrfsuite
@@ -239,41 +240,83 @@ def test_state_score_encoder_tags_exactly_as_the_feature_names_do(
     tokens = tokenize(text)
     tagger = pycrfsuite.Tagger()
     tagger.open(str(DEFAULT_MODEL_PATH))
-    by_name = tagger.tag(recognizer.features(tokens, text))
-    name_marginals = [[tagger.marginal(y, k) for y in tagger.labels()] for k in range(len(tokens))]
-    by_score = tagger.tag(recognizer.encoder(tokens, text))
-    score_marginals = [[tagger.marginal(y, k) for y in tagger.labels()] for k in range(len(tokens))]
-    assert by_score == by_name
-    for expected, got in zip(name_marginals, score_marginals, strict=True):
-        assert got == pytest.approx(expected, abs=1e-12)
+    expected = tagger.tag(recognizer.features(tokens, text))
+    marginals = [tagger.marginal(y, k) for k, y in enumerate(expected)]
+    labels, probs = recognizer.decoder(recognizer.encoder(tokens, text))
+    assert labels == expected
+    for label, want, got in zip(labels, marginals, probs, strict=True):
+        assert got == (0.0 if label == "O" else pytest.approx(want, abs=1e-12))
 
 
-def test_state_score_encoder_passes_one_attribute_per_label_difference(
+def test_state_scores_are_the_summed_weights_of_the_feature_names(
     recognizer: CrfRecognizer,
 ) -> None:
-    items = recognizer.encoder(tokenize("Maria ordered a kettle"), "Maria ordered a kettle")
-    assert len(items) == 4
-    assert all(len(item) == len(recognizer._tagger.labels()) - 1 for item in items)
-    assert recognizer.encoder(tokenize(""), "") == []
+    import numpy as np
+
+    text = "Hi, my name is Maria Jensen and I live at 12 Main St\nLeeds"
+    tokens = tokenize(text)
+    weights = recognizer.encoder.weights
+    scores = recognizer.encoder(tokens, text)
+    assert scores.shape == (len(tokens), len(recognizer.decoder.labels))
+    for features, row in zip(recognizer.features(tokens, text), scores, strict=True):
+        expected = np.sum([weights[name] for name in features if name in weights], axis=0)
+        assert row == pytest.approx(expected, abs=1e-9)
+    assert recognizer.encoder(tokenize(""), "").shape == (0, len(recognizer.decoder.labels))
+    assert recognizer.decoder(scores[:0]) == ([], [])
 
 
-def test_state_score_encoder_with_a_tiny_cache_gives_the_same_items(
+@pytest.mark.parametrize(
+    "word",
+    [
+        "Maria",
+        "maria",
+        "MARIA",
+        "Jensen",
+        "12",
+        "NW-48213",
+        "Ümit",
+        "straße",
+        "東京",
+        "O'Neil",
+        "x",
+        "Zzyzxqv",
+        "ab1",
+        "...",
+        "McDonald",
+        "Jean-Luc",
+        "1,234.50",
+    ],
+)
+def test_a_new_words_row_is_the_sum_of_its_feature_names(
+    recognizer: CrfRecognizer, word: str
+) -> None:
+    encoder = recognizer.encoder
+    parts = encoder._parts.take(encoder._word_parts(word), axis=0).sum(0)
+    assert parts == pytest.approx(encoder._row_from_names(word), abs=1e-9)
+
+
+def test_decoder_reads_labels_from_the_transition_weights() -> None:
+    import numpy as np
+
+    # Two labels; switching costs 10 and staying in "B" costs 1: the middle token's weak
+    # preference for "B" (1) loses to the cost of getting there and back or of staying.
+    decoder = ChainDecoder(["O", "B"], [[0.0, -10.0], [-10.0, -1.0]])
+    labels, probs = decoder(np.array([[0.0, 0.0], [0.0, 1.0], [0.0, 0.0]]))
+    assert labels == ["O", "O", "O"]
+    assert probs == [0.0, 0.0, 0.0]
+    labels, probs = decoder(np.array([[0.0, 5.0], [0.0, 1.0], [0.0, 5.0]]))
+    assert labels == ["B", "B", "B"]
+    assert all(0.9 < p <= 1.0 for p in probs)
+
+
+def test_state_score_encoder_with_a_tiny_cache_gives_the_same_scores(
     recognizer: CrfRecognizer,
 ) -> None:
     encoder = recognizer.encoder
-    tiny = StateScoreEncoder(
-        recognizer.features,
-        [name.decode() for name in encoder.basis],
-        encoder.coordinates,
-        cache_size=3,
-    )
+    tiny = StateScoreEncoder(recognizer.features, encoder.weights, cache_size=3)
     for text in ["Maria Jensen lives in Leeds", "Ship it to 12 Main St", "Maria again"]:
         tokens = tokenize(text)
-        expected = encoder(tokens, text)
-        got = tiny(tokens, text)
-        for want, have in zip(expected, got, strict=True):
-            assert list(have) == list(want)
-            assert list(have.values()) == pytest.approx(list(want.values()), abs=1e-12)
+        assert tiny(tokens, text) == pytest.approx(encoder(tokens, text), abs=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ from confide.pii.findings import Finding
 __all__ = [
     "DEFAULT_MODEL_PATH",
     "ENTITIES",
+    "ChainDecoder",
     "CrfRecognizer",
     "StateScoreEncoder",
     "Token",
@@ -288,6 +289,8 @@ _DIGIT = {False: "digit=False", True: "digit=True"}
 _HAS_DIGIT = {False: "hasdigit=False", True: "hasdigit=True"}
 _LEN = [f"len={n}" for n in range(9)]
 _GAZ = {kind: f"gaz={kind}" for kind in GAZETTEER_KINDS}
+# The features whose value is a string of the word, in StateScoreEncoder._word_parts's order.
+_VALUE_FAMILIES = ("w", "shape", "p2", "p3", "s2", "s3", "s4")
 WordFeatures = tuple[list[str], dict[int, list[str]]]
 
 
@@ -416,52 +419,46 @@ Vector = tuple[float, ...]
 
 
 class StateScoreEncoder:
-    """Hands crfsuite each token's state scores as a few weighted attributes instead of the
-    ~20 feature names FeatureExtractor gives it, which crfsuite would convert and look up
-    one by one.
+    """Each token's state scores (one per label) from FeatureExtractor's features, without
+    building a feature name per token.
 
-    A token's state score for a label is the sum of its features' weights for that label,
-    and only the differences between labels matter to the tagger (adding a constant to all
-    labels at one position changes neither the Viterbi path nor the marginals). ``basis``
-    names as many attributes of the model as there are such differences, with linearly
-    independent weight vectors; ``coordinates`` maps every attribute to its weights
-    expressed in that basis. A token then becomes ``{basis attribute: coordinate}`` with
-    the sum of its features' coordinates, and crfsuite computes the same scores to within
-    floating-point rounding. The features are FeatureExtractor's exactly; each word's sums
-    (its own features, and what it adds to either neighbour) are computed once, kept in
-    one array, and a text's scores are summed with a few array operations.
+    A token's state score for a label is the sum of its features' weights for that label.
+    ``weights`` maps every attribute of the model to its weight for each label minus its
+    weight for the first label: adding a constant to all labels at one position changes
+    neither the Viterbi path nor the marginals, so these differences are all the tagger
+    needs. The features are FeatureExtractor's exactly; each word's sums (its own features,
+    and what it adds to either neighbour) are computed once, kept in one array, and a
+    text's scores are summed with a few array operations.
     """
 
     def __init__(
         self,
         features: FeatureExtractor,
-        basis: Sequence[str],
-        coordinates: dict[str, Vector],
+        weights: dict[str, Vector],
         cache_size: int = _WORD_CACHE_SIZE,
     ) -> None:
         import numpy as np
 
         self._np = np
         self.features = features
-        self.basis = tuple(name.encode("utf-8") for name in basis)
-        self.coordinates = coordinates
+        self.weights = weights
         self.cache_size = cache_size
         self._rows: dict[str, int] = {}
-        k = len(basis)
+        k = len(next(iter(weights.values()))) if weights else 0
         # Row r: word r's own features, its "-1:" features (seen by the next token) and its
         # "1:" features (seen by the previous one).
         self._k = k
         self._words = np.zeros((1024, 3 * k))
-        # Every attribute's coordinates in the block of a word row where it belongs (own,
-        # "-1:" or "1:"), so a new word's row is one sum over the rows its features name;
-        # attributes that are not about one word (pairs, cues, line flags) use block 0.
-        self._index = {name: r for r, name in enumerate(coordinates)}
-        self._table = np.zeros((len(coordinates) + 1, 3 * k))  # last row: nothing
-        for r, (name, vector) in enumerate(coordinates.items()):
+        # Every attribute's weights in the block of a word row where it belongs (own,
+        # "-1:" or "1:"); attributes that are not about one word (pairs, cues, line flags)
+        # use block 0.
+        self._index = {name: r for r, name in enumerate(weights)}
+        self._table = np.zeros((len(weights) + 1, 3 * k))  # last row: nothing
+        for r, (name, vector) in enumerate(weights.items()):
             block = 1 if name.startswith("-1:") else 2 if name.startswith("1:") else 0
             self._table[r, block * k : (block + 1) * k] = vector
         self._state = self._table[:, :k]
-        self._none = len(coordinates)
+        self._none = len(weights)
         # "-2-1=a|b" (the two words before a token) and "+1+2=a|b" (the two after), by word
         # pair, so a text's pairs are found without building a string for each.
         self._before: dict[tuple[str, str], int] = {}
@@ -478,16 +475,54 @@ class StateScoreEncoder:
         # each also starts or ends a line.
         self._first = self._sum(["-1:pad", "linestart"])
         self._last = self._sum(["1:pad", "lineend"])
-        # {basis attribute: value} from one row of values, as a dict display (twice as fast
-        # as dict(zip(...)), which matters at ~17 tokens a text).
-        names = {f"b{i}": name for i, name in enumerate(self.basis)}
-        display = ", ".join(f"b{i}: row[{i}]" for i in range(k))
-        self._item = eval(f"lambda row: {{{display}}}", names)  # noqa: S307 - built from ints
+        self._build_word_parts()
 
     def _sum(self, names: Sequence[str]) -> Any:
-        coords = self.coordinates
-        vectors = [v for name in names if (v := coords.get(name)) is not None]
-        return self._np.array(vectors).sum(0) if vectors else self._np.zeros(len(self.basis))
+        vectors = [v for name in names if (v := self.weights.get(name)) is not None]
+        return self._np.array(vectors).sum(0) if vectors else self._np.zeros(self._k)
+
+    def _build_word_parts(self) -> None:
+        """The pieces a new word's row is summed from, so that it takes a dozen lookups by
+        plain value instead of building and looking up ~40 feature names.
+
+        For the families whose value is a string of the word (``w=``, ``shape=``, affixes)
+        one row per value the model knows, holding the value's weights in all three blocks
+        (``w=maria`` in block 0, ``-1:w=maria`` in block 1, ``1:w=maria`` in block 2); a
+        value the model never saw has no weights and no row. The families that take few
+        values (case and length flags with the bias, word-list kinds, character-model class,
+        cluster) get a row per combination, built from the feature names on first use.
+        """
+        np, k = self._np, self._k
+        families: dict[str, dict[str, Any]] = {f: {} for f in _VALUE_FAMILIES}
+        for name, r in self._index.items():
+            bare = name.removeprefix("-1:") if name.startswith("-1:") else name.removeprefix("1:")
+            family, sep, value = bare.partition("=")
+            rows = families.get(family)
+            if sep and rows is not None:
+                rows[value] = rows.get(value, 0) + self._table[r]
+        vectors = [v for rows in families.values() for v in rows.values()]
+        # Room for the combinations after the values; doubled when it runs out.
+        self._parts = np.zeros((len(vectors) + 1024, 3 * k))
+        if vectors:
+            self._parts[: len(vectors)] = vectors
+        self._parts_used = len(vectors)
+        position = iter(range(len(vectors)))
+        self._families = [{value: next(position) for value in families[f]} for f in _VALUE_FAMILIES]
+        self._combos: dict[tuple[object, ...], int] = {}
+
+    def _combo(self, key: tuple[object, ...], own: Sequence[str], seen: Sequence[str]) -> int:
+        """The parts row of features ``own`` plus what either neighbour ``seen``s of them."""
+        row = self._combos.get(key)
+        if row is None:
+            names = [*own, *(prefix + name for _, prefix in _PREFIXES for name in seen)]
+            found = [r for r in map(self._index.get, names) if r is not None]
+            row = self._combos[key] = self._parts_used
+            if row == len(self._parts):
+                self._parts = self._np.concatenate([self._parts, self._np.zeros_like(self._parts)])
+            if found:
+                self._parts[row] = self._table.take(found, axis=0).sum(0)
+            self._parts_used += 1
+        return row
 
     def _row(self, word: str) -> int:
         row = self._rows.get(word)
@@ -496,24 +531,71 @@ class StateScoreEncoder:
         row = len(self._rows)
         if row == len(self._words):
             self._words = self._np.concatenate([self._words, self._np.zeros_like(self._words)])
-        # Unknown features have no coordinates, so the model filter is not needed here.
+        self._words[row] = self._parts.take(self._word_parts(word), axis=0).sum(0)
+        self._rows[word] = row
+        return row
+
+    def _word_parts(self, word: str) -> list[int]:
+        """Rows of ``_parts`` that sum to the weights of FeatureExtractor.all_word_features
+        (the same features, grouped; tests compare the two)."""
+        low = word.lower()
+        upper_first = word[:1].isupper()
+        title_word = upper_first and word[1:].islower()
+        upper, digit = word.isupper(), word.isdigit()
+        has_digit = digit or any(c.isdigit() for c in word)
+        length = min(len(word), 8)
+        flags = (upper_first, title_word, upper, digit, has_digit, length)
+        combos = self._combos
+        r = combos.get(flags)
+        if r is None:
+            own = ["bias", _TITLE[upper_first], _UPPER_CASE[upper], _DIGIT[digit]]
+            own += (_HAS_DIGIT[has_digit], _LEN[length])
+            r = self._combo(flags, own, [_TITLE[title_word]])
+        parts = [r]
+        values = (low, _shape(word), low[:2], low[:3], low[-2:], low[-3:], low[-4:])
+        for rows, value in zip(self._families, values, strict=True):
+            r = rows.get(value)
+            if r is not None:
+                parts.append(r)
+        extractor = self.features
+        kinds = tuple(kind for kind, members in extractor.gazetteer.items() if low in members)
+        if kinds:
+            r = combos.get(kinds)
+            if r is None:
+                gaz = [_GAZ[kind] for kind in kinds]
+                r = self._combo(kinds, gaz, gaz)
+            parts.append(r)
+        if extractor.chars is not None:
+            char_class = tuple(extractor.chars.features(word))
+            if char_class:
+                r = combos.get(char_class)
+                if r is None:
+                    r = self._combo(char_class, char_class, char_class[:1])
+                parts.append(r)
+        if extractor.clusters is not None:
+            classes = extractor.clusters.features(word)
+            if classes:
+                r = combos.get(classes)
+                parts.append(self._combo(classes, classes, classes) if r is None else r)
+        return parts
+
+    def _row_from_names(self, word: str) -> Any:
+        """A word's row summed from its feature names one by one (what ``_row`` must equal)."""
         own, around = self.features.all_word_features(word)
         get = self._index.get
         found = [r for r in map(get, own + around[-1] + around[1]) if r is not None]
-        self._words[row] = self._table.take(found, axis=0).sum(0)
-        self._rows[word] = row
-        return row
+        return self._table.take(found, axis=0).sum(0)
 
     def clear(self) -> None:
         """Forget the cached words."""
         self._rows.clear()
 
-    def __call__(self, tokens: Sequence[Token], text: str) -> list[dict[bytes, float]]:
-        """One ``{basis attribute: value}`` item per token, for ``Tagger.set``; the same
-        features as ``FeatureExtractor.__call__`` assembles."""
+    def __call__(self, tokens: Sequence[Token], text: str) -> Any:
+        """A (tokens x labels) array of state scores: the same features as
+        ``FeatureExtractor.__call__`` assembles, summed."""
         n = len(tokens)
         if n == 0:
-            return []
+            return self._np.zeros((0, self._k))
         if len(self._rows) + n > self.cache_size:
             self.clear()  # before, not while, the rows of this text are taken
         known, row = self._rows.get, self._row
@@ -554,7 +636,51 @@ class StateScoreEncoder:
                     add.append(self._cues[entity])
         if at:
             self._np.add.at(scores, at, self._state[add])
-        return list(map(self._item, scores.tolist()))
+        return scores
+
+
+class ChainDecoder:
+    """The likeliest label sequence of a linear-chain CRF and each chosen label's marginal
+    probability, from state scores and the model's transition weights, with hmmlearn's
+    compiled lattice routines (Viterbi; scaled forward-backward).
+
+    A CRF's path score is the sum of state and transition scores, as an HMM's log
+    probability is, so the HMM routines decode it exactly: they take the exponentials as
+    unnormalised "probabilities" (crfsuite's first-order CRF has no start weights).
+    """
+
+    def __init__(self, labels: Sequence[str], transitions: Any) -> None:
+        import numpy as np
+        from hmmlearn import _hmmc
+
+        self._np, self._hmmc = np, _hmmc
+        self.labels = tuple(labels)
+        self._outside = self.labels.index("O") if "O" in self.labels else -1
+        self._start = np.ones(len(self.labels))
+        self._transitions = np.exp(np.asarray(transitions, dtype=float))
+
+    def __call__(self, scores: Any) -> tuple[list[str], list[float]]:
+        """Labels and each label's marginal (0.0 for "O", which nothing reads)."""
+        np, hmmc = self._np, self._hmmc
+        n = len(scores)
+        if n == 0:
+            return [], []
+        scores = np.ascontiguousarray(scores)
+        _, path = hmmc.viterbi(self._start, self._transitions, scores)
+        ids = path.tolist()
+        labels = list(map(self.labels.__getitem__, ids))
+        outside = self._outside
+        if all(y == outside for y in ids):
+            return labels, [0.0] * n  # the marginals are read only for entity labels
+        # Scaled forward-backward over exp(scores), each row shifted by its maximum (which
+        # changes no marginal) so that nothing overflows.
+        frame = np.exp(scores - scores.max(1, keepdims=True))
+        _, forward, scale = hmmc.forward_scaling(self._start, self._transitions, frame)
+        backward = hmmc.backward_scaling(self._start, self._transitions, frame, scale)
+        posterior = forward * backward
+        chosen = (posterior[np.arange(n), path] / posterior.sum(1)).tolist()
+        probs = [0.0 if y == outside else p for y, p in zip(ids, chosen, strict=True)]
+        return labels, probs
 
 
 def _split_pair(value: str) -> tuple[str, str]:
@@ -565,31 +691,28 @@ def _split_pair(value: str) -> tuple[str, str]:
     return first, second
 
 
-def state_score_basis(
-    tagger: Any, attributes: Sequence[str]
-) -> tuple[list[str], dict[str, Vector]]:
-    """A basis of ``attributes`` for StateScoreEncoder and every attribute's coordinates.
+def crf_weights(tagger: Any) -> tuple[list[str], dict[str, Vector], list[list[float]]]:
+    """The labels of an open crfsuite model, every attribute's state weights (per label,
+    minus the first label's) and the transition weights (up to one constant).
 
     The weights come from crfsuite itself, not its text dump (which rounds them to six
     decimals): for a one-token sequence holding only attribute ``a`` the marginal of label
-    ``y`` is ``exp(w_a[y]) / Z``, so ``log P(y) - log P(first label)`` is ``w_a[y] - w_a[first]``.
+    ``y`` is ``exp(w_a[y]) / Z``, so ``log P(y) - log P(first label)`` is
+    ``w_a[y] - w_a[first]``; for a two-token sequence without attributes the probability of
+    labels ``(a, b)`` is ``exp(t[a, b]) / Z``.
     """
-    import numpy as np
-    import scipy.linalg
-
     labels = list(tagger.labels())
     marginal = tagger.marginal
-    diffs = np.empty((len(attributes), len(labels) - 1))
-    for row, name in enumerate(attributes):
+    weights: dict[str, Vector] = {}
+    for name in tagger.info().attributes:
         tagger.set([[name]])
         base = math.log(marginal(labels[0], 0))
-        diffs[row] = [math.log(marginal(label, 0)) - base for label in labels[1:]]
-    # Column-pivoted QR picks well-conditioned rows (attributes) to serve as the basis.
-    _, _, pivots = scipy.linalg.qr(diffs.T, pivoting=True, mode="economic")
-    chosen = pivots[: len(labels) - 1]
-    coords = diffs @ np.linalg.inv(diffs[chosen])
-    basis = [attributes[k] for k in chosen]
-    return basis, {name: tuple(row) for name, row in zip(attributes, coords.tolist(), strict=True)}
+        weights[name] = (0.0, *(math.log(marginal(label, 0)) - base for label in labels[1:]))
+    tagger.set([[], []])
+    probability = tagger.probability
+    # A transition the model all but rules out may underflow to 0: -690 is as good as -inf.
+    transitions = [[math.log(max(probability([a, b]), 1e-300)) for b in labels] for a in labels]
+    return labels, weights, transitions
 
 
 def sentence_features(
@@ -894,28 +1017,29 @@ class _ModelResources:
     gazetteer: Gazetteer
     chars: CharNgramModel | None
     known: frozenset[str]
-    basis: list[str]
-    coordinates: dict[str, Vector]
+    labels: list[str]
+    weights: dict[str, Vector]
+    transitions: list[list[float]]
 
 
 @functools.lru_cache(maxsize=4)
 def _model_resources(model_path: Path, stamp: int) -> _ModelResources:
     """The read-only data beside a model, loaded once per process (a second or more of JSON
-    and a crfsuite dump; every runtime built in one process shares them). ``stamp`` is the
-    model file's mtime, so a retrained model is loaded afresh."""
+    and the model's weights; every runtime built in one process shares them). ``stamp`` is
+    the model file's mtime, so a retrained model is loaded afresh."""
     import pycrfsuite
 
     tagger: Any = pycrfsuite.Tagger()
     tagger.open(str(model_path))
-    attributes = list(tagger.info().attributes)
-    basis, coordinates = state_score_basis(tagger, attributes)
+    labels, weights, transitions = crf_weights(tagger)
     tagger.close()
     return _ModelResources(
         load_gazetteer(gazetteer_path(model_path)),
         CharNgramModel.load(chars_path(model_path)),
-        frozenset(attributes),
-        basis,
-        coordinates,
+        frozenset(weights),
+        labels,
+        weights,
+        transitions,
     )
 
 
@@ -932,16 +1056,12 @@ class CrfRecognizer:
         entities: Sequence[str] | None = None,
         min_score: float = 0.0,
     ) -> None:
-        import pycrfsuite
-
         self.model_path = Path(model_path) if model_path is not None else DEFAULT_MODEL_PATH
         if not self.model_path.is_file():
             raise FileNotFoundError(f"CRF model not found: {self.model_path}")
         if entities is not None:
             self.entities = tuple(entities)
         self.min_score = min_score
-        self._tagger: Any = pycrfsuite.Tagger()
-        self._tagger.open(str(self.model_path))
         stamp = self.model_path.stat().st_mtime_ns
         resources = _model_resources(self.model_path.resolve(), stamp)
         self.gazetteer, self.chars = resources.gazetteer, resources.chars
@@ -949,22 +1069,20 @@ class CrfRecognizer:
         self.features = FeatureExtractor(
             self.gazetteer, self.chars, resources.known, clusters=self.clusters
         )
-        self.encoder = StateScoreEncoder(self.features, resources.basis, resources.coordinates)
-        # A crfsuite Tagger holds per-sequence state between tag() and marginal().
+        self.encoder = StateScoreEncoder(self.features, resources.weights)
+        self.decoder = ChainDecoder(resources.labels, resources.transitions)
+        # The encoder's word rows are shared state.
         self._lock = threading.Lock()
 
     def tag(self, text: str) -> tuple[list[Token], list[str], list[float]]:
-        """Tokens, their BIO labels and each label's marginal probability."""
+        """Tokens, their BIO labels and each entity label's marginal probability (0.0 for
+        "O")."""
         tokens = tokenize(text)
         if not tokens:
             return tokens, [], []
         with self._lock:
-            # The encoder's word rows are shared state too.
-            items = self.encoder(tokens, text)
-            labels: list[str] = list(self._tagger.tag(items))
-            # Only entity labels are scored; most tokens are "O" and need no marginal.
-            marginal = self._tagger.marginal
-            probs = [0.0 if lab == "O" else float(marginal(lab, k)) for k, lab in enumerate(labels)]
+            scores = self.encoder(tokens, text)
+        labels, probs = self.decoder(scores)
         return tokens, labels, probs
 
     def find(self, text: str) -> list[Finding]:
