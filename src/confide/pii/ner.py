@@ -670,7 +670,7 @@ class ChainDecoder:
         ids = path.tolist()
         labels = list(map(self.labels.__getitem__, ids))
         outside = self._outside
-        if all(y == outside for y in ids):
+        if ids.count(outside) == n:
             return labels, [0.0] * n  # the marginals are read only for entity labels
         # Scaled forward-backward over exp(scores), each row shifted by its maximum (which
         # changes no marginal) so that nothing overflows.
@@ -1003,7 +1003,7 @@ def _may_hold_address(lowered: Sequence[str]) -> bool:
 def address_shapes(text: str, lowered: Sequence[str] | None = None) -> list[tuple[int, int]]:
     """Character spans of street addresses written in a common shape (see above);
     ``lowered`` (the text's tokens, lower-cased) saves tokenising it again."""
-    if not any(c.isdigit() for c in text):
+    if _DIGIT_RE.search(text) is None:  # every shape holds a number (\d)
         return []
     if lowered is None:
         lowered = [token.text.lower() for token in tokenize(text)]
