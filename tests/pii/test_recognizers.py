@@ -197,8 +197,8 @@ def test_phone_prefilter_never_rejects_a_number_the_parser_accepts(
 ) -> None:
     recognizer = PhoneRecognizer(regions)
     for value in _phone_candidates(400):
-        parsed = tuple(r for r in regions if recognizer._parses(value, r))
-        assert tuple(recognizer._valid_regions(value)) == parsed, value
+        parsed = tuple(r for r in regions if recognizer._parse(value, r) is not None)
+        assert tuple(r for r, _ in recognizer._valid_numbers(value)) == parsed, value
 
 
 @pytest.mark.parametrize(
@@ -214,3 +214,59 @@ def test_a_luhn_valid_run_glued_to_letters_is_not_a_card() -> None:
     text = "My driver's license number is U62928788557186"
     assert spans(text) == [("US_DRIVER_LICENSE", "U62928788557186")]
     assert spans("card 6292 8788 5571 86 please") == [("CREDIT_CARD", "6292 8788 5571 86")]
+
+
+def _example_number_texts() -> list[str]:
+    """libphonenumber's own example numbers (fictional by design) of every region and
+    number type, in four formats, in contexts that the matcher's checks care about."""
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+    types = [PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.TOLL_FREE]
+    formats = [
+        PhoneNumberFormat.NATIONAL,
+        PhoneNumberFormat.INTERNATIONAL,
+        PhoneNumberFormat.E164,
+        PhoneNumberFormat.RFC3966,
+    ]
+    contexts = [
+        "Call me on {}.",
+        "{}",
+        "ab{}",
+        "{}cd",
+        "${}",
+        "{}%",
+        "({})",
+        "[{}]",
+        "phone: {} ext. 12",
+        "on 12/10/2020 call {}",
+        "pages 211-227 (2003) or {}",
+        "{} / {}",
+    ]
+    rng = random.Random(9)  # fixed: the same texts on every run
+    texts = []
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in types:
+            number = phonenumbers.example_number_for_type(region, kind)
+            if number is None:
+                continue
+            for fmt in formats:
+                written = phonenumbers.format_number(number, fmt)
+                texts.append(rng.choice(contexts).format(written, written))
+    return texts
+
+
+def test_phone_findings_are_the_matchers_where_the_candidate_is_verified_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import confide.pii.recognizers as recognizers
+
+    assert recognizers._MATCHER is not None  # the installed phonenumbers has the helpers
+    recognizer = PhoneRecognizer(("US", "GB", "DE", "FR", "IN", "BR", "JP", "AU"))
+    texts = _example_number_texts()
+    assert len(texts) > 1500
+    fast = [[(f.start, f.end) for f in recognizer.find(t)] for t in texts]
+    monkeypatch.setattr(recognizers, "_MATCHER", None)  # the matcher decides every candidate
+    slow = [[(f.start, f.end) for f in recognizer.find(t)] for t in texts]
+    assert sum(map(len, slow)) > 1000  # most example numbers are found
+    assert [t for t, a, b in zip(texts, fast, slow, strict=True) if a != b] == []

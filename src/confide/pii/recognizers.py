@@ -6,6 +6,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import phonenumbers
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, region_code_for_country_code
@@ -362,6 +363,34 @@ _MINUTES = re.compile(r":[0-5]\d")
 _NumberGate = tuple[re.Pattern[str], re.Pattern[str] | None]
 
 
+def _matcher_checks() -> Any:
+    """phonenumbers' matcher module, whose own helpers make the checks its matcher makes of
+    a candidate at leniency VALID (brackets, page ranges, letters or currency glued on,
+    extension characters, a national prefix where one is required), or None when this
+    version of phonenumbers lacks one of them (the matcher then decides every time)."""
+    from phonenumbers import phonenumbermatcher as pm
+
+    names = (
+        "_MATCHING_BRACKETS",
+        "_PUB_PAGES",
+        "_LEAD_PATTERN",
+        "_contains_only_valid_x_chars",
+        "_is_national_prefix_present_if_required",
+    )
+    methods = ("_is_latin_letter", "_is_invalid_punctuation_symbol")
+    if all(hasattr(pm, n) for n in names) and all(
+        hasattr(pm.PhoneNumberMatcher, m) for m in methods
+    ):
+        return pm
+    return None
+
+
+_MATCHER = _matcher_checks()
+# Characters that may open a candidate of the matcher (brackets and plus signs, also in
+# full width): before ours, the matcher's candidate would start earlier.
+_MATCHER_LEADS = frozenset("([\uff08\uff3b+\uff0b")
+
+
 def _number_gate(region: str) -> _NumberGate | None:
     """A cheap necessary condition for digits dialled in ``region`` to be a valid number.
 
@@ -436,7 +465,10 @@ class PhoneRecognizer:
             # The first region where the whole candidate is a valid number decides (another
             # region's matcher finds the same digits); the next one is tried only if its
             # matcher rejects the context.
-            tries = (self._match(text, start, end, (r,)) for r in self._valid_regions(value))
+            tries = (
+                self._verified(text, start, end, number) or self._match(text, start, end, (r,))
+                for r, number in self._valid_numbers(value)
+            )
             matched = next(filter(None, tries), [])
             if not matched and len(_digits(value)) > MAX_PHONE_DIGITS:
                 # Several numbers run together: let the matcher split them.
@@ -446,18 +478,21 @@ class PhoneRecognizer:
             Finding("PHONE_NUMBER", s, e, self.score, self.name) for s, e in dict.fromkeys(spans)
         ]
 
-    def _valid_regions(self, value: str) -> Iterator[str]:
-        """Regions in which the whole candidate parses as a valid number (a cheap filter),
-        in the configured order and found one at a time."""
+    def _valid_numbers(self, value: str) -> Iterator[tuple[str, phonenumbers.PhoneNumber]]:
+        """Regions in which the whole candidate parses as a valid number, with the number
+        (a cheap filter), in the configured order and found one at a time."""
         if value.startswith("+"):
-            if self.regions and self._parses(value, None):
-                yield self.regions[0]
+            number = self._parse(value, None) if self.regions else None
+            if number is not None:
+                yield self.regions[0], number
             return
         # Plain ASCII digits and separators only: no extension, nothing to transliterate.
         digits = _digits(value) if value.isascii() and "x" not in value else None
         for region in self.regions:
-            if self._may_parse(digits, region) and self._parses(value, region):
-                yield region
+            if self._may_parse(digits, region):
+                number = self._parse(value, region)
+                if number is not None:
+                    yield region, number
 
     def _may_parse(self, digits: str | None, region: str) -> bool:
         gate = self._gates.get(region)
@@ -467,11 +502,47 @@ class PhoneRecognizer:
         return bool(national.fullmatch(digits) or (idd is not None and idd.match(digits)))
 
     @staticmethod
-    def _parses(value: str, region: str | None) -> bool:
+    def _parse(value: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+        """The valid number ``value`` dials from ``region``, or None. The raw input is kept,
+        as the matcher keeps it: its check for a national prefix reads it."""
         try:
-            return phonenumbers.is_valid_number(phonenumbers.parse(value, region))
+            number = phonenumbers.parse(value, region, keep_raw_input=True)
         except phonenumbers.NumberParseException:
-            return False
+            return None
+        return number if phonenumbers.is_valid_number(number) else None
+
+    @staticmethod
+    def _verified(
+        text: str, start: int, end: int, number: phonenumbers.PhoneNumber
+    ) -> list[tuple[int, int]]:
+        """``[(start, end)]`` when the whole candidate, already parsed as the valid
+        ``number``, passes the other checks libphonenumber's matcher makes of a candidate at
+        leniency VALID, made with its own helpers on the same text around it; [] leaves the
+        decision to the matcher (which may still find a number inside the candidate). The
+        matcher would search the text again with its pattern and parse and validate the
+        number again; for a candidate that passes whole it finds the same span (a test
+        compares the two on thousands of numbers in twenty locales)."""
+        pm = _MATCHER
+        if pm is None:
+            return []
+        if start > 0 and text[start - 1] in _MATCHER_LEADS:
+            return []  # the matcher's candidate would start there ("(+1 201…", "[201…")
+        candidate = text[start:end]
+        if not pm._MATCHING_BRACKETS.fullmatch(candidate) or pm._PUB_PAGES.search(candidate):
+            return []
+        glued = pm.PhoneNumberMatcher
+        if start > 0 and not pm._LEAD_PATTERN.match(candidate):
+            before = text[start - 1]
+            if glued._is_invalid_punctuation_symbol(before) or glued._is_latin_letter(before):
+                return []
+        if end < len(text):
+            after = text[end]
+            if glued._is_invalid_punctuation_symbol(after) or glued._is_latin_letter(after):
+                return []
+        # What the matcher's _verify adds at leniency VALID to a valid number.
+        if not pm._contains_only_valid_x_chars(number, candidate):
+            return []
+        return [(start, end)] if pm._is_national_prefix_present_if_required(number) else []
 
     @staticmethod
     def _match(text: str, start: int, end: int, regions: Sequence[str]) -> list[tuple[int, int]]:
