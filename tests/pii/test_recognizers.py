@@ -43,6 +43,14 @@ def spans(text: str) -> list[tuple[str, str]]:
         ("on 1993-01-04 14:56:41", [("DATE_TIME", "1993-01-04 14:56:41")]),
         ("born on 4 July 1976", [("DATE_TIME", "4 July 1976")]),
         ("date of birth: March 5th, 1980", [("DATE_TIME", "March 5th, 1980")]),
+        ("at 2019-12-04 19:04:31.380736 UTC", [("DATE_TIME", "2019-12-04 19:04:31.380736")]),
+        ("I moved here in 1983 for work", [("DATE_TIME", "1983")]),
+        ("a customer since 2017.", [("DATE_TIME", "2017")]),
+        ("see you on Friday", [("DATE_TIME", "Friday")]),
+        ("Patient is a 67-year-old male", [("AGE", "67")]),
+        ("he is a 52 year old man", [("AGE", "52")]),
+        ("I just turned 81", [("AGE", "81")]),
+        ("retired at the age of 69.", [("AGE", "69")]),
         ("order NW-12345 is late", [("ORDER_NUMBER", "NW-12345")]),
         ("Call +44 20 7946 0958 now", [("PHONE_NUMBER", "+44 20 7946 0958")]),
         ("ring (201) 555-0123 today", [("PHONE_NUMBER", "(201) 555-0123")]),
@@ -66,6 +74,10 @@ def test_recognizer_finds_exact_span(text: str, expected: list[tuple[str, str]])
         "mijn BSN is 111222334",  # fails the 11-test
         "codice fiscale RSSMRA85T10A562X",  # wrong check letter
         "nothing personal here, just a question about shipping",
+        "I ordered 1983 units",  # a number that could be a year, with nothing making it one
+        "in 2019-05 we shipped version 1.2",
+        "aged 34.5 hours",  # not a whole age
+        "my friday plans",  # a weekday in lower case is an ordinary word here
     ],
 )
 def test_near_misses_are_not_reported(text: str) -> None:
@@ -157,6 +169,10 @@ def test_context_words_must_start_a_word() -> None:
         ("card 5500-0000-0000-0005", []),
         # Nine digits failing the 11-test, with context: not a BSN.
         ("BSN 123456781", []),
+        # Twelve digits: a Maestro card only with a Maestro prefix, Luhn and a card word.
+        ("reference 501800000009 attached", []),
+        ("card 501800000008", []),  # fails Luhn
+        ("card 401800000002", []),  # Luhn-valid, not a Maestro prefix
     ],
 )
 def test_checksum_negatives(text: str, expected: list[tuple[str, str]]) -> None:
@@ -170,6 +186,10 @@ def test_checksum_negatives(text: str, expected: list[tuple[str, str]]) -> None:
         ("card 5500-0000-0000-0004", [("CREDIT_CARD", "5500-0000-0000-0004")]),
         ("amex 3782 822463 10005", [("CREDIT_CARD", "3782 822463 10005")]),
         ("IBAN DE89370400440532013000", [("IBAN_CODE", "DE89370400440532013000")]),
+        # Twelve-digit Maestro (IIN 50, 56-69), Luhn-valid, next to a card word.
+        ("my maestro card 501800000009 expired", [("CREDIT_CARD", "501800000009")]),
+        ("lost card 6759 0000 0000?", [("CREDIT_CARD", "6759 0000 0000")]),
+        ("cc 501800000017 please", [("CREDIT_CARD", "501800000017")]),
     ],
 )
 def test_checksum_positives_and_known_specimens(text: str, expected: list[tuple[str, str]]) -> None:

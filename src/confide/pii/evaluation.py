@@ -57,6 +57,7 @@ DATASET_TYPE_MAP: dict[str, str | None] = {
     "DOMAIN_NAME": "URL",
     "URL": "URL",
     "US_DRIVER_LICENSE": "US_DRIVER_LICENSE",
+    "AGE": "AGE",
     "TITLE": None,
     "PREFIX": None,
 }

@@ -907,6 +907,26 @@ _NAME_PARTICLES = frozenset(
 )
 
 
+def _name_pieces(
+    text: str, tokens: Sequence[Token], span: tuple[int, int, str]
+) -> list[tuple[int, int, str]]:
+    """A person's name runs over neither a line break (a signature's name, then its job
+    title) nor a comma (a list of surnames: "Park, Davis and Willis"): split a PERSON span
+    there. A name written "Surname, Given" becomes two findings, both still found."""
+    first, last, entity = span
+    if entity != "PERSON" or last - first < 2:
+        return [span]
+    pieces: list[tuple[int, int, str]] = []
+    start = first
+    for k in range(first + 1, last + 1):
+        if k < last and tokens[k][0] != "," and "\n" not in text[tokens[k - 1][2] : tokens[k][1]]:
+            continue
+        if start < k:
+            pieces.append((start, k, entity))
+        start = k + 1 if k < last and tokens[k][0] == "," else k
+    return pieces
+
+
 def _cased_pieces(
     tokens: Sequence[Token], span: tuple[int, int, str]
 ) -> list[tuple[int, int, str]]:
@@ -1192,6 +1212,7 @@ class CrfRecognizer:
                     continue
             merged.append((first, last, entity))
         trimmed = [span for span in map(lambda m: _trim(tokens, m), merged) if span[0] < span[1]]
+        trimmed = [piece for span in trimmed for piece in _name_pieces(text, tokens, span)]
         if text.islower() or text.isupper():
             return trimmed
         return [piece for span in trimmed for piece in _cased_pieces(tokens, span)]

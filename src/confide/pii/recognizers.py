@@ -141,8 +141,22 @@ def _digits(value: str) -> str:
 
 
 def _is_card(value: str) -> bool:
+    """13 to 19 digits passing Luhn: Visa, Mastercard, Amex and the other long cards."""
     digits = _digits(value)
     return 13 <= len(digits) <= 19 and luhn.is_valid(digits)
+
+
+# Maestro issues cards of 12 digits too (IIN 50, 56-69); one twelve-digit number in ten
+# passes Luhn, so these are reported only next to a card word (base score below the
+# default threshold, raised by the context).
+_MAESTRO_12 = re.compile(r"(?:5[06-9]|6\d)\d{10}")
+
+
+def _is_card_or_maestro(value: str) -> bool:
+    if _is_card(value):
+        return True
+    digits = _digits(value)
+    return _MAESTRO_12.fullmatch(digits) is not None and luhn.is_valid(digits)
 
 
 def _is_ip(value: str) -> bool:
@@ -165,9 +179,12 @@ EMAIL = PatternRecognizer(
 CREDIT_CARD = PatternRecognizer(
     "credit_card",
     "CREDIT_CARD",
-    [Pattern(r"(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-])", 0.9, min_digits=13)],
-    context=("card", "visa", "mastercard", "amex", "credit", "debit"),
-    validate=_is_card,
+    [
+        Pattern(r"(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-])", 0.9, min_digits=13),
+        Pattern(r"(?<![\w-])\d{4}([ -]?)\d{4}\1\d{4}(?![\w-])", 0.3, min_digits=12, min_run=4),
+    ],
+    context=("card", "visa", "mastercard", "maestro", "amex", "credit", "debit", "cc"),
+    validate=_is_card_or_maestro,
 )
 IBAN = PatternRecognizer(
     "iban",
@@ -281,7 +298,11 @@ _MONTH = (
 )
 _MONTH_INITIALS = "jfmasond"
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
-_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
+# A year alone is a date only after a word that makes it one ("in 1983", "since 2017").
+_YEAR_AFTER = "|".join(
+    f"(?<=\\b{word} )" for word in ("in", "during", "since", "until", "from", "by", "year")
+)
 DATE_TIME = PatternRecognizer(
     "date_time",
     "DATE_TIME",
@@ -297,8 +318,25 @@ DATE_TIME = PatternRecognizer(
         # The lookahead only lets the regex engine skip to a month's first letter quickly.
         Pattern(rf"(?=[{_MONTH_INITIALS}])\b{_MONTH} {_DAY},? \d{{4}}\b", 0.85, re.I, 5, 4),
         Pattern(rf"(?=[{_MONTH_INITIALS}])\b{_MONTH} \d{{4}}\b", 0.6, re.I, 4, 4),
+        Pattern(rf"(?:{_YEAR_AFTER})(?:19|20)\d{{2}}\b(?![-/.:]\d)", 0.6, re.I, 4, 4),
+        Pattern(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b", 0.6, contains="day"),
     ],
     context=("born", "birth", "dob", "date"),
+)
+AGE = PatternRecognizer(
+    "age",
+    "AGE",
+    # The number only, where the words around it make it a person's age.
+    [
+        Pattern(r"\b\d{1,3}(?=[- ](?:years?|yrs?)[- ]old\b)", 0.8, re.I, min_digits=1),
+        Pattern(
+            r"(?:(?<=\bage of )|(?<=\baged )|(?<=\bage: )|(?<=\bturned )|(?<=\bturning ))"
+            r"\d{1,3}\b(?![.,:]\d)",
+            0.7,
+            re.I,
+            min_digits=1,
+        ),
+    ],
 )
 
 
@@ -579,5 +617,6 @@ def default_recognizers(
         IP_ADDRESS,
         URL,
         DATE_TIME,
+        AGE,
         order_number_recognizer(order_patterns),
     ]
