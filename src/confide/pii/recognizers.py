@@ -318,8 +318,11 @@ DATE_TIME = PatternRecognizer(
         # The lookahead only lets the regex engine skip to a month's first letter quickly.
         Pattern(rf"(?=[{_MONTH_INITIALS}])\b{_MONTH} {_DAY},? \d{{4}}\b", 0.85, re.I, 5, 4),
         Pattern(rf"(?=[{_MONTH_INITIALS}])\b{_MONTH} \d{{4}}\b", 0.6, re.I, 4, 4),
-        Pattern(rf"(?:{_YEAR_AFTER})(?:19|20)\d{{2}}\b(?![-/.:]\d)", 0.6, re.I, 4, 4),
-        Pattern(r"\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b", 0.6, contains="day"),
+        # Each lookahead first lets the regex engine skip to a possible start quickly.
+        Pattern(
+            rf"(?=[12]\d{{3}})(?:{_YEAR_AFTER})(?:19|20)\d{{2}}\b(?![-/.:]\d)", 0.6, re.I, 4, 4
+        ),
+        Pattern(r"(?=[MTWFS])\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b", 0.6, contains="day"),
     ],
     context=("born", "birth", "dob", "date"),
 )
@@ -330,7 +333,7 @@ AGE = PatternRecognizer(
     [
         Pattern(r"\b\d{1,3}(?=[- ](?:years?|yrs?)[- ]old\b)", 0.8, re.I, min_digits=1),
         Pattern(
-            r"(?:(?<=\bage of )|(?<=\baged )|(?<=\bage: )|(?<=\bturned )|(?<=\bturning ))"
+            r"(?=\d)(?:(?<=\bage of )|(?<=\baged )|(?<=\bage: )|(?<=\bturned )|(?<=\bturning ))"
             r"\d{1,3}\b(?![.,:]\d)",
             0.7,
             re.I,
