@@ -1,8 +1,10 @@
-"""Names and places: a small CRF tagger (python-crfsuite) for PERSON, LOCATION,
-STREET_ADDRESS and ORGANIZATION, with character-exact spans.
+"""Names and places: a small CRF tagger for PERSON, LOCATION, STREET_ADDRESS and
+ORGANIZATION, with character-exact spans.
 
 The model ships in ``confide/pii/models/ner.crfsuite`` and is rebuilt by
-``scripts/train_pii_ner.py``; nothing is downloaded at run time.
+``scripts/train_pii_ner.py`` (python-crfsuite trains it); nothing is downloaded at run
+time. At run time its weights, read out of crfsuite once, are summed per token by
+``StateScoreEncoder`` and decoded by ``ChainDecoder`` (hmmlearn's compiled routines).
 """
 
 from __future__ import annotations
@@ -301,7 +303,8 @@ class FeatureExtractor:
 
     What depends on one word alone is computed once per distinct word and cached. Given
     ``known`` (the attributes a trained model has weights for), features the model never saw
-    are dropped before they reach crfsuite, which would otherwise convert and look up each.
+    are dropped. Training feeds these names to crfsuite; at run time StateScoreEncoder sums
+    the same features' weights without building the names.
     """
 
     def __init__(
