@@ -307,6 +307,14 @@ def test_decoder_reads_labels_from_the_transition_weights() -> None:
     labels, probs = decoder(np.array([[0.0, 5.0], [0.0, 1.0], [0.0, 5.0]]))
     assert labels == ["B", "B", "B"]
     assert all(0.9 < p <= 1.0 for p in probs)
+    # One token: no transition; the marginal is the softmax of its two scores.
+    labels, probs = decoder(np.array([[0.0, 2.0]]))
+    assert labels == ["B"]
+    assert probs == [pytest.approx(1 / (1 + np.exp(-2.0)))]
+    # Scores far apart (exp would overflow without the shift by each row's maximum).
+    labels, probs = decoder(np.array([[0.0, 900.0], [900.0, 0.0]]))
+    assert labels == ["B", "O"]
+    assert probs == [pytest.approx(1.0), 0.0]
 
 
 def test_state_score_encoder_with_a_tiny_cache_gives_the_same_scores(
@@ -448,3 +456,21 @@ def test_a_name_runs_over_neither_a_line_break_nor_a_comma(
     found = [text[f.start : f.end] for f in recognizer.find(text) if f.entity_type == "PERSON"]
     assert all("\n" not in name and "," not in name for name in found)
     assert all(name in found for name in names)
+
+
+def test_threads_sharing_one_recognizer_get_what_one_thread_gets() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    # A recognizer of its own: its word rows start empty, so the threads add rows at once.
+    shared = CrfRecognizer()
+    texts = [
+        f"Hi, I am {first} {last}, ship it to {n} Elm Road, Leeds. Thanks, {first}"
+        for n, (first, last) in enumerate(
+            [("Maria", "Jensen"), ("Ada", "Ng"), ("Jo", "Okafor"), ("Lena", "Berg")] * 25, 1
+        )
+    ]
+    expected = [CrfRecognizer().find(text) for text in texts]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(shared.find, texts))
+    assert got == expected
+    assert any(f.entity_type == "PERSON" for found in got for f in found)
