@@ -446,6 +446,7 @@ def test_a_name_is_never_swallowed_by_an_address_shape(recognizer: CrfRecognizer
     [
         # A signature: the name, then a job title on the next line.
         ("Alan F Jansson\nPersonalis\n190 Main St", ["Alan F Jansson"]),
+        ("Regards,\r\nJohn Smith\r\nHead of Sales", ["John Smith"]),
         # A list of surnames: each its own name.
         ("our founders: Yermolayeva, Patterson and Stephens.", ["Yermolayeva"]),
     ],
@@ -454,7 +455,7 @@ def test_a_name_runs_over_neither_a_line_break_nor_a_comma(
     recognizer: CrfRecognizer, text: str, names: list[str]
 ) -> None:
     found = [text[f.start : f.end] for f in recognizer.find(text) if f.entity_type == "PERSON"]
-    assert all("\n" not in name and "," not in name for name in found)
+    assert all("\n" not in name and "\r" not in name and "," not in name for name in found)
     assert all(name in found for name in names)
 
 

@@ -913,16 +913,17 @@ _NAME_PARTICLES = frozenset(
 def _name_pieces(
     text: str, tokens: Sequence[Token], span: tuple[int, int, str]
 ) -> list[tuple[int, int, str]]:
-    """A person's name runs over neither a line break (a signature's name, then its job
-    title) nor a comma (a list of surnames: "Park, Davis and Willis"): split a PERSON span
-    there. A name written "Surname, Given" becomes two findings, both still found."""
+    """A person's name runs over neither a line break ("\\n" or "\\r": a signature's name,
+    then its job title) nor a comma (a list of surnames: "Park, Davis and Willis"): split a
+    PERSON span there. A name written "Surname, Given" becomes two findings, both found."""
     first, last, entity = span
     if entity != "PERSON" or last - first < 2:
         return [span]
     pieces: list[tuple[int, int, str]] = []
     start = first
     for k in range(first + 1, last + 1):
-        if k < last and tokens[k][0] != "," and "\n" not in text[tokens[k - 1][2] : tokens[k][1]]:
+        gap = text[tokens[k - 1][2] : tokens[k][1]] if k < last else ""
+        if k < last and tokens[k][0] != "," and "\n" not in gap and "\r" not in gap:
             continue
         if start < k:
             pieces.append((start, k, entity))

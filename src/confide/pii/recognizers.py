@@ -181,9 +181,16 @@ CREDIT_CARD = PatternRecognizer(
     "CREDIT_CARD",
     [
         Pattern(r"(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-])", 0.9, min_digits=13),
-        Pattern(r"(?<![\w-])\d{4}([ -]?)\d{4}\1\d{4}(?![\w-])", 0.3, min_digits=12, min_run=4),
+        # Twelve digits that are not the start or end of a longer grouped number.
+        Pattern(
+            r"(?<![\w-])(?<!\d[ -])\d{4}([ -]?)\d{4}\1\d{4}(?![\w-])(?![ -]\d)",
+            0.3,
+            min_digits=12,
+            min_run=4,
+        ),
     ],
-    context=("card", "visa", "mastercard", "maestro", "amex", "credit", "debit", "cc"),
+    # "cc " with its space: the abbreviation, not "CCTV".
+    context=("card", "visa", "mastercard", "maestro", "amex", "credit", "debit", "cc "),
     validate=_is_card_or_maestro,
 )
 IBAN = PatternRecognizer(
@@ -303,6 +310,13 @@ _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
 _YEAR_AFTER = "|".join(
     f"(?<=\\b{word} )" for word in ("in", "during", "since", "until", "from", "by", "year")
 )
+# ... and only before the end, punctuation or a word that starts a clause: "in 1983 while",
+# "since 2017." but not "in 2020 Maple Drive" (an address) or "in 2000 euros" (an amount).
+_CLAUSE_WORDS = (
+    "while|when|and|but|so|as|at|for|to|with|after|before|because|i|we|he|she|they|you|"
+    "the|my|our|his|her|their|it|which|that|where|or|on|in"
+)
+_YEAR_BEFORE = rf"(?=\s*(?:$|[.,;:!?()\]\"'\u2019]|\s(?:{_CLAUSE_WORDS})\b))(?![.:]\d)"
 DATE_TIME = PatternRecognizer(
     "date_time",
     "DATE_TIME",
@@ -320,21 +334,41 @@ DATE_TIME = PatternRecognizer(
         Pattern(rf"(?=[{_MONTH_INITIALS}])\b{_MONTH} \d{{4}}\b", 0.6, re.I, 4, 4),
         # Each lookahead first lets the regex engine skip to a possible start quickly.
         Pattern(
-            rf"(?=[12]\d{{3}})(?:{_YEAR_AFTER})(?:19|20)\d{{2}}\b(?![-/.:]\d)", 0.6, re.I, 4, 4
+            rf"(?=[12]\d{{3}})(?:{_YEAR_AFTER})(?:19|20)\d{{2}}\b{_YEAR_BEFORE}", 0.6, re.I, 4, 4
         ),
         Pattern(r"(?=[MTWFS])\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b", 0.6, contains="day"),
     ],
     context=("born", "birth", "dob", "date"),
 )
+_PERSON_NOUNS = (
+    "man|woman|male|female|boy|girl|patient|son|daughter|child|kid|baby|mother|father|mom|mum|"
+    "dad|wife|husband|brother|sister|grandmother|grandfather|grandma|grandpa|person|lady|"
+    "gentleman|customer|friend|nephew|niece|teenager|student"
+)
+_AGE_SUBJECTS = (
+    "i am|i'm|he is|he's|she is|she's|i was|he was|she was|we are|they are|who is|"
+    "i turned|just turned|he turned|she turned|am turning|is turning|i'll turn|will turn|"
+    "age of|aged|age:"
+)
 AGE = PatternRecognizer(
     "age",
     "AGE",
-    # The number only, where the words around it make it a person's age.
+    # The number only, where the words around it make it a person's age: "a 67-year-old
+    # man", "she is 52 years old", "at the age of 69", "I just turned 81". The age of a card
+    # or an account ("my card is 3 years old") and spans of time ("aged 90 days") are not.
     [
-        Pattern(r"\b\d{1,3}(?=[- ](?:years?|yrs?)[- ]old\b)", 0.8, re.I, min_digits=1),
         Pattern(
-            r"(?=\d)(?:(?<=\bage of )|(?<=\baged )|(?<=\bage: )|(?<=\bturned )|(?<=\bturning ))"
-            r"\d{1,3}\b(?![.,:]\d)",
+            rf"\b\d{{1,3}}(?=[- ](?:years?|yrs?)[- ]old[- ](?:{_PERSON_NOUNS})s?\b)",
+            0.8,
+            re.I,
+            min_digits=1,
+        ),
+        Pattern(
+            "(?=\\d)(?:"
+            + "|".join(f"(?<=\\b{subject} )" for subject in _AGE_SUBJECTS.split("|"))
+            + r")\d{1,3}\b(?![.,:]\d)(?!\s*(?:days?|weeks?|months?|hours?|minutes?|times?|%))"
+            # nor a count of things ("I turned 2 cards off"), though "34 years old" is an age
+            r"(?!\s+(?!years\b|yrs\b)[a-z]+s\b)",
             0.7,
             re.I,
             min_digits=1,
@@ -415,6 +449,8 @@ def _matcher_checks() -> Any:
         "_MATCHING_BRACKETS",
         "_PUB_PAGES",
         "_LEAD_PATTERN",
+        "_SLASH_SEPARATED_DATES",
+        "_TIME_STAMPS",
         "_contains_only_valid_x_chars",
         "_is_national_prefix_present_if_required",
     )
@@ -429,6 +465,7 @@ def _matcher_checks() -> Any:
 _MATCHER = _matcher_checks()
 # Characters that may open a candidate of the matcher (brackets and plus signs, also in
 # full width): before ours, the matcher's candidate would start earlier.
+_SEPARATOR_RUN = re.compile(r"\D{5}")
 _MATCHER_LEADS = frozenset("([\uff08\uff3b+\uff0b")
 
 
@@ -566,9 +603,19 @@ class PhoneRecognizer:
         pm = _MATCHER
         if pm is None:
             return []
-        if start > 0 and text[start - 1] in _MATCHER_LEADS:
+        if start > 0 and (text[start - 1] in _MATCHER_LEADS or text[start - 1].isdigit()):
             return []  # the matcher's candidate would start there ("(+1 201…", "[201…")
+        if end < len(text) and text[end].isdigit():
+            return []  # the matcher's would go on (a seventh extension digit)
         candidate = text[start:end]
+        # Shapes the matcher splits or rejects with checks of its own (a slash date or a time
+        # stamp inside the number, more than four separators in a row) go to the matcher.
+        if (
+            pm._SLASH_SEPARATED_DATES.search(candidate)
+            or pm._TIME_STAMPS.search(candidate)
+            or _SEPARATOR_RUN.search(candidate)
+        ):
+            return []
         if not pm._MATCHING_BRACKETS.fullmatch(candidate) or pm._PUB_PAGES.search(candidate):
             return []
         glued = pm.PhoneNumberMatcher
