@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from confide.pii.findings import Finding, Recognizer
+from confide.pii.lexicon import POSTAL_CODE, NrpRecognizer
 from confide.pii.ner import CrfRecognizer
 from confide.pii.recognizers import (
     DEFAULT_ORDER_PATTERNS,
@@ -22,6 +23,8 @@ from confide.pii.recognizers import (
 from confide.pii.recognizers import default_recognizers as _defaults
 
 DEFAULT_THRESHOLD = 0.5
+# A name the model is at least this sure of stays a name against a word list's reading.
+CONFIDENT = 0.9
 # Recognizers that accept the digit counts the analyzer takes once per text.
 _TAKES_STATS = frozenset({PatternRecognizer, PhoneRecognizer})
 
@@ -63,6 +66,7 @@ def resolve_overlaps(
     findings: Sequence[Finding],
     text: str | None = None,
     statistical: Collection[str] = frozenset(),
+    yielding: Collection[str] = frozenset(),
 ) -> list[Finding]:
     """Keep, among overlapping findings, the higher score, then the longer span.
 
@@ -70,8 +74,21 @@ def resolve_overlaps(
     exact formats and checksums make them the better evidence: a statistical span that
     swallows or clips a pattern finding is trimmed to its part on one side (the wordier
     one) if that still reads as an entity, or dropped. Without ``text`` such a span cannot
-    be judged and is dropped.
+    be judged and is dropped. Findings of the ``yielding`` recognizers (a nationality word,
+    a postal code) are kept only where they overlap no other kept finding, or only
+    statistical findings that lie wholly inside their span and are shorter or not a sure
+    name (``CONFIDENT``): the word list or the format then says better than the model what it
+    is ("Nigerian" is a nationality, not a place; "Jehovah's Witness" is not a name and a
+    place).
     """
+    if yielding and len(findings) > 1:
+        weak = [f for f in findings if f.recognizer in yielding]
+        if weak:
+            kept = resolve_overlaps(
+                [f for f in findings if f.recognizer not in yielding], text, statistical
+            )
+            kept = _without_guesses_inside(weak, kept, statistical)
+            return sorted([*kept, *_clear_of(_by_score(weak), kept)], key=_position)
     if len(findings) < 2:
         return list(findings)
     if statistical:
@@ -81,6 +98,41 @@ def resolve_overlaps(
             trimmed = [t for f in models if (t := _outside(f, patterns, text)) is not None]
             return sorted([*patterns, *_by_score(trimmed)], key=_position)
     return sorted(_by_score(findings), key=_position)
+
+
+def _without_guesses_inside(
+    weak: Sequence[Finding], kept: list[Finding], statistical: Collection[str]
+) -> list[Finding]:
+    """``kept`` less the statistical findings that a finding of ``weak`` covers, where all
+    the findings that finding overlaps are such, and each is shorter than it or not a
+    name read with ``CONFIDENT`` ("Christian" read as a name at 0.97 stays a name)."""
+    dropped: set[Finding] = set()
+    for w in weak:
+        touched = [k for k in kept if k.start < w.end and w.start < k.end]
+        if touched and all(
+            k.recognizer in statistical
+            and w.start <= k.start
+            and k.end <= w.end
+            and (
+                k.entity_type != "PERSON"
+                or k.score < CONFIDENT
+                or k.end - k.start < w.end - w.start
+            )
+            for k in touched
+        ):
+            dropped.update(touched)
+    return [k for k in kept if k not in dropped] if dropped else kept
+
+
+def _clear_of(findings: Sequence[Finding], kept: Sequence[Finding]) -> list[Finding]:
+    """``findings`` that overlap none of ``kept`` (sorted by start, not overlapping)."""
+    starts = [k.start for k in kept]
+    clear: list[Finding] = []
+    for finding in findings:
+        i = bisect.bisect_left(starts, finding.end)
+        if not (i and kept[i - 1].end > finding.start):
+            clear.append(finding)
+    return clear
 
 
 def _position(finding: Finding) -> tuple[int, int]:
@@ -175,6 +227,8 @@ class PiiAnalyzer:
         if recognizers is None:
             recognizers = [
                 *_defaults(self.options.order_patterns, self.options.phone_regions),
+                NrpRecognizer(),
+                POSTAL_CODE,
                 *([CrfRecognizer()] if self.options.statistical else []),
                 *_semantic_recognizers(self.options),
                 *_custom_recognizers(self.options),
@@ -202,6 +256,7 @@ class PiiAnalyzer:
         counts, the digits any of its findings needs: its call is skipped when the text has
         fewer); the placeholders the operators write for the entity types they report."""
         self._statistical = _statistical_names(self._recognizers)
+        self._yielding = frozenset(r.name for r in self._recognizers if getattr(r, "yields", False))
         self._plan: list[tuple[Recognizer, bool, int]] = []
         for r in self._recognizers:
             if self._wanted(r.entities):
@@ -230,7 +285,7 @@ class PiiAnalyzer:
             found.extend(self._denied(text))
         if found and "<" in text:
             found = self._outside_placeholders(found, text)
-        return resolve_overlaps(found, text, self._statistical)
+        return resolve_overlaps(found, text, self._statistical, self._yielding)
 
     def _outside_placeholders(self, findings: list[Finding], text: str) -> list[Finding]:
         """``findings`` without those inside what the redact and pseudonymize operators put in

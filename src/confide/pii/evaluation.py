@@ -58,6 +58,8 @@ DATASET_TYPE_MAP: dict[str, str | None] = {
     "URL": "URL",
     "US_DRIVER_LICENSE": "US_DRIVER_LICENSE",
     "AGE": "AGE",
+    "NRP": "NRP",
+    "ZIP_CODE": "POSTAL_CODE",
     "TITLE": None,
     "PREFIX": None,
 }

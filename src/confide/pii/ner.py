@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 from confide.pii.clusters import WordClusters, clusters_path, load_clusters
 from confide.pii.findings import Finding
+from confide.pii.titles import with_legal_forms, without_job_titles
 
 __all__ = [
     "DEFAULT_MODEL_PATH",
@@ -1139,7 +1140,7 @@ class CrfRecognizer:
                 findings.append(Finding(entity, start, end, NAME_SHAPE_SCORE, self.name))
         if "STREET_ADDRESS" in self.entities and self.min_score <= ADDRESS_SHAPE_SCORE:
             findings = _with_address_shapes(text, lowered, findings, self.name)
-        return findings
+        return without_job_titles(text, with_legal_forms(text, findings))
 
     def _name_shaped(
         self, text: str, tokens: Sequence[Token], labels: Sequence[str]

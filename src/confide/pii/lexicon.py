@@ -1,0 +1,196 @@
+"""Words and codes that are personal data by what they say about someone: nationality,
+ethnic origin, religion and political opinion (``NRP``, from a word list) and postal codes.
+
+Both kinds give way (``yields``) to any other finding they overlap: "American" inside the
+organisation "American Airlines" or a ZIP code inside a street address is reported as part
+of that span, never cut out of it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+
+from confide.pii.findings import Finding
+from confide.pii.recognizers import Pattern, PatternRecognizer
+
+NRP_SCORE = 0.6
+_PLURAL_ENDINGS = ("a", "i", "n", "o", "u")
+# A word written with a capital: where a form of the list may start.
+_CAPITALISED = re.compile(r"(?<![A-Za-z0-9'\u2019-])[A-Z][A-Za-z]*(?:['\u2019-][A-Za-z]+)*")
+_WORD = re.compile(r"[A-Za-z]+(?:['\u2019-][A-Za-z]+)*")
+# Someone saying what they are: here a form counts in any case ("I am russian").
+_SELF_CUE = (
+    r"\b(?:i(?: am|'m|m| was)|we(?: are|'re)|s?he(?: is|'s| was)|they(?: are|'re)|as an?|being)"
+    r"\s+(?:an?\s+)?(?:proud\s+)?(?:practi[cs]ing\s+)?"
+)
+_SELF = re.compile(_SELF_CUE)  # searched in the text in lower case: faster than re.I
+_SELF_ANY_CASE = re.compile(_SELF_CUE, re.IGNORECASE)  # where lower case changes lengths
+# A nationality's adjective is also the name of a language: "I speak French", "studying
+# English", "the German version" say nothing about anyone's origin.
+_BEFORE_LANGUAGE = (
+    "speak speaks spoke speaking study studies studied studying learn learns learned learning"
+    " learnt teach teaches teaching taught in into translate translated write written read"
+    " understand fluent native"
+)
+_AFTER_LANGUAGE = (
+    "language languages speaker speakers speaking version translation translations subtitles"
+    " keyboard lessons lesson class classes course courses literature teacher text"
+)
+_LANGUAGE_BEFORE = frozenset(_BEFORE_LANGUAGE.split())
+_LANGUAGE_AFTER = frozenset(_AFTER_LANGUAGE.split())
+
+
+def load_group_forms(text: str | None = None) -> dict[str, bool]:
+    """The forms of the word list (``models/groups.txt`` by default), with plurals: True
+    for a group, False for a name that starts like one ("European Union")."""
+    if text is None:
+        text = resources.files("confide.pii").joinpath("models/groups.txt").read_text("utf-8")
+    forms: dict[str, bool] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        group = not line.startswith("!")
+        for form in (f.strip() for f in line.lstrip("!").split(",")):
+            forms[form] = group
+            if group and form.endswith(_PLURAL_ENDINGS):
+                forms[form + "s"] = group
+    return forms
+
+
+_Word = tuple[int, int, str]
+
+
+@dataclass(slots=True)
+class NrpRecognizer:
+    """Nationalities, ethnic groups, religions and political groups, as written in the
+    word list: capitalised ("Italian", "Roman Catholic") or in capitals, whole words, and
+    in any case where someone says what they are ("I'm russian", "as a muslim"). A mention
+    is reported whatever it describes ("Italian food" too, not "I speak Italian"), with a
+    score above the default threshold: leaving the type out of ``CONFIDE_PII_ENTITIES``
+    turns it off."""
+
+    forms: dict[str, bool] = field(default_factory=load_group_forms)
+    score: float = NRP_SCORE
+    name: str = "nrp"
+    entities: tuple[str, ...] = ("NRP",)
+    yields: bool = True
+    _written: dict[str, bool] = field(init=False, repr=False)
+    _lower: dict[str, bool] = field(init=False, repr=False)
+    _starts: frozenset[str] = field(init=False, repr=False)
+    _longest_words: int = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        forms = {**self.forms, **{f.replace("'", "\u2019"): g for f, g in self.forms.items()}}
+        self._written = {**forms, **{f.upper(): g for f, g in forms.items()}}
+        self._lower = {f.lower(): g for f, g in forms.items()}
+        self._starts = frozenset(f.split(" ")[0] for f in self._written)
+        self._longest_words = max((f.count(" ") + 1 for f in forms), default=1)
+
+    def find(self, text: str) -> list[Finding]:
+        found: list[Finding] = []
+        if not self._starts.isdisjoint(_CAPITALISED.findall(text)):
+            words = [(m.start(), m.end(), m.group()) for m in _CAPITALISED.finditer(text)]
+            found = self._groups(text, words, self._written)
+        lower = text.lower()
+        cues = _SELF.finditer(lower) if len(lower) == len(text) else _SELF_ANY_CASE.finditer(text)
+        for cue in cues:
+            after = [
+                (m.start(), m.end(), m.group().lower())
+                for m in _WORD.finditer(text, cue.end(), cue.end() + 60)
+            ]
+            if after and after[0][0] == cue.end():
+                found.extend(self._groups(text, after[: self._longest_words], self._lower, 1))
+        if len(found) > 1:
+            found = list({(f.start, f.end): f for f in found}.values())
+        return found
+
+    def _groups(
+        self, text: str, words: list[_Word], forms: dict[str, bool], first_only: int = 0
+    ) -> list[Finding]:
+        """Findings for the longest forms among ``words`` (of ``text``), left to right;
+        ``first_only`` stops after the first word's."""
+        found: list[Finding] = []
+        i = 0
+        while i < len(words):
+            n, group = self._longest(text, words, i, forms)
+            if n and group and not self._language(text, words[i][0], words[i + n - 1]):
+                start = words[i][0]
+                end = words[i + n - 1][1]
+                found.append(Finding("NRP", start, end, self.score, self.name))
+            if first_only:
+                break
+            i += n or 1
+        return found
+
+    def _longest(
+        self, text: str, words: list[_Word], i: int, forms: dict[str, bool]
+    ) -> tuple[int, bool]:
+        """How many words from ``i`` on make the longest form, and whether it is a group."""
+        phrase = words[i][2]
+        best = (1, forms[phrase]) if phrase in forms else (0, False)
+        for k in range(i + 1, min(len(words), i + self._longest_words)):
+            if text[words[k - 1][1] : words[k][0]] != " ":
+                break
+            phrase += " " + words[k][2]
+            if phrase in forms:
+                best = (k - i + 1, forms[phrase])
+        return best
+
+    @staticmethod
+    def _language(text: str, start: int, last: _Word) -> bool:
+        """Whether the words around a one-word form make it a language."""
+        if last[0] != start:
+            return False
+        before = text[max(0, start - 20) : start].split()
+        if before and before[-1].lower() in _LANGUAGE_BEFORE:
+            return True
+        after = text[last[1] : last[1] + 20].split(maxsplit=1)
+        return bool(after) and after[0].lower().strip(".,;:!?") in _LANGUAGE_AFTER
+
+
+_US_STATES = (
+    "AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|"
+    "NJ|NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR|GU|VI|AS|MP|AA|AE|AP"
+)
+_US_ZIP = r"(?:-\d{4})?(?![\w-])"  # after the five digits: ZIP+4
+POSTAL_CODE = PatternRecognizer(
+    "postal_code",
+    "POSTAL_CODE",
+    # Each pattern starts with what it matches and looks behind after (a digit or a capital
+    # first): Python's regex engine then skips ahead to candidates instead of trying the
+    # look-behind at every position.
+    [
+        # A US ZIP (or ZIP+4) after a state's abbreviation: "Springfield, IL 62704".
+        Pattern(
+            rf"\d{{5}}(?:(?<=\b(?:{_US_STATES}) \d{{5}})|(?<=\b(?:{_US_STATES}), \d{{5}}))"
+            + _US_ZIP,
+            0.6,
+            min_digits=5,
+            min_run=5,
+        ),
+        # Five digits are a ZIP (or a German, French, Spanish, Italian postal code) only
+        # next to a word that says so.
+        Pattern(
+            rf"\d{{5}}(?<![\w.,-]\d{{5}}){_US_ZIP}",
+            0.3,
+            min_digits=5,
+            min_run=5,
+            needs_context=True,
+        ),
+        # The shapes of British and Canadian postcodes ("SW1A 1AA", "K1A 0B6") are rare
+        # elsewhere; Dutch ones ("1012 AB") need a word.
+        Pattern(
+            r"[A-Z](?<!\w.)(?:(?:[A-Z]?\d[A-Z\d]?|IR) \d[ABD-HJLNP-UW-Z]{2}"
+            r"|\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d)\b",
+            0.5,
+            min_digits=1,
+        ),
+        Pattern(
+            r"[1-9](?<!\w.)\d{3} ?[A-Z]{2}\b", 0.2, min_digits=4, min_run=4, needs_context=True
+        ),
+    ],
+    context=("zip", "postal", "postcode", "post code", "plz", "postleitzahl"),
+    yields=True,
+)

@@ -1,0 +1,174 @@
+"""Nationality, religion and political group words (NRP) and postal codes: text -> spans."""
+
+from __future__ import annotations
+
+import pytest
+
+from confide.pii import AnalyzerOptions, Finding, PiiAnalyzer
+from confide.pii.analyzer import resolve_overlaps
+from confide.pii.lexicon import POSTAL_CODE, NrpRecognizer, load_group_forms
+
+NRP = NrpRecognizer()
+
+
+def spans(found: list[Finding], text: str) -> list[str]:
+    return [text[f.start : f.end] for f in found]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The restaurant serves great Italian food.", ["Italian"]),
+        ("We are proud South Africans", ["South Africans"]),
+        ("As a Roman Catholic and a Labour voter, I object.", ["Roman Catholic", "Labour"]),
+        ("Seventh-day Adventist", ["Seventh-day Adventist"]),
+        ("I'm a Jehovah's Witness", ["Jehovah's Witness"]),
+        ("I'm a Jehovah\u2019s Witness", ["Jehovah\u2019s Witness"]),
+        ("ITALIAN AND JEWISH", ["ITALIAN", "JEWISH"]),
+        ("The Italians' coach", ["Italians"]),
+        # lower case only where someone says what they are
+        ("I am russian but I live in Canada.", ["russian"]),
+        ("i'm south african", ["south african"]),
+        ("as a practicing muslim I need halal meals", ["muslim"]),
+        ("she is a proud dane", ["dane"]),
+        # a Turkish dotted capital changes the length in lower case: offsets still hold
+        ("\u0130stanbul: I am turkish", ["turkish"]),
+    ],
+)
+def test_group_words_are_found(text: str, expected: list[str]) -> None:
+    assert spans(NRP.find(text), text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I love italian food",  # lower case without someone saying what they are
+        "I speak French and I am studying English",  # languages
+        "Is there a German version of the app?",
+        "the Treaty on European Union",  # a name that starts like a group
+        "pay with American Express",
+        "Americana and Englishness",  # longer words
+        "as a customer I am polish-ing my shoes",
+        "polish the silver, then swiss the roll",
+    ],
+)
+def test_words_that_say_nothing_about_a_person_are_not_found(text: str) -> None:
+    assert NRP.find(text) == []
+
+
+def test_word_list_adds_plurals_and_keeps_exceptions_apart() -> None:
+    forms = load_group_forms("# comment\nItalian, Scot\nHindu\n! European Union\n")
+    assert forms == {
+        "Italian": True,
+        "Italians": True,
+        "Scot": True,
+        "Hindu": True,
+        "Hindus": True,
+        "European Union": False,
+    }
+    packaged = load_group_forms()
+    assert packaged["Nigerians"] is True and packaged["American Express"] is False
+    assert packaged["Laos"] is False  # a country, not the plural of "Lao"
+    assert len([f for f, group in packaged.items() if group]) > 400
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Springfield, IL 62704", ["62704"]),
+        ("Austin TX 78701-1234", ["78701-1234"]),
+        ("My zip code is 90210", ["90210"]),
+        ("ZIP: 02139", ["02139"]),
+        ("PLZ 10115 Berlin", ["10115"]),
+        ("London SW1A 1AA", ["SW1A 1AA"]),
+        ("Manchester M1 1AE", ["M1 1AE"]),
+        ("Ottawa ON K1A 0B6", ["K1A 0B6"]),
+        ("postcode 1012 AB Amsterdam", ["1012 AB"]),
+    ],
+)
+def test_postal_codes_are_found(text: str, expected: list[str]) -> None:
+    analyzer = PiiAnalyzer(recognizers=[POSTAL_CODE])
+    assert spans(analyzer.analyze(text), text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I paid 12345 dollars",  # five digits without a word for them
+        "zip 1234567",  # seven digits are no ZIP
+        "order 12345-6789-0",
+        "the 1012 AB model",  # Dutch shape without a word for it
+        "version 3.12345",
+        "Meet at 2020 AD",
+    ],
+)
+def test_numbers_that_are_not_postal_codes(text: str) -> None:
+    assert PiiAnalyzer(recognizers=[POSTAL_CODE]).analyze(text) == []
+
+
+def test_a_yielding_finding_gives_way_to_any_finding_it_overlaps() -> None:
+    org = Finding("ORGANIZATION", 0, 17, 0.7, "crf-ner")  # "American Airlines"
+    word = Finding("NRP", 0, 8, 0.6, "nrp")
+    address = Finding("STREET_ADDRESS", 0, 40, 0.55, "crf-ner")
+    zip_code = Finding("POSTAL_CODE", 35, 40, 0.95, "postal_code")
+    phone = Finding("PHONE_NUMBER", 50, 60, 0.75, "phone")
+    weak = {"nrp", "postal_code"}
+    assert resolve_overlaps([org, word], statistical={"crf-ner"}, yielding=weak) == [org]
+    found = resolve_overlaps(
+        [address, zip_code, phone], "x" * 60, statistical={"crf-ner"}, yielding=weak
+    )
+    assert found == [address, phone]  # the ZIP neither cuts nor outranks the address
+    assert resolve_overlaps(
+        [Finding("POSTAL_CODE", 50, 55, 0.6, "postal_code"), phone], yielding=weak
+    ) == [phone]
+
+
+def test_a_yielding_finding_replaces_model_guesses_inside_its_span() -> None:
+    guess = Finding("LOCATION", 5, 13, 0.55, "crf-ner")  # "Nigerian" read as a place
+    word = Finding("NRP", 5, 13, 0.6, "nrp")
+    name = Finding("PERSON", 0, 8, 0.9, "crf-ner")
+    parts = [Finding("PERSON", 4, 11, 0.99, "crf-ner"), Finding("LOCATION", 14, 21, 0.6, "crf-ner")]
+    whole = Finding("NRP", 4, 21, 0.6, "nrp")  # "Jehovah's Witness"
+    stat, weak = {"crf-ner"}, {"nrp"}
+    assert resolve_overlaps([guess, word], statistical=stat, yielding=weak) == [word]
+    assert resolve_overlaps([*parts, whole], statistical=stat, yielding=weak) == [whole]
+    # a confident guess of the same span stays ("everyone calls me Christian")
+    sure = Finding("PERSON", 0, 9, 0.97, "crf-ner")
+    assert resolve_overlaps(
+        [sure, Finding("NRP", 0, 9, 0.6, "nrp")], statistical=stat, yielding=weak
+    ) == [sure]
+    # a guess reaching outside the word's span stays ("Christian Smith")
+    christian = Finding("NRP", 0, 9, 0.6, "nrp")
+    assert resolve_overlaps(
+        [Finding("PERSON", 0, 15, 0.9, "crf-ner"), christian], statistical=stat, yielding=weak
+    ) == [Finding("PERSON", 0, 15, 0.9, "crf-ner")]
+    # a pattern finding is never replaced
+    card = Finding("CREDIT_CARD", 5, 13, 1.0, "credit_card")
+    assert resolve_overlaps([card, word], statistical=stat, yielding=weak) == [card]
+    assert name in resolve_overlaps([name, Finding("NRP", 20, 27, 0.6, "nrp")], yielding=weak)
+
+
+def test_default_engine_reports_groups_and_postal_codes_and_options_turn_them_off() -> None:
+    text = "I am Nigerian, my zip code is 90210."
+    found = PiiAnalyzer().analyze(text)
+    assert [(f.entity_type, text[f.start : f.end]) for f in found] == [
+        ("NRP", "Nigerian"),
+        ("POSTAL_CODE", "90210"),
+    ]
+    only_names = PiiAnalyzer(options=AnalyzerOptions(entities=frozenset({"PERSON"})))
+    assert only_names.analyze(text) == []
+
+
+def test_a_name_that_is_also_a_group_word_stays_a_name() -> None:
+    text = "Christian Smith called about his order"
+    found = PiiAnalyzer().analyze(text)
+    assert [(f.entity_type, text[f.start : f.end]) for f in found] == [
+        ("PERSON", "Christian Smith")
+    ]
+
+
+def test_patterns_that_need_a_word_are_not_tried_without_one() -> None:
+    # Not even a low-score finding: the five digits are never scanned for.
+    assert POSTAL_CODE.find("I paid 12345 dollars") == []
+    (found,) = POSTAL_CODE.find("Postleitzahl: 12345")
+    assert (found.start, found.end, round(found.score, 2)) == (14, 19, 0.65)
