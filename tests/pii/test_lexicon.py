@@ -6,7 +6,7 @@ import pytest
 
 from confide.pii import AnalyzerOptions, Finding, PiiAnalyzer
 from confide.pii.analyzer import resolve_overlaps
-from confide.pii.lexicon import POSTAL_CODE, NrpRecognizer, load_group_forms
+from confide.pii.lexicon import POSTAL_CODE, NrpRecognizer, load_group_forms, load_languages
 
 NRP = NrpRecognizer()
 
@@ -56,6 +56,46 @@ def test_words_that_say_nothing_about_a_person_are_not_found(text: str) -> None:
     assert NRP.find(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "languages"),
+    [
+        ("Do you have an agent who speaks German?", ["German"]),
+        ("Please reply in Portuguese", ["Portuguese"]),
+        ("change the language to Italian", ["Italian"]),
+        ("Is there a Dutch version?", ["Dutch"]),
+        ("I speak Arabic", ["Arabic"]),  # a language that names no group
+        ("I am Dutch and live in Utrecht", []),  # a nationality
+        ("I live in Laos", []),  # a country, however it ends
+        ("Arabic is hard", []),  # no word around it says language
+    ],
+)
+def test_languages_are_cleared(text: str, languages: list[str]) -> None:
+    assert [text[a:b] for a, b in NRP.cleared(text)] == languages
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Do you have an agent who speaks German?",
+        "Is the app available in French",
+        "Please reply in Portuguese",
+        "Christian Smith speaks French",
+    ],
+)
+def test_default_engine_finds_no_personal_data_in_a_language(text: str) -> None:
+    found = PiiAnalyzer().analyze(text)
+    assert [text[f.start : f.end] for f in found if f.entity_type != "PERSON"] == []
+    assert all(text[f.start : f.end] != text.split()[-1].strip("?") for f in found)
+
+
+def test_a_cleared_span_never_hides_a_pattern_finding() -> None:
+    # Only a model's guesses give way to a language; a deny-listed value stays.
+    options = AnalyzerOptions(deny_list={"NRP": ["French"]})
+    text = "Please reply in French"
+    found = PiiAnalyzer(options=options).analyze(text)
+    assert [(f.entity_type, text[f.start : f.end]) for f in found] == [("NRP", "French")]
+
+
 def test_word_list_adds_plurals_and_keeps_exceptions_apart() -> None:
     forms = load_group_forms("# comment\nItalian, Scot\nHindu\n! European Union\n")
     assert forms == {
@@ -69,6 +109,8 @@ def test_word_list_adds_plurals_and_keeps_exceptions_apart() -> None:
     packaged = load_group_forms()
     assert packaged["Nigerians"] is True and packaged["American Express"] is False
     assert packaged["Laos"] is False  # a country, not the plural of "Lao"
+    assert "Arabic" not in packaged and "Arabic" in load_languages()
+    assert load_languages("~ Klingon, Elvish\nItalian\n") == {"Klingon", "Elvish"}
     assert len([f for f, group in packaged.items() if group]) > 400
 
 

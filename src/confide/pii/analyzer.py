@@ -8,6 +8,7 @@ import string
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from confide.pii.findings import Finding, Recognizer
 from confide.pii.lexicon import POSTAL_CODE, NrpRecognizer
@@ -23,6 +24,15 @@ from confide.pii.recognizers import (
 from confide.pii.recognizers import default_recognizers as _defaults
 
 DEFAULT_THRESHOLD = 0.5
+
+
+@runtime_checkable
+class Clearing(Protocol):
+    """A recognizer that also names spans that are no personal data."""
+
+    def cleared(self, text: str) -> list[tuple[int, int]]: ...
+
+
 # A name the model is at least this sure of stays a name against a word list's reading.
 CONFIDENT = 0.9
 # Recognizers that accept the digit counts the analyzer takes once per text.
@@ -256,6 +266,8 @@ class PiiAnalyzer:
         counts, the digits any of its findings needs: its call is skipped when the text has
         fewer); the placeholders the operators write for the entity types they report."""
         self._statistical = _statistical_names(self._recognizers)
+        # Recognizers that also know spans that are no personal data.
+        self._clearing: list[Clearing] = [r for r in self._recognizers if isinstance(r, Clearing)]
         self._yielding = frozenset(r.name for r in self._recognizers if getattr(r, "yields", False))
         self._plan: list[tuple[Recognizer, bool, int]] = []
         for r in self._recognizers:
@@ -281,11 +293,26 @@ class PiiAnalyzer:
                 found.extend(recognizer.find(text))
         if found:
             found = [f for f in found if self._keep(f, text)]
+        if found and self._clearing and any(f.recognizer in self._statistical for f in found):
+            found = self._without_cleared(found, text)
         if self._deny:
             found.extend(self._denied(text))
         if found and "<" in text:
             found = self._outside_placeholders(found, text)
         return resolve_overlaps(found, text, self._statistical, self._yielding)
+
+    def _without_cleared(self, findings: list[Finding], text: str) -> list[Finding]:
+        """``findings`` less the model's guesses that lie in a span a recognizer knows is
+        no personal data (a language: "in French")."""
+        spans = [span for r in self._clearing for span in r.cleared(text)]
+        if not spans:
+            return findings
+        return [
+            f
+            for f in findings
+            if f.recognizer not in self._statistical
+            or not any(a <= f.start and f.end <= b for a, b in spans)
+        ]
 
     def _outside_placeholders(self, findings: list[Finding], text: str) -> list[Finding]:
         """``findings`` without those inside what the redact and pseudonymize operators put in

@@ -32,7 +32,7 @@ _SELF_ANY_CASE = re.compile(_SELF_CUE, re.IGNORECASE)  # where lower case change
 _BEFORE_LANGUAGE = (
     "speak speaks spoke speaking study studies studied studying learn learns learned learning"
     " learnt teach teaches teaching taught in into translate translated write written read"
-    " understand fluent native"
+    " understand fluent native to"
 )
 _AFTER_LANGUAGE = (
     "language languages speaker speakers speaking version translation translations subtitles"
@@ -42,14 +42,16 @@ _LANGUAGE_BEFORE = frozenset(_BEFORE_LANGUAGE.split())
 _LANGUAGE_AFTER = frozenset(_AFTER_LANGUAGE.split())
 
 
+def _word_list() -> str:
+    return resources.files("confide.pii").joinpath("models/groups.txt").read_text("utf-8")
+
+
 def load_group_forms(text: str | None = None) -> dict[str, bool]:
     """The forms of the word list (``models/groups.txt`` by default), with plurals: True
     for a group, False for a name that starts like one ("European Union")."""
-    if text is None:
-        text = resources.files("confide.pii").joinpath("models/groups.txt").read_text("utf-8")
     forms: dict[str, bool] = {}
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
+    for line in (_word_list() if text is None else text).splitlines():
+        if not line.strip() or line.startswith(("#", "~")):
             continue
         group = not line.startswith("!")
         for form in (f.strip() for f in line.lstrip("!").split(",")):
@@ -57,6 +59,14 @@ def load_group_forms(text: str | None = None) -> dict[str, bool]:
             if group and form.endswith(_PLURAL_ENDINGS):
                 forms[form + "s"] = group
     return forms
+
+
+def load_languages(text: str | None = None) -> frozenset[str]:
+    """The languages of the word list (its "~" lines)."""
+    lines = (_word_list() if text is None else text).splitlines()
+    return frozenset(
+        f.strip() for line in lines if line.startswith("~") for f in line[1:].split(",")
+    )
 
 
 _Word = tuple[int, int, str]
@@ -72,6 +82,7 @@ class NrpRecognizer:
     turns it off."""
 
     forms: dict[str, bool] = field(default_factory=load_group_forms)
+    languages: frozenset[str] = field(default_factory=load_languages)
     score: float = NRP_SCORE
     name: str = "nrp"
     entities: tuple[str, ...] = ("NRP",)
@@ -79,6 +90,7 @@ class NrpRecognizer:
     _written: dict[str, bool] = field(init=False, repr=False)
     _lower: dict[str, bool] = field(init=False, repr=False)
     _starts: frozenset[str] = field(init=False, repr=False)
+    _speakable: frozenset[str] = field(init=False, repr=False)
     _longest_words: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -86,6 +98,7 @@ class NrpRecognizer:
         self._written = {**forms, **{f.upper(): g for f, g in forms.items()}}
         self._lower = {f.lower(): g for f, g in forms.items()}
         self._starts = frozenset(f.split(" ")[0] for f in self._written)
+        self._speakable = frozenset(w for f in self.languages for w in (f, f.upper()))
         self._longest_words = max((f.count(" ") + 1 for f in forms), default=1)
 
     def find(self, text: str) -> list[Finding]:
@@ -106,6 +119,17 @@ class NrpRecognizer:
             found = list({(f.start, f.end): f for f in found}.values())
         return found
 
+    def cleared(self, text: str) -> list[tuple[int, int]]:
+        """Spans of ``text`` that name a language ("in French", "speaks German", "the
+        Spanish version"): no personal data, whatever a model makes of them."""
+        if self._speakable.isdisjoint(_CAPITALISED.findall(text)):
+            return []
+        return [
+            m.span()
+            for m in _CAPITALISED.finditer(text)
+            if self._spoken(text, m.start(), (m.start(), m.end(), m.group()))
+        ]
+
     def _groups(
         self, text: str, words: list[_Word], forms: dict[str, bool], first_only: int = 0
     ) -> list[Finding]:
@@ -115,7 +139,7 @@ class NrpRecognizer:
         i = 0
         while i < len(words):
             n, group = self._longest(text, words, i, forms)
-            if n and group and not self._language(text, words[i][0], words[i + n - 1]):
+            if n and group and not self._spoken(text, words[i][0], words[i + n - 1]):
                 start = words[i][0]
                 end = words[i + n - 1][1]
                 found.append(Finding("NRP", start, end, self.score, self.name))
@@ -138,10 +162,9 @@ class NrpRecognizer:
                 best = (k - i + 1, forms[phrase])
         return best
 
-    @staticmethod
-    def _language(text: str, start: int, last: _Word) -> bool:
-        """Whether the words around a one-word form make it a language."""
-        if last[0] != start:
+    def _spoken(self, text: str, start: int, last: _Word) -> bool:
+        """Whether a one-word form names a language, by itself and the words around it."""
+        if last[0] != start or last[2] not in self._speakable:
             return False
         before = text[max(0, start - 20) : start].split()
         if before and before[-1].lower() in _LANGUAGE_BEFORE:
