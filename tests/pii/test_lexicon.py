@@ -6,7 +6,13 @@ import pytest
 
 from confide.pii import AnalyzerOptions, Finding, PiiAnalyzer
 from confide.pii.analyzer import resolve_overlaps
-from confide.pii.lexicon import POSTAL_CODE, NrpRecognizer, load_group_forms, load_languages
+from confide.pii.lexicon import (
+    POSTAL_CODE,
+    NrpRecognizer,
+    load_ambiguous,
+    load_group_forms,
+    load_languages,
+)
 
 NRP = NrpRecognizer()
 
@@ -33,6 +39,14 @@ def spans(found: list[Finding], text: str) -> list[str]:
         ("she is a proud dane", ["dane"]),
         # a Turkish dotted capital changes the length in lower case: offsets still hold
         ("\u0130stanbul: I am turkish", ["turkish"]),
+        ("I\u2019m russian", ["russian"]),  # a curly apostrophe
+        (
+            "We are Catholics. The Buddhists and Baptists too",
+            ["Catholics", "Buddhists", "Baptists"],
+        ),
+        ("My Catholic teacher", ["Catholic"]),  # a religion is no language
+        # an ordinary word too, capitalised inside a sentence
+        ("I vote Conservative and she is a Liberal", ["Conservative", "Liberal"]),
     ],
 )
 def test_group_words_are_found(text: str, expected: list[str]) -> None:
@@ -50,6 +64,13 @@ def test_group_words_are_found(text: str, expected: list[str]) -> None:
         "Americana and Englishness",  # longer words
         "as a customer I am polish-ing my shoes",
         "polish the silver, then swiss the roll",
+        # ordinary words at the start of a sentence, in capitals or after a cue
+        "Polish the screen. Conservative estimates. Labour costs.",
+        "Liberal use of it. Orthodox methods? Indigenous plants!",
+        "PLEASE POLISH MY SHOES",
+        "As a conservative estimate, I'm agnostic about which plan",
+        "Turk\u00e7e destek",  # a longer word
+        "20 Swiss francs or a Danish krone coin",  # names that go on in lower case
     ],
 )
 def test_words_that_say_nothing_about_a_person_are_not_found(text: str) -> None:
@@ -97,15 +118,18 @@ def test_a_cleared_span_never_hides_a_pattern_finding() -> None:
 
 
 def test_word_list_adds_plurals_and_keeps_exceptions_apart() -> None:
-    forms = load_group_forms("# comment\nItalian, Scot\nHindu\n! European Union\n")
-    assert forms == {
+    text = "# comment\nItalian, Scot, Swiss\n?Polish\n! European Union\n~ Klingon\n"
+    assert load_group_forms(text) == {
         "Italian": True,
         "Italians": True,
         "Scot": True,
-        "Hindu": True,
-        "Hindus": True,
+        "Scots": True,
+        "Swiss": True,
+        "Polish": True,
         "European Union": False,
     }
+    assert load_ambiguous(text) == {"Polish"}
+    assert load_languages(text) == {"Klingon"}
     packaged = load_group_forms()
     assert packaged["Nigerians"] is True and packaged["American Express"] is False
     assert packaged["Laos"] is False  # a country, not the plural of "Lao"
@@ -122,9 +146,9 @@ def test_word_list_adds_plurals_and_keeps_exceptions_apart() -> None:
         ("My zip code is 90210", ["90210"]),
         ("ZIP: 02139", ["02139"]),
         ("PLZ 10115 Berlin", ["10115"]),
-        ("London SW1A 1AA", ["SW1A 1AA"]),
-        ("Manchester M1 1AE", ["M1 1AE"]),
-        ("Ottawa ON K1A 0B6", ["K1A 0B6"]),
+        ("my postcode is SW1A 1AA", ["SW1A 1AA"]),
+        ("Manchester, post code M1 1AE", ["M1 1AE"]),
+        ("Ottawa, postal code K1A 0B6", ["K1A 0B6"]),
         ("postcode 1012 AB Amsterdam", ["1012 AB"]),
     ],
 )
@@ -140,12 +164,15 @@ def test_postal_codes_are_found(text: str, expected: list[str]) -> None:
         "zip 1234567",  # seven digits are no ZIP
         "order 12345-6789-0",
         "the 1012 AB model",  # Dutch shape without a word for it
+        "Is the PS5 1TB back in stock?",  # British shape without a word for it
+        "London SW1A 1AA",
         "version 3.12345",
         "Meet at 2020 AD",
     ],
 )
 def test_numbers_that_are_not_postal_codes(text: str) -> None:
-    assert PiiAnalyzer(recognizers=[POSTAL_CODE]).analyze(text) == []
+    # No finding at all, not merely one below the threshold.
+    assert POSTAL_CODE.find(text) == []
 
 
 def test_a_yielding_finding_gives_way_to_any_finding_it_overlaps() -> None:
@@ -187,7 +214,10 @@ def test_a_yielding_finding_replaces_model_guesses_inside_its_span() -> None:
     # a pattern finding is never replaced
     card = Finding("CREDIT_CARD", 5, 13, 1.0, "credit_card")
     assert resolve_overlaps([card, word], statistical=stat, yielding=weak) == [card]
-    assert name in resolve_overlaps([name, Finding("NRP", 20, 27, 0.6, "nrp")], yielding=weak)
+    # a name the word lies across (not inside) stays, and the word gives way
+    assert resolve_overlaps(
+        [name, Finding("NRP", 4, 12, 0.6, "nrp")], statistical=stat, yielding=weak
+    ) == [name]
 
 
 def test_default_engine_reports_groups_and_postal_codes_and_options_turn_them_off() -> None:

@@ -317,3 +317,35 @@ def test_phone_findings_are_the_matchers_where_the_candidate_is_verified_whole(
     slow = [[(f.start, f.end) for f in recognizer.find(t)] for t in texts]
     assert sum(map(len, slow)) > 1000  # most example numbers are found
     assert [t for t, a, b in zip(texts, fast, slow, strict=True) if a != b] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "+" and a length that fits the country, a range libphonenumber lacks: score 0.7
+        ("Desk: +41 (0)64 900 40 03", [("+41 (0)64 900 40 03", 0.7)]),
+        ("Fax: +447700212113", [("+447700212113", 0.7)]),
+        # ten or eleven glued digits count next to a phone word ("desk" is one)
+        ("Desk: 5691061671", [("5691061671", 0.65)]),
+        ("landline 03898752867", [("03898752867", 0.65)]),
+    ],
+)
+def test_phone_numbers_outside_libphonenumbers_ranges(
+    text: str, expected: list[tuple[str, float]]
+) -> None:
+    found = ANALYZER.analyze(text)
+    assert [(text[f.start : f.end], round(f.score, 2)) for f in found] == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Score was +12345678 points",  # glued and short: a score, not a number
+        "+1 555 0100",  # a local number's length after a country code
+        "reference 5691061671 attached",  # glued digits without a phone word
+        "call me back on 12.03.26",  # a date, not a six-digit number
+        "They are not answering at 92 34 70",  # six digits are too few
+    ],
+)
+def test_numbers_that_are_still_not_phone_numbers(text: str) -> None:
+    assert "PHONE_NUMBER" not in [f.entity_type for f in ANALYZER.analyze(text)]

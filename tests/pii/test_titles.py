@@ -45,11 +45,16 @@ def test_legal_form_after_a_name_is_left_alone() -> None:
         ("Jane Doe\nEngineer, petroleum", "Engineer", True),
         ("Abbey Marshall\nRailcar repairer\nAcme Corp", "Railcar", True),  # a doer
         ("Peer Villareal\nInternist", "Internist", True),
-        ("Jane Doe\nVeterinary assistants", "Veterinary", True),  # plural
+        # firms named after a trade, and a town ending like a doer
+        ("Jane Doe\nBrightwater Solicitors LLP", "Brightwater Solicitors LLP", False),
+        ("Jane Doe\nNorthwind Consultants", "Northwind Consultants", False),
+        ("Jane Doe\nHarrow Dental Surgeons", "Harrow Dental Surgeons", False),
+        ("Jane Doe\nChemist Warehouse", "Chemist Warehouse", False),
+        ("i live in\nworcester", "worcester", False),
         ("Jane Doe\nAcme order", "Acme", False),  # not a doer
         ("Jane Doe\nSales manager, Acme Corp", "Acme Corp", False),  # a comma apart
         ("Jane Doe\nAcme Corp", "Acme Corp", False),  # no job noun
-        ("Jane Doe\nEngineer at Acme Corp in Building 4", "Acme Corp", False),  # digits
+        ("Jane Doe\nEngineer at Acme Building 4", "Acme", False),  # digits
         ("I asked the Acme engineer about it", "Acme", False),  # one line: running text
     ],
 )
@@ -82,3 +87,10 @@ def test_a_finding_over_lines_loses_its_title_lines() -> None:
     assert text[trimmed.start : trimmed.end] == "Netcall plc"
     only_title = Finding("ORGANIZATION", start, text.index("\nNetcall"), 0.8, "crf-ner")
     assert without_job_titles(text, [only_title]) == []
+
+
+def test_a_street_address_is_never_cut_by_a_title() -> None:
+    text = "my address:\n12 high st\nmanchester engineer"
+    start = text.index("12")
+    address = Finding("STREET_ADDRESS", start, len(text), 0.9, "crf-ner")
+    assert without_job_titles(text, [address]) == [address]

@@ -117,8 +117,13 @@ def _without_guesses_inside(
     the findings that finding overlaps are such, and each is shorter than it or not a
     name read with ``CONFIDENT`` ("Christian" read as a name at 0.97 stays a name)."""
     dropped: set[Finding] = set()
+    starts = [k.start for k in kept]  # kept: by position, no two overlapping
     for w in weak:
-        touched = [k for k in kept if k.start < w.end and w.start < k.end]
+        i = bisect.bisect_left(starts, w.end)
+        touched = []
+        while i and kept[i - 1].end > w.start:
+            i -= 1
+            touched.append(kept[i])
         if touched and all(
             k.recognizer in statistical
             and w.start <= k.start

@@ -16,10 +16,16 @@ from confide.pii.findings import Finding
 from confide.pii.recognizers import Pattern, PatternRecognizer
 
 NRP_SCORE = 0.6
-_PLURAL_ENDINGS = ("a", "i", "n", "o", "u")
 # A word written with a capital: where a form of the list may start.
-_CAPITALISED = re.compile(r"(?<![A-Za-z0-9'\u2019-])[A-Z][A-Za-z]*(?:['\u2019-][A-Za-z]+)*")
-_WORD = re.compile(r"[A-Za-z]+(?:['\u2019-][A-Za-z]+)*")
+# (Not part of a longer word: "Turkçe" holds no "Turk".)
+_CAPITALISED = re.compile(
+    r"(?<![A-Za-z0-9'\u2019-])[A-Z][A-Za-z]*(?:['\u2019-][A-Za-z]+)*(?![^\W\d_])"
+)
+_WORD = re.compile(r"[A-Za-z]+(?:['\u2019-][A-Za-z]+)*(?![^\W\d_])")
+_NEXT_WORD = re.compile(r" ([a-z]+)")
+# What may stand between a sentence's end and its first word.
+_OPENERS = " \t\"'([\u201c\u2018*-"
+_SENTENCE_ENDS = ".!?:;\n"
 # Someone saying what they are: here a form counts in any case ("I am russian").
 _SELF_CUE = (
     r"\b(?:i(?: am|'m|m| was)|we(?: are|'re)|s?he(?: is|'s| was)|they(?: are|'re)|as an?|being)"
@@ -46,27 +52,48 @@ def _word_list() -> str:
     return resources.files("confide.pii").joinpath("models/groups.txt").read_text("utf-8")
 
 
+def _plural(form: str) -> str | None:
+    if form.endswith(("s", "sh", "ch", "x", "z", "ese", "ism", "ity", "y")):
+        return None
+    return form + "s"
+
+
+def _entries(text: str | None) -> list[tuple[str, str]]:
+    """(kind, form) of each form of the word list: kind "" for a group, "!" for a name
+    that only starts like one, "~" for a language."""
+    entries: list[tuple[str, str]] = []
+    for line in (_word_list() if text is None else text).splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        kind = line[0] if line[0] in "!~" else ""
+        entries.extend((kind, f.strip()) for f in line.lstrip("!~").split(","))
+    return entries
+
+
 def load_group_forms(text: str | None = None) -> dict[str, bool]:
     """The forms of the word list (``models/groups.txt`` by default), with plurals: True
-    for a group, False for a name that starts like one ("European Union")."""
+    for a group, False for a name that starts like one ("European Union"). A leading "?"
+    (an ordinary word too: "Polish", "Conservative") is dropped; see ``load_ambiguous``."""
     forms: dict[str, bool] = {}
-    for line in (_word_list() if text is None else text).splitlines():
-        if not line.strip() or line.startswith(("#", "~")):
+    for kind, form in _entries(text):
+        if kind == "~":
             continue
-        group = not line.startswith("!")
-        for form in (f.strip() for f in line.lstrip("!").split(",")):
-            forms[form] = group
-            if group and form.endswith(_PLURAL_ENDINGS):
-                forms[form + "s"] = group
+        form = form.lstrip("?")
+        forms[form] = kind == ""
+        if kind == "" and (plural := _plural(form)):
+            forms[plural] = True
     return forms
+
+
+def load_ambiguous(text: str | None = None) -> frozenset[str]:
+    """Forms marked "?", with plurals: ordinary words too ("Polish the screen")."""
+    marked = [f[1:] for kind, f in _entries(text) if kind == "" and f.startswith("?")]
+    return frozenset([*marked, *filter(None, map(_plural, marked))])
 
 
 def load_languages(text: str | None = None) -> frozenset[str]:
     """The languages of the word list (its "~" lines)."""
-    lines = (_word_list() if text is None else text).splitlines()
-    return frozenset(
-        f.strip() for line in lines if line.startswith("~") for f in line[1:].split(",")
-    )
+    return frozenset(form for kind, form in _entries(text) if kind == "~")
 
 
 _Word = tuple[int, int, str]
@@ -83,6 +110,7 @@ class NrpRecognizer:
 
     forms: dict[str, bool] = field(default_factory=load_group_forms)
     languages: frozenset[str] = field(default_factory=load_languages)
+    ambiguous: frozenset[str] = field(default_factory=load_ambiguous)
     score: float = NRP_SCORE
     name: str = "nrp"
     entities: tuple[str, ...] = ("NRP",)
@@ -92,6 +120,7 @@ class NrpRecognizer:
     _starts: frozenset[str] = field(init=False, repr=False)
     _speakable: frozenset[str] = field(init=False, repr=False)
     _longest_words: int = field(init=False, repr=False)
+    _tails: dict[str, frozenset[str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         forms = {**self.forms, **{f.replace("'", "\u2019"): g for f, g in self.forms.items()}}
@@ -100,13 +129,20 @@ class NrpRecognizer:
         self._starts = frozenset(f.split(" ")[0] for f in self._written)
         self._speakable = frozenset(w for f in self.languages for w in (f, f.upper()))
         self._longest_words = max((f.count(" ") + 1 for f in forms), default=1)
+        # Names that go on in lower case after a form ("Swiss franc"): the form's next words.
+        tails: dict[str, set[str]] = {}
+        for form, group in self.forms.items():
+            head, _, tail = form.partition(" ")
+            if not group and tail[:1].islower():
+                tails.setdefault(head, set()).add(tail.split(" ")[0])
+        self._tails = {head: frozenset(words) for head, words in tails.items()}
 
     def find(self, text: str) -> list[Finding]:
         found: list[Finding] = []
         if not self._starts.isdisjoint(_CAPITALISED.findall(text)):
             words = [(m.start(), m.end(), m.group()) for m in _CAPITALISED.finditer(text)]
             found = self._groups(text, words, self._written)
-        lower = text.lower()
+        lower = text.lower().replace("\u2019", "'")
         cues = _SELF.finditer(lower) if len(lower) == len(text) else _SELF_ANY_CASE.finditer(text)
         for cue in cues:
             after = [
@@ -139,9 +175,8 @@ class NrpRecognizer:
         i = 0
         while i < len(words):
             n, group = self._longest(text, words, i, forms)
-            if n and group and not self._spoken(text, words[i][0], words[i + n - 1]):
-                start = words[i][0]
-                end = words[i + n - 1][1]
+            if n and group and self._reported(text, words[i : i + n], bool(first_only)):
+                start, end = words[i][0], words[i + n - 1][1]
                 found.append(Finding("NRP", start, end, self.score, self.name))
             if first_only:
                 break
@@ -162,6 +197,20 @@ class NrpRecognizer:
                 best = (k - i + 1, forms[phrase])
         return best
 
+    def _reported(self, text: str, words: list[_Word], after_cue: bool) -> bool:
+        """Whether the form made of ``words`` is reported: not a language here, not the
+        start of a longer name in lower case ("Swiss francs"), and, for an ordinary word
+        too ("Polish", "Conservative"), written capitalised inside a sentence."""
+        start, end, last = words[0][0], words[-1][1], words[-1][2]
+        if self._spoken(text, start, words[-1]):
+            return False
+        tails = self._tails.get(" ".join(w[2] for w in words))
+        if tails and (m := _NEXT_WORD.match(text, end)) and m.group(1).rstrip("s") in tails:
+            return False
+        if len(words) == 1 and last.title() in self.ambiguous:
+            return not after_cue and not last.isupper() and not _sentence_start(text, start)
+        return True
+
     def _spoken(self, text: str, start: int, last: _Word) -> bool:
         """Whether a one-word form names a language, by itself and the words around it."""
         if last[0] != start or last[2] not in self._speakable:
@@ -171,6 +220,13 @@ class NrpRecognizer:
             return True
         after = text[last[1] : last[1] + 20].split(maxsplit=1)
         return bool(after) and after[0].lower().strip(".,;:!?") in _LANGUAGE_AFTER
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    j = start - 1
+    while j >= 0 and text[j] in _OPENERS:
+        j -= 1
+    return j < 0 or text[j] in _SENTENCE_ENDS
 
 
 _US_STATES = (
@@ -202,13 +258,14 @@ POSTAL_CODE = PatternRecognizer(
             min_run=5,
             needs_context=True,
         ),
-        # The shapes of British and Canadian postcodes ("SW1A 1AA", "K1A 0B6") are rare
-        # elsewhere; Dutch ones ("1012 AB") need a word.
+        # British and Canadian postcodes ("SW1A 1AA", "K1A 0B6") and Dutch ones ("1012
+        # AB") need a word too: product names take the same shapes ("PS5 1TB").
         Pattern(
             r"[A-Z](?<!\w.)(?:(?:[A-Z]?\d[A-Z\d]?|IR) \d[ABD-HJLNP-UW-Z]{2}"
             r"|\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d)\b",
-            0.5,
+            0.4,
             min_digits=1,
+            needs_context=True,
         ),
         Pattern(
             r"[1-9](?<!\w.)\d{3} ?[A-Z]{2}\b", 0.2, min_digits=4, min_run=4, needs_context=True

@@ -393,10 +393,7 @@ def order_number_recognizer(patterns: Iterable[str] = DEFAULT_ORDER_PATTERNS) ->
 
 
 def _phone_length(value: str) -> bool:
-    """7 to 15 digits, or a local number of 6 written in three groups ("33 17 13")."""
-    number = value.split("x")[0]
-    digits = len(_digits(number))
-    return 7 <= digits <= 15 or (digits == 6 and len(re.findall(r"\d+", number)) == 3)
+    return 7 <= len(_digits(value.split("x")[0])) <= 15
 
 
 PHONE_BY_CONTEXT = PatternRecognizer(
@@ -409,7 +406,7 @@ PHONE_BY_CONTEXT = PatternRecognizer(
             r"(?<![\w+.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\) ?)?\d{2,4}(?:[ .-]\d{2,4}){1,4}"
             r"(?:x\d{1,6})?(?![\w.]|-\d)",
             0.3,
-            min_digits=6,  # see _phone_length
+            min_digits=7,  # see _phone_length
             min_run=2,
         ),
         # Ten or eleven digits written together ("Desk: 5691061671").
@@ -593,19 +590,23 @@ class PhoneRecognizer:
 
     @staticmethod
     def _possible_international(text: str, start: int, end: int, value: str) -> bool:
-        """A number dialled with "+" and a country code whose length fits that country,
-        though libphonenumber does not know its range ("+41 (0)64 900 40 03": a trunk
-        "(0)" written in, a range opened after the metadata was made): reported with a
-        lower score. Nothing may be glued to it."""
+        """A number dialled with "+" and a country code whose length fits a full number of
+        that country, though libphonenumber does not know its range ("+41 (0)64 900 40 03":
+        a trunk "(0)" written in, a range opened after the metadata was made): reported
+        with a lower score. Nothing may be glued to it, and glued digits ("+12345678") must
+        be ten at least: a score or an amount is no phone number."""
         if not value.startswith("+") or "/" in value:
             return False
         if (start > 0 and text[start - 1].isalnum()) or (end < len(text) and text[end].isalnum()):
+            return False
+        if value[1:].isdigit() and len(value) < 11:
             return False
         try:
             number = phonenumbers.parse(value, None)
         except phonenumbers.NumberParseException:
             return False
-        return phonenumbers.is_possible_number(number)
+        reason = phonenumbers.is_possible_number_with_reason(number)
+        return reason == phonenumbers.ValidationResult.IS_POSSIBLE
 
     def _valid_numbers(self, value: str) -> Iterator[tuple[str, phonenumbers.PhoneNumber]]:
         """Regions in which the whole candidate parses as a valid number, with the number

@@ -4,6 +4,7 @@ signature's "Veterinary surgeon") is not an organisation or a place."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 
@@ -40,17 +41,10 @@ _JOBS = (
 # Jobs that are also common surnames or company names (Baker, Porter, Turner, Smith...)
 # are left out: a name must not be taken for a title.
 _JOB_NOUNS = frozenset(_JOBS.split())
-# A lower-case word of a doer ("railcar repairer", "line worker") is a job too, unless it
-# is one of these.
-_DOER = re.compile(r"[a-z]{2,}(?:er|or|ist|ian)s?")
-_WORDS_NOT_DOERS = (
-    "other others order orders under over after never ever either neither whether rather"
-    " together however paper water number numbers member members customer customers user"
-    " users floor door corner center centre letter letters matter power for"
-)
-_NOT_DOERS = frozenset(_WORDS_NOT_DOERS.split())
+_LEGAL_FORM = re.compile(rf"(?i:\b(?:{_LEGAL_FORMS})\b)")
 _LINE_WORDS = re.compile(r"[^\W\d_][\w'&-]*|\d")
 _MAX_TITLE_WORDS = 6
+_MAX_TITLE_CHARS = 80
 
 
 def with_legal_forms(text: str, findings: Sequence[Finding]) -> list[Finding]:
@@ -64,71 +58,64 @@ def with_legal_forms(text: str, findings: Sequence[Finding]) -> list[Finding]:
 
 
 def without_job_titles(text: str, findings: Sequence[Finding]) -> list[Finding]:
-    """``findings`` less the organisations and places that are part of a job title on a
-    line of its own: at most six words and no digits, with a job noun in the finding or
-    next to it ("Veterinary" before "surgeon", "Senior Support Engineer"). A finding over
-    several lines loses its title lines at either end ("Senior Support Engineer\nNetcall
-    plc"). "Sales manager, Acme Corp" keeps its company (a comma apart), and names stay (a
-    surname may be a job: "Baker")."""
+    """``findings`` less the organisations and places that are a job title on a line of
+    its own, and multi-line ones less such lines at either end ("Senior Support
+    Engineer\nNetcall plc"). A title line has at most six words, no digits and no legal
+    form, and ends with a job noun in the singular ("Senior Support Engineer", "Veterinary
+    surgeon") or has one before a comma ("Engineer, petroleum"). Firms named after a trade
+    ("Harrow Dental Surgeons", "Brightwater Solicitors LLP", "Chemist Warehouse") are no
+    titles; names and street addresses are never touched."""
     if "\n" not in text:
         return list(findings)
+    breaks = [i for i, c in enumerate(text) if c == "\n"]
     out: list[Finding] = []
     for f in findings:
-        if f.entity_type == "PERSON":
+        if f.entity_type not in ("ORGANIZATION", "LOCATION"):
             out.append(f)
         elif "\n" in text[f.start : f.end]:
-            out.extend(_without_title_lines(text, f))
-        elif not _in_title(text, f):
+            out.extend(_without_title_lines(text, breaks, f))
+        elif not _is_title_line(text, _line(breaks, len(text), f.start)):
             out.append(f)
     return out
 
 
-def _without_title_lines(text: str, finding: Finding) -> list[Finding]:
+def _line(breaks: list[int], size: int, at: int) -> tuple[int, int]:
+    """The start and end of the line holding position ``at`` (``breaks``: the newlines)."""
+    k = bisect.bisect_left(breaks, at)
+    return (breaks[k - 1] + 1 if k else 0), (breaks[k] if k < len(breaks) else size)
+
+
+def _without_title_lines(text: str, breaks: list[int], finding: Finding) -> list[Finding]:
     """``finding`` (over several lines) less whole title lines at its ends, or [] if
     nothing is left."""
-    pieces = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text[: finding.end])]
-    pieces = [(max(s, finding.start), e) for s, e in pieces if e > finding.start]
-    while pieces and _in_title(text, Finding("", *pieces[0], 0.0, "")):
-        pieces.pop(0)
-    while pieces and _in_title(text, Finding("", *pieces[-1], 0.0, "")):
-        pieces.pop()
-    if not pieces:
+    start, end = finding.start, finding.end
+    while start < end:
+        line_start, line_end = _line(breaks, len(text), start)
+        if line_start != start or line_end > end or not _is_title_line(text, (start, line_end)):
+            break
+        start = line_end + 1
+    while start < end:
+        line_start, line_end = _line(breaks, len(text), end - 1)
+        if line_end != end or line_start < start or not _is_title_line(text, (line_start, end)):
+            break
+        end = line_start - 1
+    if start >= end:
         return []
-    return [
-        Finding(finding.entity_type, pieces[0][0], pieces[-1][1], finding.score, finding.recognizer)
-    ]
+    return [Finding(finding.entity_type, start, end, finding.score, finding.recognizer)]
 
 
-def _in_title(text: str, finding: Finding) -> bool:
-    if "\n" in text[finding.start : finding.end]:
+def _is_title_line(text: str, line: tuple[int, int]) -> bool:
+    start, end = line
+    if end - start > _MAX_TITLE_CHARS:
         return False
-    start = text.rfind("\n", 0, finding.start) + 1
-    end = text.find("\n", finding.end)
-    line = text[start : len(text) if end < 0 else end]
-    words = list(_LINE_WORDS.finditer(line))
-    if not words or len(words) > _MAX_TITLE_WORDS or any(w.group().isdigit() for w in words):
+    words = _LINE_WORDS.findall(text, start, end)
+    if not words or len(words) > _MAX_TITLE_WORDS:
         return False
-    first, last = finding.start - start, finding.end - start
-    for k, word in enumerate(words):
-        if not _is_job(word.group()):
-            continue
-        if first <= word.start() and word.end() <= last:
-            return True
-        after = (
-            k > 0 and line[words[k - 1].end() : word.start()] == " " and words[k - 1].end() == last
-        )
-        before = (
-            k + 1 < len(words)
-            and line[word.end() : words[k + 1].start()] == " "
-            and words[k + 1].start() == first
-        )
-        if after or before:
-            return True
-    return False
-
-
-def _is_job(word: str) -> bool:
-    lowered = word.lower()
-    if lowered in _JOB_NOUNS or (lowered.endswith("s") and lowered[:-1] in _JOB_NOUNS):
+    if any(w.isdigit() for w in words) or _LEGAL_FORM.search(text, start, end):
+        return False
+    if words[-1].lower() in _JOB_NOUNS:
         return True
-    return word.islower() and lowered not in _NOT_DOERS and _DOER.fullmatch(word) is not None
+    comma = text.find(",", start, end)
+    return comma >= 0 and any(
+        w.lower() in _JOB_NOUNS for w in _LINE_WORDS.findall(text, start, comma)[-1:]
+    )
