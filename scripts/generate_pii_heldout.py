@@ -9,6 +9,10 @@ presidio-evaluator is installed (the benchmark environment, never the product's)
     python -m venv /tmp/evvenv && /tmp/evvenv/bin/pip install presidio-evaluator
     /tmp/evvenv/bin/python scripts/generate_pii_heldout.py --out /tmp/heldout_fresh.json
     confide pii eval --data /tmp/heldout_fresh.json --json
+
+``--templates scripts/pii_templates_support.txt --seed 5 --samples 1000`` fills forty
+customer-service templates written for Confide instead (a development set: its errors may
+be read; the held-out set's are not).
 """
 
 from __future__ import annotations
@@ -26,7 +30,11 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=1500)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--lower-case-ratio", type=float, default=0.05)
+    parser.add_argument("--templates", type=Path, help="a template file of one's own")
     args = parser.parse_args()
+    if args.templates is not None:
+        _from_own_templates(args)
+        return
 
     from presidio_evaluator.data_generator import PresidioSentenceFaker
     from presidio_evaluator.data_generator.presidio_sentence_faker import (
@@ -55,6 +63,22 @@ def main() -> None:
         records.append(record)
     args.out.write_text(json.dumps(records), encoding="utf-8")
     print(f"{len(records)} samples from {len(held_out)} held-out templates -> {args.out}")
+
+
+def _from_own_templates(args: argparse.Namespace) -> None:
+    from presidio_evaluator.data_generator import PresidioSentenceFaker
+
+    lines = args.templates.read_text(encoding="utf-8").splitlines()
+    templates = [line.strip().replace("\\n", "\n") for line in lines if line.strip()]
+    faker = PresidioSentenceFaker(
+        "en_US",
+        lower_case_ratio=args.lower_case_ratio,
+        sentence_templates=templates,
+        random_seed=args.seed,
+    )
+    records = [s.to_dict() for s in faker.generate_new_fake_sentences(args.samples)]
+    args.out.write_text(json.dumps(records), encoding="utf-8")
+    print(f"{len(records)} samples from {len(templates)} templates -> {args.out}")
 
 
 if __name__ == "__main__":

@@ -328,6 +328,8 @@ def test_phone_findings_are_the_matchers_where_the_candidate_is_verified_whole(
         # ten or eleven glued digits count next to a phone word ("desk" is one)
         ("Desk: 5691061671", [("5691061671", 0.65)]),
         ("landline 03898752867", [("03898752867", 0.65)]),
+        # a full stop ends the sentence, not the number; "contact" is a phone word
+        ("contact Jo Bloggs on 438 4987.", [("438 4987", 0.65)]),
     ],
 )
 def test_phone_numbers_outside_libphonenumbers_ranges(
@@ -349,3 +351,24 @@ def test_phone_numbers_outside_libphonenumbers_ranges(
 )
 def test_numbers_that_are_still_not_phone_numbers(text: str) -> None:
     assert "PHONE_NUMBER" not in [f.entity_type for f in ANALYZER.analyze(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("My son Tom is 12 and wants his own account.", "12"),
+        ("our daughter is 9", "9"),
+        ("My wife, Anna, turned 40", "40"),
+    ],
+)
+def test_the_age_of_a_relative(text: str, age: str) -> None:
+    assert [text[f.start : f.end] for f in ANALYZER.analyze(text) if f.entity_type == "AGE"] == [
+        age
+    ]
+
+
+@pytest.mark.parametrize(
+    "text", ["my son is 3 days late", "my account is 12", "my son is 2 cards short"]
+)
+def test_no_age_of_a_relative_in_spans_of_time_or_counts(text: str) -> None:
+    assert "AGE" not in [f.entity_type for f in ANALYZER.analyze(text)]

@@ -24,7 +24,8 @@ from typing import Any, NamedTuple
 
 from confide.pii.clusters import WordClusters, clusters_path, load_clusters
 from confide.pii.findings import Finding
-from confide.pii.titles import with_legal_forms, without_job_titles
+from confide.pii.names import with_cued_names, with_names_before_addresses
+from confide.pii.titles import with_legal_forms, with_legal_names, without_job_titles
 
 __all__ = [
     "DEFAULT_MODEL_PATH",
@@ -1140,7 +1141,11 @@ class CrfRecognizer:
                 findings.append(Finding(entity, start, end, NAME_SHAPE_SCORE, self.name))
         if "STREET_ADDRESS" in self.entities and self.min_score <= ADDRESS_SHAPE_SCORE:
             findings = _with_address_shapes(text, lowered, findings, self.name)
-        return without_job_titles(text, with_legal_forms(text, findings))
+        findings = with_legal_names(text, with_legal_forms(text, findings), self.name)
+        if "PERSON" in self.entities:
+            findings = with_cued_names(text, findings, self.name, ("LOCATION", "ORGANIZATION"))
+            findings = with_names_before_addresses(text, findings, _ADDRESS_WORDS)
+        return without_job_titles(text, findings)
 
     def _name_shaped(
         self, text: str, tokens: Sequence[Token], labels: Sequence[str]

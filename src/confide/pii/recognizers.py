@@ -130,10 +130,11 @@ class PatternRecognizer:
 
     def _scan(self, text: str, regex: re.Pattern[str], score: float, out: list[Finding]) -> None:
         validate = self.validate
+        value = "value" in regex.groupindex  # the finding is that group, not the match
         for match in regex.finditer(text):
-            if validate is not None and not validate(match.group()):
+            if validate is not None and not validate(match.group("value" if value else 0)):
                 continue
-            start, end = match.span()
+            start, end = match.span("value") if value else match.span()
             final = self._with_context(text, start, end, score)
             out.append(Finding(self.entity, start, end, final, self.name))
 
@@ -355,6 +356,12 @@ _PERSON_NOUNS = (
     "dad|wife|husband|brother|sister|grandmother|grandfather|grandma|grandpa|person|lady|"
     "gentleman|customer|friend|nephew|niece|teenager|student"
 )
+# What may follow an age: not a span of time or a count of things ("I turned 2 cards off"),
+# though "34 years old" is an age.
+_NOT_AGE_AFTER = (
+    r"(?![.,:]\d)(?!\s*(?:days?|weeks?|months?|hours?|minutes?|times?|%))"
+    r"(?!\s+(?!years\b|yrs\b)[a-z]+s\b)"
+)
 _AGE_SUBJECTS = (
     "i am|i'm|he is|he's|she is|she's|i was|he was|she was|we are|they are|who is|"
     "i turned|just turned|he turned|she turned|am turning|is turning|i'll turn|will turn|"
@@ -376,9 +383,16 @@ AGE = PatternRecognizer(
         Pattern(
             "(?=\\d)(?:"
             + "|".join(f"(?<=\\b{subject} )" for subject in _AGE_SUBJECTS.split("|"))
-            + r")\d{1,3}\b(?![.,:]\d)(?!\s*(?:days?|weeks?|months?|hours?|minutes?|times?|%))"
-            # nor a count of things ("I turned 2 cards off"), though "34 years old" is an age
-            r"(?!\s+(?!years\b|yrs\b)[a-z]+s\b)",
+            + r")\d{1,3}\b"
+            + _NOT_AGE_AFTER,
+            0.7,
+            re.I,
+            min_digits=1,
+        ),
+        # A relative, named or not, before "is N": "my son Tom is 12", "our daughter is 9".
+        Pattern(
+            rf"\b(?:my|our|his|her|their) (?:{_PERSON_NOUNS})(?:,? [A-Z][\w'-]*,?)?"
+            r" (?:is|was|turned|turns|will be|is turning) (?P<value>\d{1,3})\b" + _NOT_AGE_AFTER,
             0.7,
             re.I,
             min_digits=1,
@@ -404,13 +418,14 @@ PHONE_BY_CONTEXT = PatternRecognizer(
     [
         Pattern(
             r"(?<![\w+.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\) ?)?\d{2,4}(?:[ .-]\d{2,4}){1,4}"
-            r"(?:x\d{1,6})?(?![\w.]|-\d)",
+            # (a full stop may end the sentence, not the digits: "call me on 438 4987.")
+            r"(?:x\d{1,6})?(?!\w|[.-]\d)",
             0.3,
             min_digits=7,  # see _phone_length
             min_run=2,
         ),
         # Ten or eleven digits written together ("Desk: 5691061671").
-        Pattern(r"(?<![\w+.-])\d{10,11}(?![\w.]|-\d)", 0.3, min_digits=10, min_run=10),
+        Pattern(r"(?<![\w+.-])\d{10,11}(?!\w|[.-]\d)", 0.3, min_digits=10, min_run=10),
     ],
     context=(
         "phone",
@@ -424,6 +439,9 @@ PHONE_BY_CONTEXT = PatternRecognizer(
         "answering",
         "desk",
         "landline",
+        "contact",
+        "whatsapp",
+        "sms",
     ),
     validate=_phone_length,
 )

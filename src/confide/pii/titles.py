@@ -15,7 +15,31 @@ _LEGAL_FORMS = (
     "spa|bv|nv|oy|oyj|pty|s\\.a|s\\.r\\.l|s\\.p\\.a|b\\.v|n\\.v|a/s|co"
 )
 # A legal form right after a name (a comma allowed), with its full stop.
-_LEGAL_FORM_AFTER = re.compile(rf",? (?i:{_LEGAL_FORMS})\b\.?(?![\w-])")
+_LEGAL_FORM_AFTER = re.compile(
+    # the full stop of an abbreviation ("Inc.", "S.A."), not a sentence's ("… plc.")
+    rf",? (?i:{_LEGAL_FORMS})\b(?i:(?:(?<=inc)|(?<=ltd)|(?<=corp)|(?<=\bco)|(?<=\.[a-z]))\.)?"
+    r"(?![\w-])"
+)
+
+# A name that ends in a legal form is a company's, whatever the model made of it
+# ("Goal Acquisitions Corp.", "VectivBio Holding AG"). Written as companies write them;
+# two-letter forms that are also regions' codes (AB, SA, SE) are left out.
+_CASED_FORMS = (
+    r"Inc\.?|Corp\.?|Corporation|Incorporated|Ltd\.?|Limited|LLC|LLP|PLC|plc|GmbH|AG|"
+    r"S\.A\.|N\.V\.|B\.V\.|NV|BV|S\.p\.A\.|SpA|S\.r\.l\.|Oyj?|ASA|A/S|Pty|Co\."
+)
+_CAP_WORD = r"[A-Z][\w&'-]*"
+_LEGAL_NAME = re.compile(
+    rf"(?<![\w-]){_CAP_WORD}(?: (?:(?:of|for|the|de|&) )?{_CAP_WORD}){{0,5}},?"
+    rf" (?:{_CASED_FORMS})(?![\w/-])"
+)
+# Capitalised words that start a sentence rather than a name.
+_SENTENCE_WORDS = (
+    "I The A An Hi Hello Dear Thanks Thank My Our At In From To For With Please Is Was"
+    " Your Their His Her Contact Call Ask Email"
+)
+_NOT_NAME_START = frozenset(_SENTENCE_WORDS.split())
+ORGANIZATION_SCORE = 0.6
 
 _JOBS = (
     "accountant actuary administrator adviser advisor agent analyst architect assistant"
@@ -55,6 +79,25 @@ def with_legal_forms(text: str, findings: Sequence[Finding]) -> list[Finding]:
             f = Finding(f.entity_type, f.start, m.end(), f.score, f.recognizer)
         out.append(f)
     return out
+
+
+def with_legal_names(text: str, findings: Sequence[Finding], name: str) -> list[Finding]:
+    """``findings`` with each name ending in a legal form as an organisation: added where
+    no finding overlaps it, and in place of organisation findings that lie inside it (the
+    model's "Factory PLC" of "Card Factory PLC"); anything else there keeps it out."""
+    out = list(findings)
+    for match in _LEGAL_NAME.finditer(text):
+        start, end = match.span()
+        words = match.group().split(" ")
+        while len(words) > 2 and words[0] in _NOT_NAME_START:
+            start += len(words.pop(0)) + 1
+        touched = [f for f in out if f.start < end and start < f.end]
+        if any(f.entity_type != "ORGANIZATION" or f.start < start or f.end > end for f in touched):
+            continue
+        score = max([ORGANIZATION_SCORE, *(f.score for f in touched)])
+        out = [f for f in out if f not in touched]
+        out.append(Finding("ORGANIZATION", start, end, score, name))
+    return sorted(out, key=lambda f: (f.start, f.end)) if len(out) != len(findings) else out
 
 
 def without_job_titles(text: str, findings: Sequence[Finding]) -> list[Finding]:
