@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 
 from confide.pii import Finding, PiiAnalyzer
-from confide.pii.names import with_cued_names, with_names_before_addresses
+from confide.pii.names import SpanIndex, with_cued_names, with_names_before_addresses
 from confide.pii.titles import with_legal_names
 
-ADDRESS_WORDS = frozenset({"street", "apt", "road"})
+ADDRESS_WORDS = frozenset({"street", "apt", "road", "lane"})
+COMMON = frozenset({"yesterday", "approved", "the", "paypal", "live", "want", "refund", "from"})
 
 
 def found(text: str) -> list[tuple[str, str]]:
@@ -24,10 +25,15 @@ def found(text: str) -> list[tuple[str, str]]:
         ("I was told by Lóa Sigmundsdóttir at the branch", "Lóa Sigmundsdóttir"),
         ("my neighbour Salikh S. Kadyrov at number 211.", "Salikh S. Kadyrov"),
         ("My manager, Jo van der Berg, agreed", "Jo van der Berg"),
+        ("my friend O'Brien says hi", "O'Brien"),
+        # the name stops before a common word and a possessive
+        ("I spoke to Sarah Jones Yesterday", "Sarah Jones"),
+        ("My son Tom's account", "Tom"),
+        ("I spoke to Jo Bloggs\u2019s colleague", "Jo Bloggs"),
     ],
 )
 def test_a_cue_introduces_a_name(text: str, name: str) -> None:
-    (person,) = with_cued_names(text, [], "crf-ner", ("LOCATION",))
+    (person,) = with_cued_names(text, [], "crf-ner", ("LOCATION",), COMMON)
     assert (person.entity_type, text[person.start : person.end]) == ("PERSON", name)
 
 
@@ -38,11 +44,14 @@ def test_a_cue_introduces_a_name(text: str, name: str) -> None:
         "told by Acme Corp",  # a company
         "I spoke to Northwind Support Team",
         "CAN I SPEAK TO A REAL PERSON?!",  # capitals
-        "my friend and I",
+        "my manager Approved it",  # a common word
+        "I spoke with The Manager",
+        "my husband PayPal account",  # a possession's name
+        "my son Xbox Live account",
     ],
 )
 def test_no_name_without_a_cue_for_one(text: str) -> None:
-    assert with_cued_names(text, [], "crf-ner", ("LOCATION",)) == []
+    assert with_cued_names(text, [], "crf-ner", ("LOCATION",), COMMON) == []
 
 
 def test_a_cued_name_replaces_guesses_inside_it_and_nothing_else() -> None:
@@ -52,6 +61,10 @@ def test_a_cued_name_replaces_guesses_inside_it_and_nothing_else() -> None:
     assert text[person.start : person.end] == "Pavia Rosing"
     wider = Finding("ORGANIZATION", 11, 30, 0.8, "crf-ner")  # reaches past the name
     assert with_cued_names(text, [wider], "crf-ner", ("LOCATION",)) == [wider]
+    # a surer name inside keeps its score (a deployment's PERSON threshold may be high)
+    sure = Finding("PERSON", 11, 16, 0.98, "crf-ner")
+    (person,) = with_cued_names(text, [sure], "crf-ner", ("LOCATION",))
+    assert (text[person.start : person.end], person.score) == ("Pavia Rosing", 0.98)
 
 
 @pytest.mark.parametrize(
@@ -61,7 +74,8 @@ def test_a_cued_name_replaces_guesses_inside_it_and_nothing_else() -> None:
         ("Solarlist, 04 55 Halsey Road", None),  # one word: a shop as likely as a name
         ("Kroll Bond Ratings Agency, 61 Wiesenstrasse", None),  # four words, a company's
         ("Main Street, 12 Foo", None),  # an address word
-        ("12 Main Street, Springfield", None),
+        ("Rose Cottage, 12 Mill Lane", None),  # a house's name
+        ("Acme Support Team, 4 Mill Lane", None),  # a company's
     ],
 )
 def test_a_name_at_the_start_of_an_address(text: str, split: tuple[str, str] | None) -> None:
@@ -83,10 +97,11 @@ def test_a_name_at_the_start_of_an_address(text: str, split: tuple[str, str] | N
         ("Is VectivBio Holding AG one of your partners?", "VectivBio Holding AG"),
         ("The Royal Bank of Scotland plc charged me", "Royal Bank of Scotland plc"),
         ("Thanks Acme Ltd for nothing", "Acme Ltd"),  # not "Thanks"
+        ("I WANT A REFUND FROM ACME PLC", "ACME PLC"),  # nor common words
     ],
 )
 def test_a_name_ending_in_a_legal_form_is_a_company(text: str, company: str) -> None:
-    (org,) = with_legal_names(text, [], "crf-ner")
+    (org,) = with_legal_names(text, [], "crf-ner", COMMON | {"i", "a"})
     assert (org.entity_type, text[org.start : org.end]) == ("ORGANIZATION", company)
 
 
@@ -108,3 +123,17 @@ def test_through_the_default_engine() -> None:
         ("PERSON", "Karel Chládek"),
         ("STREET_ADDRESS", "91506 Mjövattnet 43"),
     ]
+
+
+def test_name_pieces_match_one_way_only() -> None:
+    # Each "-Ab" piece could be matched two ways before: 2^40 tries, now one pass.
+    text = "my son " + "Ab-" * 40 + "Ab1"
+    assert with_cued_names(text, [], "crf-ner", ("LOCATION",)) == []
+
+
+def test_span_index_finds_every_overlap() -> None:
+    findings = [Finding("X", s, e, 0.5, "r") for s, e in [(0, 50), (5, 8), (10, 12), (20, 30)]]
+    index = SpanIndex(findings)
+    for start, end in [(9, 11), (25, 26), (49, 60), (50, 60), (8, 10), (0, 1)]:
+        expected = {f for f in findings if f.start < end and start < f.end}
+        assert {index.findings[i] for i in index.overlapping(start, end)} == expected

@@ -330,6 +330,7 @@ def test_phone_findings_are_the_matchers_where_the_candidate_is_verified_whole(
         ("landline 03898752867", [("03898752867", 0.65)]),
         # a full stop ends the sentence, not the number; "contact" is a phone word
         ("contact Jo Bloggs on 438 4987.", [("438 4987", 0.65)]),
+        ("whatsapp 555 0142 9876", [("555 0142 9876", 0.65)]),
     ],
 )
 def test_phone_numbers_outside_libphonenumbers_ranges(
@@ -347,6 +348,9 @@ def test_phone_numbers_outside_libphonenumbers_ranges(
         "reference 5691061671 attached",  # glued digits without a phone word
         "call me back on 12.03.26",  # a date, not a six-digit number
         "They are not answering at 92 34 70",  # six digits are too few
+        "I contacted you about order 4471 2290.",  # "contacted" is no phone word
+        "my contactless card ending 1234 5678.",
+        "Please contact us before 12.03.2024.",  # a date
     ],
 )
 def test_numbers_that_are_still_not_phone_numbers(text: str) -> None:
@@ -368,7 +372,21 @@ def test_the_age_of_a_relative(text: str, age: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["my son is 3 days late", "my account is 12", "my son is 2 cards short"]
+    "text",
+    [
+        "my son is 3 days late",
+        "my son is 2 cards short",
+        "my dad is 6 ft tall",
+        "my friend was 1 of many",
+        "my wife Anna is 555 0142",  # a phone number
+    ],
 )
-def test_no_age_of_a_relative_in_spans_of_time_or_counts(text: str) -> None:
+def test_no_age_of_a_relative_in_spans_of_time_counts_or_numbers(text: str) -> None:
     assert "AGE" not in [f.entity_type for f in ANALYZER.analyze(text)]
+
+
+def test_a_phone_number_after_a_relative_stays_whole() -> None:
+    text = "my husband phone is 555 0142"
+    assert [(f.entity_type, text[f.start : f.end]) for f in ANALYZER.analyze(text)] == [
+        ("PHONE_NUMBER", "555 0142")
+    ]

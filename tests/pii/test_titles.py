@@ -21,6 +21,7 @@ def org(text: str, value: str) -> Finding:
         ("Acme, Inc. said", "Acme", "Acme, Inc."),
         ("Müller GmbH", "Müller", "Müller GmbH"),
         ("Acme Ltd. as agent", "Acme Ltd.", "Acme Ltd."),  # already in the span
+        ("She works at Smith & Nephew plc.", "Smith & Nephew", "Smith & Nephew plc"),
         ("the Acme co-founders", "Acme", "Acme"),  # "co-" is no legal form
         ("Acme income", "Acme", "Acme"),  # nor the start of a word
     ],

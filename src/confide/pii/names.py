@@ -5,8 +5,9 @@ Sigmundsdóttir"), and the name a street address starts with ("Ship it to Karel 
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from confide.pii.findings import Finding
 
@@ -17,8 +18,9 @@ _RELATIVES = (
     "neighbour|neighbor|landlord|landlady|tenant|flatmate|roommate|colleague|boss|manager|"
     "assistant|fiancé|fiancée|fiance|fiancee|girlfriend|boyfriend"
 )
-# A capitalised word with a lower-case letter ("A REAL PERSON" is no name).
-_NAME_WORD = r"[A-Z](?=[^\W\d_]*[a-z\u00df-\u00ff])[^\W\d_]*(?:['\u2019-][A-Z]?[^\W\d_]+)*"
+# A capitalised word with a lower-case letter somewhere ("A REAL PERSON" is no name), its
+# pieces after an apostrophe or a hyphen each matched one way only ("O'Brien", "Lom-Ali").
+_NAME_WORD = r"[A-Z](?=[\w'\u2019-]*[a-z\u00df-\u00ff])[^\W\d_]*(?:['\u2019-][^\W\d_]+)*"
 _PARTICLE = r"(?:van|von|de|der|den|da|di|del|della|dos|du|le|la|bin|ibn|al|el)"
 # One to four words of a name: capitalised words, initials ("S."), particles between.
 _NAME = (
@@ -30,42 +32,123 @@ _CUED = re.compile(
     rf"spoke (?:to|with)|speak (?:to|with)|talked (?:to|with)) (?P<name>{_NAME})"
     r"(?![\w'\u2019-])"
 )
-# Words that make a run of capitalised words a company's or a place's name.
+# Words that make a run of capitalised words a company's, a place's or a department's.
 _COMPANY_WORDS = (
     "inc corp ltd llc plc gmbh ag co group bank company corporation limited holdings"
-    " university hospital school support service services team agency"
+    " university hospital school support service services team agency manager office"
+    " department store shop app desk centre center care a an i"
+)
+# Words that make a run before an address a house's name ("Rose Cottage, 12 Mill Lane").
+_HOUSE_WORDS = (
+    "cottage house farm lodge manor hall barn villa court mill flats building tower"
+    " apartments mansions chambers"
 )
 _NOT_IN_NAMES = frozenset(_COMPANY_WORDS.split())
+_NOT_IN_HOUSE_NAMES = frozenset(_HOUSE_WORDS.split()) | _NOT_IN_NAMES
+# What a possession is named by ("my husband PayPal account"): the run is no name.
+_OWNED = re.compile(r" (?i:account|card|order|app|subscription|number|login|profile)\b")
+_POSSESSIVE = re.compile(r"['\u2019]s$")
 # A name and a comma before a house number: the start of an address written on one line.
 _NAME_THEN_NUMBER = re.compile(rf"(?P<name>{_NAME}), (?=\d)")
 
 
+class SpanIndex:
+    """Findings sorted by start, to find those overlapping a span without a scan of all
+    (each finding's end and the largest end so far bound the walk back), and to put new
+    findings in place of some of them."""
+
+    def __init__(self, findings: Iterable[Finding]) -> None:
+        self.original = list(findings)
+        self.findings = sorted(self.original, key=lambda f: (f.start, f.end))
+        self._starts = [f.start for f in self.findings]
+        self._reach: list[int] = []
+        reach = -1
+        for f in self.findings:
+            reach = max(reach, f.end)
+            self._reach.append(reach)
+        self._dropped: set[int] = set()
+        self._added: list[Finding] = []
+
+    def put(self, finding: Finding, replacing: Iterable[int]) -> None:
+        """Add ``finding`` in place of the findings at ``replacing`` (indices), with the
+        best of their scores and its own."""
+        replacing = list(replacing)
+        score = max([finding.score, *(self.findings[i].score for i in replacing)])
+        self._dropped.update(replacing)
+        self._added.append(
+            Finding(finding.entity_type, finding.start, finding.end, score, finding.recognizer)
+        )
+
+    def result(self) -> list[Finding]:
+        """The findings after the ``put`` calls, by position (as given if none)."""
+        if not self._added:
+            return self.original
+        kept = [f for i, f in enumerate(self.findings) if i not in self._dropped]
+        return sorted([*kept, *self._added], key=lambda f: (f.start, f.end))
+
+    def overlapping(self, start: int, end: int) -> list[int]:
+        """Indices of the findings that overlap ``start:end``."""
+        i = bisect.bisect_left(self._starts, end)
+        hits: list[int] = []
+        while i and self._reach[i - 1] > start:
+            i -= 1
+            if self.findings[i].end > start:
+                hits.append(i)
+        return hits
+
+
 def with_cued_names(
-    text: str, findings: Sequence[Finding], name: str, places: Collection[str]
+    text: str,
+    findings: Sequence[Finding],
+    name: str,
+    places: Collection[str],
+    common: Collection[str] = frozenset(),
 ) -> list[Finding]:
     """``findings`` with each name a cue introduces as a person: added where no finding
-    overlaps it, and in place of place or organisation findings that lie inside it (the
-    model's "Pavia" of "Pavia Rosing", its "Vakha" of "Vakha Karataev"); anything else,
-    or anything reaching outside it, keeps it out. ``places`` are the types a name may
-    replace besides a shorter name."""
-    out = list(findings)
+    overlaps it, and in place of place or organisation findings (``places``) or shorter
+    names that lie inside it (the model's "Pavia" of "Pavia Rosing", its "Vakha" of "Vakha
+    Karataev"), keeping the best score; anything else, or anything reaching outside it,
+    keeps it out. The name stops before a common word (``common``, lower case: "Sarah
+    Yesterday") and a possessive "'s"; a run of them is none ("my manager Approved it"),
+    nor one naming a possession ("my husband PayPal account")."""
+    index = SpanIndex(findings)
     for match in _CUED.finditer(text):
-        start, end = match.span("name")
-        words = [w.lower().rstrip(".") for w in match.group("name").split()]
-        # One word is a name only after a relative ("my son Tom", not "spoke to Amazon").
-        if (len(words) < 2 and not match.group("relative")) or not _NOT_IN_NAMES.isdisjoint(words):
+        span = _name_span(text, match, common)
+        if span is None:
             continue
-        touched = [f for f in out if f.start < end and start < f.end]
-        if any(
-            (f.entity_type != "PERSON" and f.entity_type not in places)
-            or f.start < start
-            or f.end > end
-            for f in touched
-        ):
+        start, end = span
+        touched = index.overlapping(start, end)
+        if any(_keeps_out(index.findings[i], start, end, places) for i in touched):
             continue
-        out = [f for f in out if f not in touched]
-        out.append(Finding("PERSON", start, end, CUED_NAME_SCORE, name))
-    return sorted(out, key=lambda f: (f.start, f.end)) if len(out) != len(findings) else out
+        index.put(Finding("PERSON", start, end, CUED_NAME_SCORE, name), touched)
+    return index.result()
+
+
+def _name_span(text: str, match: re.Match[str], common: Collection[str]) -> tuple[int, int] | None:
+    start = match.start("name")
+    words = match.group("name").split(" ")
+    kept: list[str] = []
+    for word in words:
+        bare = word.lower().rstrip(".")
+        if bare in common or bare in _NOT_IN_NAMES:
+            break
+        kept.append(word)
+        if _POSSESSIVE.search(word):
+            break
+    end = start + len(" ".join(kept))
+    if kept and _POSSESSIVE.search(kept[-1]):
+        end -= 2  # "Tom's account" is Tom's
+    elif _OWNED.match(text, match.end("name")):
+        return None
+    # One word is a name only after a relative ("my son Tom", not "spoke to Amazon").
+    if not kept or (len(kept) < 2 and not match.group("relative")):
+        return None
+    return start, end
+
+
+def _keeps_out(finding: Finding, start: int, end: int, places: Collection[str]) -> bool:
+    inside = start <= finding.start and finding.end <= end
+    return not inside or (finding.entity_type != "PERSON" and finding.entity_type not in places)
 
 
 def with_names_before_addresses(
@@ -73,7 +156,8 @@ def with_names_before_addresses(
 ) -> list[Finding]:
     """Street addresses that start with a name and a comma ("Karel Chládek, 91506
     Mjövattnet 43") split into the person and the address. The name has two or three
-    words, none a street or address word (``address_words``, lower case) or a company's."""
+    words, none a street or address word (``address_words``, lower case), a house's
+    ("Rose Cottage") or a company's."""
     out: list[Finding] = []
     for f in findings:
         match = (
@@ -82,11 +166,10 @@ def with_names_before_addresses(
             else None
         )
         words = [w.lower().rstrip(".") for w in match.group("name").split()] if match else []
-        # two or three words: a first name and a surname, not a shop ("Solarlist")
         if (
             match is None
             or not 2 <= len(words) <= 3
-            or not (address_words | _NOT_IN_NAMES).isdisjoint(words)
+            or not (address_words | _NOT_IN_HOUSE_NAMES).isdisjoint(words)
         ):
             out.append(f)
             continue

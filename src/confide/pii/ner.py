@@ -1141,9 +1141,11 @@ class CrfRecognizer:
                 findings.append(Finding(entity, start, end, NAME_SHAPE_SCORE, self.name))
         if "STREET_ADDRESS" in self.entities and self.min_score <= ADDRESS_SHAPE_SCORE:
             findings = _with_address_shapes(text, lowered, findings, self.name)
-        findings = with_legal_names(text, with_legal_forms(text, findings), self.name)
+        common = self.gazetteer.get("common", frozenset())
+        findings = with_legal_names(text, with_legal_forms(text, findings), self.name, common)
         if "PERSON" in self.entities:
-            findings = with_cued_names(text, findings, self.name, ("LOCATION", "ORGANIZATION"))
+            places = ("LOCATION", "ORGANIZATION")
+            findings = with_cued_names(text, findings, self.name, places, common)
             findings = with_names_before_addresses(text, findings, _ADDRESS_WORDS)
         return without_job_titles(text, findings)
 

@@ -362,6 +362,15 @@ _NOT_AGE_AFTER = (
     r"(?![.,:]\d)(?!\s*(?:days?|weeks?|months?|hours?|minutes?|times?|%))"
     r"(?!\s+(?!years\b|yrs\b)[a-z]+s\b)"
 )
+# After a relative's "is N": nor more digits (a phone number: "my husband's phone is 555
+# 0142"), a measure or a rank ("6 ft tall", "1 of many").
+_NOT_RELATIVE_AGE_AFTER = (
+    r"(?![ -]?\d)(?!\s*(?:ft|feet|foot|cm|m|kg|lbs?|pounds|inches|in|of|out|st|nd|rd|th)\b)"
+)
+_RELATIVES = (
+    "son|daughter|child|kid|baby|boy|girl|wife|husband|partner|mother|father|mom|mum|dad|"
+    "brother|sister|grandmother|grandfather|grandma|grandpa|nephew|niece|friend"
+)
 _AGE_SUBJECTS = (
     "i am|i'm|he is|he's|she is|she's|i was|he was|she was|we are|they are|who is|"
     "i turned|just turned|he turned|she turned|am turning|is turning|i'll turn|will turn|"
@@ -389,10 +398,13 @@ AGE = PatternRecognizer(
             re.I,
             min_digits=1,
         ),
-        # A relative, named or not, before "is N": "my son Tom is 12", "our daughter is 9".
+        # A relative, named or not, before "is N": "my son Tom is 12", "our daughter is 9"
+        # (the name capitalised, whatever the case of the rest).
         Pattern(
-            rf"\b(?:my|our|his|her|their) (?:{_PERSON_NOUNS})(?:,? [A-Z][\w'-]*,?)?"
-            r" (?:is|was|turned|turns|will be|is turning) (?P<value>\d{1,3})\b" + _NOT_AGE_AFTER,
+            rf"\b(?:my|our|his|her|their) (?:{_RELATIVES})(?:,? (?-i:[A-Z])[\w'-]*,?)?"
+            r" (?:is|was|turned|turns|will be|is turning) (?P<value>\d{1,3})\b"
+            + _NOT_AGE_AFTER
+            + _NOT_RELATIVE_AGE_AFTER,
             0.7,
             re.I,
             min_digits=1,
@@ -406,8 +418,12 @@ def order_number_recognizer(patterns: Iterable[str] = DEFAULT_ORDER_PATTERNS) ->
     return PatternRecognizer("order_number", "ORDER_NUMBER", [Pattern(p, 0.9) for p in patterns])
 
 
+# A date written with dots, slashes or hyphens ("12.03.2024") is no phone number.
+_DATE_SHAPE = re.compile(r"\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})")
+
+
 def _phone_length(value: str) -> bool:
-    return 7 <= len(_digits(value.split("x")[0])) <= 15
+    return 7 <= len(_digits(value.split("x")[0])) <= 15 and not _DATE_SHAPE.fullmatch(value)
 
 
 PHONE_BY_CONTEXT = PatternRecognizer(
@@ -439,7 +455,8 @@ PHONE_BY_CONTEXT = PatternRecognizer(
         "answering",
         "desk",
         "landline",
-        "contact",
+        "contact ",  # not "contacted", "contactless"
+        "contact:",
         "whatsapp",
         "sms",
     ),

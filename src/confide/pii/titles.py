@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from confide.pii.findings import Finding
+from confide.pii.names import SpanIndex
 
 _LEGAL_FORMS = (
     "plc|ltd|limited|inc|incorporated|llc|llp|corp|corporation|gmbh|ag|kg|sa|sas|sarl|srl|"
@@ -81,23 +82,30 @@ def with_legal_forms(text: str, findings: Sequence[Finding]) -> list[Finding]:
     return out
 
 
-def with_legal_names(text: str, findings: Sequence[Finding], name: str) -> list[Finding]:
+def with_legal_names(
+    text: str, findings: Sequence[Finding], name: str, common: Collection[str] = frozenset()
+) -> list[Finding]:
     """``findings`` with each name ending in a legal form as an organisation: added where
     no finding overlaps it, and in place of organisation findings that lie inside it (the
-    model's "Factory PLC" of "Card Factory PLC"); anything else there keeps it out."""
-    out = list(findings)
+    model's "Factory PLC" of "Card Factory PLC"); anything else there keeps it out. Words
+    that start a sentence rather than a name, or common words (``common``, lower case:
+    "I WANT A REFUND FROM ACME PLC"), are not part of it."""
+    index = SpanIndex(findings)
     for match in _LEGAL_NAME.finditer(text):
         start, end = match.span()
         words = match.group().split(" ")
-        while len(words) > 2 and words[0] in _NOT_NAME_START:
+        while len(words) > 2 and (words[0] in _NOT_NAME_START or words[0].lower() in common):
             start += len(words.pop(0)) + 1
-        touched = [f for f in out if f.start < end and start < f.end]
-        if any(f.entity_type != "ORGANIZATION" or f.start < start or f.end > end for f in touched):
+        touched = index.overlapping(start, end)
+        if any(
+            index.findings[i].entity_type != "ORGANIZATION"
+            or index.findings[i].start < start
+            or index.findings[i].end > end
+            for i in touched
+        ):
             continue
-        score = max([ORGANIZATION_SCORE, *(f.score for f in touched)])
-        out = [f for f in out if f not in touched]
-        out.append(Finding("ORGANIZATION", start, end, score, name))
-    return sorted(out, key=lambda f: (f.start, f.end)) if len(out) != len(findings) else out
+        index.put(Finding("ORGANIZATION", start, end, ORGANIZATION_SCORE, name), touched)
+    return index.result()
 
 
 def without_job_titles(text: str, findings: Sequence[Finding]) -> list[Finding]:
