@@ -111,17 +111,18 @@ def with_cued_names(
     keeps it out. The name stops before a common word (``common``, lower case: "Sarah
     Yesterday") and a possessive "'s"; a run of them is none ("my manager Approved it"),
     nor one naming a possession ("my husband PayPal account")."""
-    index = SpanIndex(findings)
+    index: SpanIndex | None = None  # built at the first cue: most texts have none
     for match in _CUED.finditer(text):
         span = _name_span(text, match, common)
         if span is None:
             continue
         start, end = span
+        index = index or SpanIndex(findings)
         touched = index.overlapping(start, end)
         if any(_keeps_out(index.findings[i], start, end, places) for i in touched):
             continue
         index.put(Finding("PERSON", start, end, CUED_NAME_SCORE, name), touched)
-    return index.result()
+    return index.result() if index else list(findings)
 
 
 def _name_span(text: str, match: re.Match[str], common: Collection[str]) -> tuple[int, int] | None:

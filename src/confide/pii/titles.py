@@ -29,6 +29,32 @@ _CASED_FORMS = (
     r"Inc\.?|Corp\.?|Corporation|Incorporated|Ltd\.?|Limited|LLC|LLP|PLC|plc|GmbH|AG|"
     r"S\.A\.|N\.V\.|B\.V\.|NV|BV|S\.p\.A\.|SpA|S\.r\.l\.|Oyj?|ASA|A/S|Pty|Co\."
 )
+# Substrings one of which every legal form holds: a text without any is not scanned.
+_FORM_HINTS = tuple(
+    [
+        "Inc",
+        "Corp",
+        "Ltd",
+        "Limited",
+        "LLC",
+        "LLP",
+        "PLC",
+        "plc",
+        "GmbH",
+        "AG",
+        "S.",
+        "N.V.",
+        "B.V.",
+        "NV",
+        "BV",
+        "SpA",
+        "Oy",
+        "ASA",
+        "A/S",
+        "Pty",
+        "Co.",
+    ]
+)
 _CAP_WORD = r"[A-Z][\w&'-]*"
 _LEGAL_NAME = re.compile(
     rf"(?<![\w-]){_CAP_WORD}(?: (?:(?:of|for|the|de|&) )?{_CAP_WORD}){{0,5}},?"
@@ -90,9 +116,12 @@ def with_legal_names(
     model's "Factory PLC" of "Card Factory PLC"); anything else there keeps it out. Words
     that start a sentence rather than a name, or common words (``common``, lower case:
     "I WANT A REFUND FROM ACME PLC"), are not part of it."""
-    index = SpanIndex(findings)
+    if not any(hint in text for hint in _FORM_HINTS):
+        return list(findings)
+    index: SpanIndex | None = None  # built at the first legal name: most texts have none
     for match in _LEGAL_NAME.finditer(text):
         start, end = match.span()
+        index = index or SpanIndex(findings)
         words = match.group().split(" ")
         while len(words) > 2 and (words[0] in _NOT_NAME_START or words[0].lower() in common):
             start += len(words.pop(0)) + 1
@@ -105,7 +134,7 @@ def with_legal_names(
         ):
             continue
         index.put(Finding("ORGANIZATION", start, end, ORGANIZATION_SCORE, name), touched)
-    return index.result()
+    return index.result() if index else list(findings)
 
 
 def without_job_titles(text: str, findings: Sequence[Finding]) -> list[Finding]:
