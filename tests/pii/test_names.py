@@ -30,6 +30,9 @@ def found(text: str) -> list[tuple[str, str]]:
         ("I spoke to Sarah Jones Yesterday", "Sarah Jones"),
         ("My son Tom's account", "Tom"),
         ("I spoke to Jo Bloggs\u2019s colleague", "Jo Bloggs"),
+        # someone naming themselves or another at a sentence's start
+        ("Harwin here, my parcel never arrived.", "Harwin"),
+        ("Thanks. Szonja Tot asked me to call you.", "Szonja Tot"),
     ],
 )
 def test_a_cue_introduces_a_name(text: str, name: str) -> None:
@@ -48,6 +51,9 @@ def test_a_cue_introduces_a_name(text: str, name: str) -> None:
         "I spoke with The Manager",
         "my husband PayPal account",  # a possession's name
         "my son Xbox Live account",
+        "Support here, how can I help?",
+        "Nobody here knows. Everyone here is rude.",
+        "I think Jane Doe asked me",  # not at a sentence's start
     ],
 )
 def test_no_name_without_a_cue_for_one(text: str) -> None:

@@ -6,6 +6,7 @@ Sigmundsdóttir"), and the name a street address starts with ("Ship it to Karel 
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Collection, Iterable, Sequence
 
@@ -32,11 +33,17 @@ _CUED = re.compile(
     rf"spoke (?:to|with)|speak (?:to|with)|talked (?:to|with)) (?P<name>{_NAME})"
     r"(?![\w'\u2019-])"
 )
+# Someone naming themselves or another at a sentence's start: "Jane here, my parcel...",
+# "Szonja Tot asked me to call you".
+_NAMED_FIRST = re.compile(
+    rf"(?:^|(?<=[.!?] )|(?<=\n))(?P<name>{_NAME})(?=,? (?:here\b|asked me\b|told me\b))"
+)
 # Words that make a run of capitalised words a company's, a place's or a department's.
 _COMPANY_WORDS = (
     "inc corp ltd llc plc gmbh ag co group bank company corporation limited holdings"
     " university hospital school support service services team agency manager office"
-    " department store shop app desk centre center care a an i"
+    " department store shop app desk centre center care a an i nobody everyone everybody"
+    " someone somebody anyone anybody"
 )
 # Words that make a run before an address a house's name ("Rose Cottage, 12 Mill Lane").
 _HOUSE_WORDS = (
@@ -110,9 +117,10 @@ def with_cued_names(
     Karataev"), keeping the best score; anything else, or anything reaching outside it,
     keeps it out. The name stops before a common word (``common``, lower case: "Sarah
     Yesterday") and a possessive "'s"; a run of them is none ("my manager Approved it"),
-    nor one naming a possession ("my husband PayPal account")."""
+    nor one naming a possession ("my husband PayPal account"). A name at a sentence's
+    start before "here" or "asked me" counts too ("Jane here, my parcel...")."""
     index: SpanIndex | None = None  # built at the first cue: most texts have none
-    for match in _CUED.finditer(text):
+    for match in itertools.chain(_CUED.finditer(text), _NAMED_FIRST.finditer(text)):
         span = _name_span(text, match, common)
         if span is None:
             continue
@@ -141,8 +149,10 @@ def _name_span(text: str, match: re.Match[str], common: Collection[str]) -> tupl
         end -= 2  # "Tom's account" is Tom's
     elif _OWNED.match(text, match.end("name")):
         return None
-    # One word is a name only after a relative ("my son Tom", not "spoke to Amazon").
-    if not kept or (len(kept) < 2 and not match.group("relative")):
+    # One word is a name only after a relative ("my son Tom", not "spoke to Amazon") or
+    # before "here" or "asked me".
+    one_word = match.re is _NAMED_FIRST or match.group("relative")
+    if not kept or (len(kept) < 2 and not one_word):
         return None
     return start, end
 
