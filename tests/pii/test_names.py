@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from confide.pii import Finding, PiiAnalyzer
-from confide.pii.names import SpanIndex, with_cued_names, with_names_before_addresses
+from confide.pii.findings import SpanIndex
+from confide.pii.names import with_cued_names, with_names_before_addresses
 from confide.pii.titles import with_legal_names
 
 ADDRESS_WORDS = frozenset({"street", "apt", "road", "lane"})

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from confide.pii.findings import Finding, Recognizer
+from confide.pii.findings import Finding, Recognizer, SpanIndex
 from confide.pii.lexicon import POSTAL_CODE, NrpRecognizer
 from confide.pii.ner import CrfRecognizer
 from confide.pii.recognizers import (
@@ -117,13 +117,9 @@ def _without_guesses_inside(
     the findings that finding overlaps are such, and each is shorter than it or not a
     name read with ``CONFIDENT`` ("Christian" read as a name at 0.97 stays a name)."""
     dropped: set[Finding] = set()
-    starts = [k.start for k in kept]  # kept: by position, no two overlapping
+    index = SpanIndex(kept)
     for w in weak:
-        i = bisect.bisect_left(starts, w.end)
-        touched = []
-        while i and kept[i - 1].end > w.start:
-            i -= 1
-            touched.append(kept[i])
+        touched = [index.findings[i] for i in index.overlapping(w.start, w.end)]
         if touched and all(
             k.recognizer in statistical
             and w.start <= k.start
@@ -140,14 +136,9 @@ def _without_guesses_inside(
 
 
 def _clear_of(findings: Sequence[Finding], kept: Sequence[Finding]) -> list[Finding]:
-    """``findings`` that overlap none of ``kept`` (sorted by start, not overlapping)."""
-    starts = [k.start for k in kept]
-    clear: list[Finding] = []
-    for finding in findings:
-        i = bisect.bisect_left(starts, finding.end)
-        if not (i and kept[i - 1].end > finding.start):
-            clear.append(finding)
-    return clear
+    """``findings`` that overlap none of ``kept``."""
+    index = SpanIndex(kept)
+    return [f for f in findings if not index.overlapping(f.start, f.end)]
 
 
 def _position(finding: Finding) -> tuple[int, int]:

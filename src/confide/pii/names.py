@@ -5,12 +5,11 @@ Sigmundsdóttir"), and the name a street address starts with ("Ship it to Karel 
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 
-from confide.pii.findings import Finding
+from confide.pii.findings import Finding, SpanIndex
 
 CUED_NAME_SCORE = 0.7
 _RELATIVES = (
@@ -57,51 +56,6 @@ _OWNED = re.compile(r" (?i:account|card|order|app|subscription|number|login|prof
 _POSSESSIVE = re.compile(r"['\u2019]s$")
 # A name and a comma before a house number: the start of an address written on one line.
 _NAME_THEN_NUMBER = re.compile(rf"(?P<name>{_NAME}), (?=\d)")
-
-
-class SpanIndex:
-    """Findings sorted by start, to find those overlapping a span without a scan of all
-    (each finding's end and the largest end so far bound the walk back), and to put new
-    findings in place of some of them."""
-
-    def __init__(self, findings: Iterable[Finding]) -> None:
-        self.original = list(findings)
-        self.findings = sorted(self.original, key=lambda f: (f.start, f.end))
-        self._starts = [f.start for f in self.findings]
-        self._reach: list[int] = []
-        reach = -1
-        for f in self.findings:
-            reach = max(reach, f.end)
-            self._reach.append(reach)
-        self._dropped: set[int] = set()
-        self._added: list[Finding] = []
-
-    def put(self, finding: Finding, replacing: Iterable[int]) -> None:
-        """Add ``finding`` in place of the findings at ``replacing`` (indices), with the
-        best of their scores and its own."""
-        replacing = list(replacing)
-        score = max([finding.score, *(self.findings[i].score for i in replacing)])
-        self._dropped.update(replacing)
-        self._added.append(
-            Finding(finding.entity_type, finding.start, finding.end, score, finding.recognizer)
-        )
-
-    def result(self) -> list[Finding]:
-        """The findings after the ``put`` calls, by position (as given if none)."""
-        if not self._added:
-            return self.original
-        kept = [f for i, f in enumerate(self.findings) if i not in self._dropped]
-        return sorted([*kept, *self._added], key=lambda f: (f.start, f.end))
-
-    def overlapping(self, start: int, end: int) -> list[int]:
-        """Indices of the findings that overlap ``start:end``."""
-        i = bisect.bisect_left(self._starts, end)
-        hits: list[int] = []
-        while i and self._reach[i - 1] > start:
-            i -= 1
-            if self.findings[i].end > start:
-                hits.append(i)
-        return hits
 
 
 def with_cued_names(
@@ -180,7 +134,8 @@ def with_names_before_addresses(
         if (
             match is None
             or not 2 <= len(words) <= 3
-            or not (address_words | _NOT_IN_HOUSE_NAMES).isdisjoint(words)
+            or not address_words.isdisjoint(words)
+            or not _NOT_IN_HOUSE_NAMES.isdisjoint(words)
         ):
             out.append(f)
             continue

@@ -8,8 +8,7 @@ import bisect
 import re
 from collections.abc import Collection, Sequence
 
-from confide.pii.findings import Finding
-from confide.pii.names import SpanIndex
+from confide.pii.findings import Finding, SpanIndex
 
 _LEGAL_FORMS = (
     "plc|ltd|limited|inc|incorporated|llc|llp|corp|corporation|gmbh|ag|kg|sa|sas|sarl|srl|"
