@@ -9,6 +9,11 @@ Data (all under --data-dir, default ../shared/data; see each folder's PROVENANCE
     Generator identities (CC BY-SA 3.0 US) and the organisation list (MIT). Only a seeded 60% of
     the template lines are used; generated_large.json records whose template_id is in the other
     40% are the evaluation set, so neither their sentences nor their templates are trained on.
+  - Sentences from our own templates (scripts/pii_templates_train.txt, written for Confide in
+    many shapes: chats, emails, forms, agents' notes, news, biographies, lists), filled the same
+    way. The CRF generalises with the number of sentence shapes it meets far more than with
+    the number of fills. scripts/pii_templates_probe.txt and pii_templates_support.txt hold
+    other shapes for checking (generate_pii_heldout.py --templates) and are never trained on.
 
 Features beyond the word itself: faker word lists, a character n-gram class, and word clusters
 (k-means at 1024/256/64 over all-MiniLM-L6-v2 vectors of each word alone, from the
@@ -354,6 +359,18 @@ CUE_TEMPLATES = (
     "Здравствуйте, меня зовут {{person}}, я живу в городе {{city}}.",
     "Γεια σας, με λένε {{person}} και μένω στην {{city}}.",
 )
+
+
+# Training templates written for Confide in many sentence shapes (chats, emails, forms, news,
+# biographies...), filled like the presidio ones: the CRF meets contexts beyond presidio's
+# training lines. A separate file, pii_templates_probe.txt, holds other shapes for checking.
+OWN_TEMPLATES = Path(__file__).with_name("pii_templates_train.txt")
+OWN_SOURCE = "own training templates (pii_templates_train.txt) + FakeNameGenerator identities"
+
+
+def read_templates(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip().replace("\\n", "\n") for line in lines if line.strip()]
 
 
 def _bodies(data: Path, rng: random.Random, limit: int | None) -> list[str]:
@@ -1000,6 +1017,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     )
     parser.add_argument("--per-template", type=int, default=30)
     parser.add_argument("--cue-per-template", type=int, default=100)
+    parser.add_argument(
+        "--own-templates",
+        type=Path,
+        default=OWN_TEMPLATES,
+        help="training templates written for Confide (one per line; '' to leave them out)",
+    )
+    parser.add_argument("--own-per-template", type=int, default=20)
     parser.add_argument("--max-iterations", type=int, default=150)
     parser.add_argument("--c1", type=float, default=0.05, help="L1 penalty")
     parser.add_argument("--c2", type=float, default=0.01, help="L2 penalty")
@@ -1025,6 +1049,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
             generate_cues(data, raw, args.cue_per_template, args.seed)[: args.limit]
         ),
     }
+    if args.own_templates and args.own_templates.name:
+        own = read_templates(args.own_templates)
+        sources[OWN_SOURCE] = generate(
+            own, range(len(own)), raw, args.own_per_template, args.seed + 2
+        )[: args.limit]
     rng = random.Random(args.seed)  # noqa: S311 - seeded for reproducibility
     train_set, dev_set, dev_wnut = [], [], []
     for name, examples in sources.items():
@@ -1058,7 +1087,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     if not args.no_gazetteer:
         outside, inside = word_counts(
             [
-                *(e for k, v in sources.items() if "presidio_research" not in k for e in v),
+                *(
+                    e
+                    for k, v in sources.items()
+                    if "presidio_research" not in k and k != OWN_SOURCE
+                    for e in v
+                ),
                 *((text, []) for text in plain_text(data)),
             ]
         )
@@ -1113,7 +1147,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         "eval": f"generated_large.json records with template_id not in train_template_ids "
         f"({len(evaluation)} records)",
         "licences": "WNUT-17 CC BY 4.0; Bitext CDLA-Sharing-1.0; NLU++ CC BY 4.0; "
-        "presidio-research MIT; FakeNameGenerator CC BY-SA 3.0 US",
+        "presidio-research MIT; FakeNameGenerator CC BY-SA 3.0 US; own templates: Confide's",
         "train_seconds": train_seconds,
         "char_model": char_report,
         "clusters": cluster_report,

@@ -185,7 +185,11 @@ def test_character_model_tells_surnames_from_words() -> None:
 def test_a_lone_capitalised_surname_is_reported_with_a_modest_score(
     recognizer: CrfRecognizer,
 ) -> None:
-    text = "The comedy was directed by a newcomer and starring Kowalczyk"
+    text = "We thank Kowalczyk for it"
+    tokens, labels, _ = recognizer.tag(text)
+    # The example must be one the model itself leaves alone, or it tests the model, not the rule.
+    words = zip(tokens, labels, strict=True)
+    assert [label for t, label in words if t.text == "Kowalczyk"] == ["O"]
     found = [f for f in recognizer.find(text) if text[f.start : f.end] == "Kowalczyk"]
     assert [(f.entity_type, f.score) for f in found] == [("PERSON", NAME_SHAPE_SCORE)]
 
@@ -475,3 +479,40 @@ def test_threads_sharing_one_recognizer_get_what_one_thread_gets() -> None:
         got = list(pool.map(shared.find, texts))
     assert got == expected
     assert any(f.entity_type == "PERSON" for found in got for f in found)
+
+
+class _TagsAllAsAddress(CrfRecognizer):
+    """The trained model, but its tagger calls every word before the full stop an address."""
+
+    def tag(self, text: str) -> tuple[list[Token], list[str], list[float]]:
+        tokens, _, _ = super().tag(text)
+        labels = ["B-STREET_ADDRESS", *["I-STREET_ADDRESS"] * (len(tokens) - 2), "O"]
+        return tokens, labels, [0.5] * len(tokens)
+
+
+def test_words_of_an_address_that_does_not_read_as_one_get_the_name_shape_check() -> None:
+    text = "Il pacco per Francesca Romano non è mai arrivato a Napoli."
+    findings = _TagsAllAsAddress().find(text)
+    found = {(f.entity_type, text[f.start : f.end], f.score) for f in findings}
+    assert found == {
+        ("PERSON", "Francesca Romano", NAME_SHAPE_SCORE),
+        ("LOCATION", "Napoli", NAME_SHAPE_SCORE),
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # a declined or rare first name the character model leans to, before a surname
+        ("Paczka dla Agnieszki Nowak nie dotarła do Krakowa.", "Agnieszki Nowak"),
+        # ordinary words, greetings and sentence starts stay out
+        ("Dear Anna Smith, thanks", "Anna Smith"),
+        ("Thanks Anna Smith for the help", "Anna Smith"),
+        ("Yesterday Kowalczyk called", "Kowalczyk"),
+    ],
+)
+def test_a_name_takes_in_a_first_name_the_model_doubts(
+    recognizer: CrfRecognizer, text: str, name: str
+) -> None:
+    people = [text[f.start : f.end] for f in recognizer.find(text) if f.entity_type == "PERSON"]
+    assert people == [name]

@@ -46,6 +46,10 @@ def spans(text: str) -> list[tuple[str, str]]:
         ("at 2019-12-04 19:04:31.380736 UTC", [("DATE_TIME", "2019-12-04 19:04:31.380736")]),
         ("I moved here in 1983 for work", [("DATE_TIME", "1983")]),
         ("a customer since 2017.", [("DATE_TIME", "2017")]),
+        # a range makes both years dates; so does a season
+        ("from 2001 to 2005 I lived there", [("DATE_TIME", "2001"), ("DATE_TIME", "2005")]),
+        ("between 1999 and 2003, we", [("DATE_TIME", "1999"), ("DATE_TIME", "2003")]),
+        ("It was summer 2019.", [("DATE_TIME", "2019")]),
         ("see you on Friday", [("DATE_TIME", "Friday")]),
         ("Patient is a 67-year-old male", [("AGE", "67")]),
         ("he is a 52 year old man", [("AGE", "52")]),
@@ -87,6 +91,8 @@ def test_recognizer_finds_exact_span(text: str, expected: list[tuple[str, str]])
         "The account is 10 years old",
         "invoice aged 90 days",  # a span of time
         "I turned 2 cards off",  # a count
+        "Room 2001 and 2002 are booked",  # a range only counts after a year that is a date
+        "a total of 2000.",
         "I'm 5 minutes away",
     ],
 )
@@ -331,6 +337,14 @@ def test_phone_findings_are_the_matchers_where_the_candidate_is_verified_whole(
         # a full stop ends the sentence, not the number; "contact" is a phone word
         ("contact Jo Bloggs on 438 4987.", [("438 4987", 0.65)]),
         ("whatsapp 555 0142 9876", [("555 0142 9876", 0.65)]),
+        # the North American way of writing a number: a phone number by shape alone, though
+        # libphonenumber knows no such area code (made-up or mistyped numbers)
+        ("Meet 923-594-9143 tomorrow", [("923-594-9143", 0.55)]),
+        ("it is (597)542-5401 is it not", [("(597)542-5401", 0.55)]),
+        ("966.252.9343 or later", [("966.252.9343", 0.55)]),
+        ("try 538-786-1781x716", [("538-786-1781x716", 0.55)]),
+        # from abroad, "001" first: no card starts with 0, so this is no card number
+        ("Meet 001-335-504-9258 tomorrow", [("001-335-504-9258", 0.55)]),
     ],
 )
 def test_phone_numbers_outside_libphonenumbers_ranges(
@@ -351,6 +365,10 @@ def test_phone_numbers_outside_libphonenumbers_ranges(
         "I contacted you about order 4471 2290.",  # "contacted" is no phone word
         "my contactless card ending 1234 5678.",
         "Please contact us before 12.03.2024.",  # a date
+        "ref 123-456-7890-12 attached",  # the North American shape inside a longer code
+        "ISBN 978-316-148-4100",
+        "version 923.594.9143.1",
+        "mixed 923-594.9143 separators",
     ],
 )
 def test_numbers_that_are_still_not_phone_numbers(text: str) -> None:

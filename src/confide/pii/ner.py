@@ -1115,6 +1115,9 @@ class CrfRecognizer:
         tokens, labels, probs = self.tag(text)
         lowered = [t.text.lower() for t in tokens]
         findings: list[Finding] = []
+        # Words of a span the tagger called an address that does not read as one get the
+        # name-shape check below, like words it left alone.
+        unsure = labels
         for first, last, entity in self._merged_spans(text, tokens, labels):
             if entity not in self.entities:
                 continue
@@ -1130,15 +1133,17 @@ class CrfRecognizer:
             if score < self.min_score:
                 continue
             if entity == "STREET_ADDRESS" and not _reads_as_address(lowered[first:last]):
+                unsure = [*unsure[:first], *["O"] * (last - first), *unsure[last:]]
                 continue
             if entity == "PERSON":
                 first, last = _with_honorifics(tokens, lowered, first, last)
             start, end = tokens[first].start, tokens[last - 1].end
             findings.append(Finding(entity, start, end, round(score, 4), self.name))
-        for first, last, entity in self._name_shaped(text, tokens, labels):
+        for first, last, entity in self._name_shaped(text, tokens, unsure):
             if entity in self.entities and self.min_score <= NAME_SHAPE_SCORE:
                 start, end = tokens[first].start, tokens[last - 1].end
                 findings.append(Finding(entity, start, end, NAME_SHAPE_SCORE, self.name))
+        findings = self._with_leading_names(text, tokens, unsure, findings)
         if "STREET_ADDRESS" in self.entities and self.min_score <= ADDRESS_SHAPE_SCORE:
             findings = _with_address_shapes(text, lowered, findings, self.name)
         common = self.gazetteer.get("common", frozenset())
@@ -1171,6 +1176,43 @@ class CrfRecognizer:
             else:
                 spans.append((i, i + 1, kind))
         return spans
+
+    def _with_leading_names(
+        self, text: str, tokens: Sequence[Token], labels: Sequence[str], findings: list[Finding]
+    ) -> list[Finding]:
+        """A name found takes in the capitalised word right before it that the character
+        model finds more a name than a place or a word, though not surely: a first name in
+        a declined form ("dla Agnieszki Nowak") or a rare one."""
+        if self.chars is None or not any(f.entity_type == "PERSON" for f in findings):
+            return findings
+        at = {t.start: i for i, t in enumerate(tokens)}
+        result = []
+        for f in findings:
+            i = at.get(f.start, 0) - 1
+            if (
+                f.entity_type == "PERSON"
+                and i > 0
+                and labels[i] == "O"
+                and text[tokens[i].end : f.start] == " "
+                and self._leads_name(text, tokens, i)
+            ):
+                f = Finding(f.entity_type, tokens[i].start, f.end, f.score, f.recognizer)
+            result.append(f)
+        return result
+
+    def _leads_name(self, text: str, tokens: Sequence[Token], i: int) -> bool:
+        word = tokens[i].text
+        if len(word) < 3 or not (word[0].isupper() and word[1:].islower() and word.isalpha()):
+            return False
+        before = tokens[i - 1]
+        if before.text in _SENTENCE_OPENERS or "\n" in text[before.end : tokens[i].start]:
+            return False
+        low = word.lower()
+        if low in _NOT_NAME_SHAPED or low in self.gazetteer.get("common", ()):
+            return False
+        assert self.chars is not None
+        probs = self.chars.probabilities(word)
+        return self.chars.classes[max(range(len(probs)), key=probs.__getitem__)] == "person"
 
     def _shape_kind(self, text: str, tokens: Sequence[Token], i: int) -> str | None:
         word = tokens[i].text

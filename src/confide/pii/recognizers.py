@@ -152,9 +152,11 @@ def _digits(value: str) -> str:
 
 
 def _is_card(value: str) -> bool:
-    """13 to 19 digits passing Luhn: Visa, Mastercard, Amex and the other long cards."""
+    """13 to 19 digits passing Luhn: Visa, Mastercard, Amex and the other long cards. No
+    card number starts with 0 (ISO/IEC 7812 gives that industry digit to no card scheme):
+    "001-335-504-9258" is a phone number dialled from abroad."""
     digits = _digits(value)
-    return 13 <= len(digits) <= 19 and luhn.is_valid(digits)
+    return 13 <= len(digits) <= 19 and digits[0] != "0" and luhn.is_valid(digits)
 
 
 # Maestro issues cards of 12 digits too (IIN 50, 56-69); one twelve-digit number in ten
@@ -317,9 +319,19 @@ _MONTH = (
 _MONTH_INITIALS = "jfmasond"
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
-# A year alone is a date only after a word that makes it one ("in 1983", "since 2017").
+# A year alone is a date only after a word that makes it one ("in 1983", "since 2017",
+# "summer 2019", "class of 1999"), or after another year and a word that makes a range
+# ("from 2001 to 2005", "between 1999 and 2003").
+_YEAR_WORDS = (
+    "in|during|since|until|till|from|by|year|before|after|around|circa|between|through|born|"
+    "spring|summer|autumn|fall|winter|class of|summer of|as of|early|late|mid|throughout"
+)
 _YEAR_AFTER = "|".join(
-    f"(?<=\\b{word} )" for word in ("in", "during", "since", "until", "from", "by", "year")
+    [
+        *(f"(?<=\\b{word} )" for word in _YEAR_WORDS.split("|")),
+        *(f"(?<=\\b(?:19|20)\\d\\d {word} )" for word in ("to", "and", "or", "till", "until")),
+        "(?<=\\b(?:19|20)\\d\\d-)",
+    ]
 )
 # ... and only before the end, punctuation or a word that starts a clause: "in 1983 while",
 # "since 2017." but not "in 2020 Maple Drive" (an address) or "in 2000 euros" (an amount).
@@ -442,6 +454,19 @@ PHONE_BY_CONTEXT = PatternRecognizer(
         ),
         # Ten or eleven digits written together ("Desk: 5691061671").
         Pattern(r"(?<![\w+.-])\d{10,11}(?!\w|[.-]\d)", 0.3, min_digits=10, min_run=10),
+        # The North American way of writing a number, "(597)542-5401", "923-594-9143",
+        # "966.252.9343" (same separator twice), perhaps with "+1", "1-" or "001-" before and
+        # an extension after: a phone number by its shape alone, even where the area code
+        # is one libphonenumber does not know (mistyped or made-up numbers are still the
+        # customer's). SSNs (3-2-4), dates and cards have other groupings.
+        Pattern(
+            r"(?<![\w+.-])(?:(?:\+1|001|1)[ .-]?)?"
+            r"(?:\(\d{3}\) ?\d{3}-|\d{3}-\d{3}-|\d{3}\.\d{3}\.)\d{4}"
+            r"(?:(?: ?x| ?ext\.? ?)\d{1,5})?(?!\w|[.-]\d)",
+            0.55,
+            min_digits=10,
+            min_run=3,
+        ),
     ],
     context=(
         "phone",
