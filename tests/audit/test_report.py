@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
+from confide.audit import report
 from confide.audit.models import AuditEntry
 from confide.audit.report import (
     CHECKS,
@@ -197,6 +198,24 @@ def test_json_columns_are_read_and_an_allowance_covers_only_its_entity_types(
     assert "orders.items: EMAIL_ADDRESS in 1 rows" in detail
     assert "orders.number: EMAIL_ADDRESS in 1 rows" in detail
     assert "ORDER_NUMBER" not in detail  # the store's own order numbers are allowed
+
+
+@pytest.mark.parametrize(
+    ("value", "texts"),
+    [
+        # keys and JSON punctuation are not read, each string and number is, on its own
+        ('[{"name": "Merino jumper", "qty": 2}]', ["Merino jumper", "2"]),
+        ([{"name": "Merino jumper", "qty": 2, "gift": True}], ["Merino jumper", "2"]),
+        ({"a": {"b": ["x", None]}}, ["x"]),
+        ("[not json", ["[not json"]),
+        ("plain text", ["plain text"]),
+        (None, []),
+        # at most MAX_VALUE_CHARS characters in all
+        (["a" * report.MAX_VALUE_CHARS, "b"], ["a" * report.MAX_VALUE_CHARS]),
+    ],
+)
+def test_a_value_is_read_as_the_texts_it_holds(value: object, texts: list[str]) -> None:
+    assert report._as_texts(value) == texts
 
 
 def test_company_content_may_name_the_company_contact_details(runtime: Runtime) -> None:

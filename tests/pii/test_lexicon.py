@@ -47,6 +47,9 @@ def spans(found: list[Finding], text: str) -> list[str]:
         ("My Catholic teacher", ["Catholic"]),  # a religion is no language
         # an ordinary word too, capitalised inside a sentence
         ("I vote Conservative and she is a Liberal", ["Conservative", "Liberal"]),
+        # a plural names people in any case, the longest form first
+        ("ever since 1974, south koreans have hosted it", ["south koreans"]),
+        ("many nigerians and thais came", ["nigerians", "thais"]),
     ],
 )
 def test_group_words_are_found(text: str, expected: list[str]) -> None:
@@ -71,6 +74,10 @@ def test_group_words_are_found(text: str, expected: list[str]) -> None:
         "As a conservative estimate, I'm agnostic about which plan",
         "Turk\u00e7e destek",  # a longer word
         "20 Swiss francs or a Danish krone coin",  # names that go on in lower case
+        "the tent poles broke",  # a plural of an ordinary word ("Pole?")
+        "I moved to the Philippines",  # a country, not the plural of "Philippine"
+        "flights to laos and the philippines",
+        "xkoreans and koreansx",  # inside longer words
     ],
 )
 def test_words_that_say_nothing_about_a_person_are_not_found(text: str) -> None:

@@ -46,10 +46,12 @@ def spans(text: str) -> list[tuple[str, str]]:
         ("at 2019-12-04 19:04:31.380736 UTC", [("DATE_TIME", "2019-12-04 19:04:31.380736")]),
         ("I moved here in 1983 for work", [("DATE_TIME", "1983")]),
         ("a customer since 2017.", [("DATE_TIME", "2017")]),
-        # a range makes both years dates; so does a season
-        ("from 2001 to 2005 I lived there", [("DATE_TIME", "2001"), ("DATE_TIME", "2005")]),
-        ("between 1999 and 2003, we", [("DATE_TIME", "1999"), ("DATE_TIME", "2003")]),
+        # a range after such a word is one date; a season and "b." make a year one too
+        ("from 2001 to 2005 I lived there", [("DATE_TIME", "2001 to 2005")]),
+        ("between 1999 and 2003, we", [("DATE_TIME", "1999 and 2003")]),
+        ("married by 2000-2001.", [("DATE_TIME", "2000-2001")]),
         ("It was summer 2019.", [("DATE_TIME", "2019")]),
+        ("Ann Lee (b. 1972, Leeds)", [("DATE_TIME", "1972")]),
         ("see you on Friday", [("DATE_TIME", "Friday")]),
         ("Patient is a 67-year-old male", [("AGE", "67")]),
         ("he is a 52 year old man", [("AGE", "52")]),
@@ -91,8 +93,16 @@ def test_recognizer_finds_exact_span(text: str, expected: list[tuple[str, str]])
         "The account is 10 years old",
         "invoice aged 90 days",  # a span of time
         "I turned 2 cards off",  # a count
-        "Room 2001 and 2002 are booked",  # a range only counts after a year that is a date
+        # numbers that could be years, with no word that makes them dates
+        "We booked Room 2001 and 2002.",
+        "Part numbers 1999-2003, 2004-2008.",
+        "The score was 2001 to 1999.",
+        "Buy 2000 or 2001.",
         "a total of 2000.",
+        "It costs around 2000 with delivery.",  # amounts
+        "Stock is between 1900 and 2100 at the moment.",
+        "My points went through 2000 and I got nothing.",
+        "The iMac (Late 2013) is slow",  # a model's year
         "I'm 5 minutes away",
     ],
 )
@@ -345,6 +355,10 @@ def test_phone_findings_are_the_matchers_where_the_candidate_is_verified_whole(
         ("try 538-786-1781x716", [("538-786-1781x716", 0.55)]),
         # from abroad, "001" first: no card starts with 0, so this is no card number
         ("Meet 001-335-504-9258 tomorrow", [("001-335-504-9258", 0.55)]),
+        # where libphonenumber reads more (a country code, a long extension), its span wins
+        ("Call me on +91 987-654-3210 after six.", [("+91 987-654-3210", 0.75)]),
+        ("Call 0044 555-201-0147 please.", [("0044 555-201-0147", 0.75)]),
+        ("Call me at 212-555-0147 ext. 123456.", [("212-555-0147 ext. 123456", 0.75)]),
     ],
 )
 def test_phone_numbers_outside_libphonenumbers_ranges(
@@ -369,6 +383,13 @@ def test_phone_numbers_outside_libphonenumbers_ranges(
         "ISBN 978-316-148-4100",
         "version 923.594.9143.1",
         "mixed 923-594.9143 separators",
+        # reference numbers in the same shape, after a word that says so
+        "Your order number is 300-234-5678.",
+        "Your RMA is 300-451-2077, print the label.",
+        "Product code 300.250.1000 is out of stock.",
+        "Tracking: 123-456-7890, arriving soon",  # area codes never start with 0 or 1
+        "version 100.200.3000 of the firmware",
+        "Acct 0012 345-678-9012 is overdrawn.",
     ],
 )
 def test_numbers_that_are_still_not_phone_numbers(text: str) -> None:

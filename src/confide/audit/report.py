@@ -7,6 +7,7 @@ Each run is itself an audit entry (``audit.report``; the reason names the failed
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -256,13 +257,37 @@ MACHINE_MADE: frozenset[str] = frozenset(
 )
 
 
-def _as_text(value: Any) -> str | None:
-    """A column value as the text stored: JSON values as their JSON text, as SQLite returns
-    them (PostgreSQL's driver decodes them), so both databases are judged alike."""
-    if value is None:
-        return None
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return text[:MAX_VALUE_CHARS]
+def _as_texts(value: Any) -> list[str]:
+    """The texts a column value holds: a string, or each string and number inside a JSON
+    value, which SQLite returns as JSON text and PostgreSQL's driver decodes (so both
+    databases are judged alike). JSON's keys and punctuation are no one's writing and would
+    only mislead the engine ("name": "Merino crew-neck jumper" reads like a name)."""
+    if isinstance(value, str) and value[:1] in ("[", "{"):
+        with contextlib.suppress(ValueError):
+            value = json.loads(value)
+    texts: list[str] = []
+    _leaves(value, texts)
+    budget, kept = MAX_VALUE_CHARS, []
+    for text in texts:
+        if budget <= 0:
+            break
+        kept.append(text[:budget])
+        budget -= len(text)
+    return kept
+
+
+def _leaves(value: Any, out: list[str]) -> None:
+    if isinstance(value, dict):
+        for item in value.values():
+            _leaves(item, out)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _leaves(item, out)
+    elif isinstance(value, str):
+        if value:
+            out.append(value)
+    elif value is not None and not isinstance(value, bool):
+        out.append(str(value))
 
 
 def _scanned_columns(columns: list[str], table_name: str) -> list[str]:
@@ -279,10 +304,8 @@ def _scanned_columns(columns: list[str], table_name: str) -> list[str]:
 def _entities(context: AuditContext, qualified: str, value: Any) -> set[str]:
     allowance = CLEAR_TEXT_ALLOWED.get(qualified)
     allowed = allowance.entities if allowance and allowance.entities else frozenset()
-    text = _as_text(value)
-    if text is None:
-        return set()
-    return {f.entity_type for f in context.runtime.analyzer.analyze(text)} - allowed
+    analyze = context.runtime.analyzer.analyze
+    return {f.entity_type for text in _as_texts(value) for f in analyze(text)} - allowed
 
 
 Findings = dict[str, Counter[str]]  # "table.column" -> entity type -> rows

@@ -22,6 +22,8 @@ _CAPITALISED = re.compile(
     r"(?<![A-Za-z0-9'\u2019-])[A-Z][A-Za-z]*(?:['\u2019-][A-Za-z]+)*(?![^\W\d_])"
 )
 _WORD = re.compile(r"[A-Za-z]+(?:['\u2019-][A-Za-z]+)*(?![^\W\d_])")
+# A lower-case word ending in "s", a candidate for a group's plural ("nigerians").
+_LOWER_PLURAL = re.compile(r"(?<![\w'-])[a-z][a-z'-]*s(?![\w'-])")
 _NEXT_WORD = re.compile(r" ([a-z]+)")
 # What may stand between a sentence's end and its first word.
 _OPENERS = " \t\"'([\u201c\u2018*-"
@@ -121,6 +123,7 @@ class NrpRecognizer:
     _speakable: frozenset[str] = field(init=False, repr=False)
     _longest_words: int = field(init=False, repr=False)
     _tails: dict[str, frozenset[str]] = field(init=False, repr=False)
+    _plurals: dict[str, tuple[str, ...]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         forms = {**self.forms, **{f.replace("'", "\u2019"): g for f, g in self.forms.items()}}
@@ -136,6 +139,16 @@ class NrpRecognizer:
             if not group and tail[:1].islower():
                 tails.setdefault(head, set()).add(tail.split(" ")[0])
         self._tails = {head: frozenset(words) for head, words in tails.items()}
+        # Plurals name people whatever their case ("since 1974, south koreans have..."):
+        # lower-case plurals of groups, by last word; not those of ordinary words ("poles").
+        plurals: dict[str, set[str]] = {}
+        for form, group in self.forms.items():
+            plural = _plural(form)
+            if group and plural and self.forms.get(plural) and form not in self.ambiguous:
+                plurals.setdefault(plural.lower().rsplit(" ", 1)[-1], set()).add(plural.lower())
+        self._plurals = {
+            last: tuple(sorted(forms, key=len, reverse=True)) for last, forms in plurals.items()
+        }
 
     def find(self, text: str) -> list[Finding]:
         found: list[Finding] = []
@@ -151,8 +164,19 @@ class NrpRecognizer:
             ]
             if after and after[0][0] == cue.end():
                 found.extend(self._groups(text, after[: self._longest_words], self._lower, 1))
+        found.extend(self._lower_plurals(text))
         if len(found) > 1:
             found = list({(f.start, f.end): f for f in found}.values())
+        return found
+
+    def _lower_plurals(self, text: str) -> list[Finding]:
+        found = []
+        for m in _LOWER_PLURAL.finditer(text):
+            for phrase in self._plurals.get(m.group(), ()):
+                start = m.end() - len(phrase)
+                if text.startswith(phrase, start) and (start == 0 or not text[start - 1].isalnum()):
+                    found.append(Finding("NRP", start, m.end(), self.score, self.name))
+                    break
         return found
 
     def cleared(self, text: str) -> list[tuple[int, int]]:

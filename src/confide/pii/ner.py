@@ -868,6 +868,29 @@ _NOT_NAME_SHAPED = frozenset(
         "october",
         "november",
         "december",
+        "mon",
+        "tue",
+        "tues",
+        "wed",
+        "thu",
+        "thur",
+        "thurs",
+        "fri",
+        "sat",
+        "sun",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "attn",
         "god",
         "thanks",
         "hello",
@@ -996,6 +1019,13 @@ ADDRESS_SHAPE_SCORE = 0.6
 _STREET_KEYS = frozenset(f"{_STREET_TYPES}|{_STREET_WORDS}".split("|"))
 _STREET_ENDINGS = tuple(_STREET_SUFFIXES.split("|"))
 _ADDRESS_WORDS = _STREET_KEYS | {"apt", "suite", "unit", "floor", "flat", "po", "box", "ul"}
+_SURE_PLACE = 0.8
+
+
+def _capitalised_run(tokens: Sequence[Token]) -> bool:
+    return all(t.text[:1].isupper() or not t.text[:1].isalnum() for t in tokens)
+
+
 _PIECES = re.compile(r"[\-.'\u2019]")
 
 
@@ -1115,9 +1145,6 @@ class CrfRecognizer:
         tokens, labels, probs = self.tag(text)
         lowered = [t.text.lower() for t in tokens]
         findings: list[Finding] = []
-        # Words of a span the tagger called an address that does not read as one get the
-        # name-shape check below, like words it left alone.
-        unsure = labels
         for first, last, entity in self._merged_spans(text, tokens, labels):
             if entity not in self.entities:
                 continue
@@ -1133,17 +1160,21 @@ class CrfRecognizer:
             if score < self.min_score:
                 continue
             if entity == "STREET_ADDRESS" and not _reads_as_address(lowered[first:last]):
-                unsure = [*unsure[:first], *["O"] * (last - first), *unsure[last:]]
-                continue
+                # The tagger sure of a run of capitalised words saw a place, perhaps a
+                # house's name ("Rosewood Gardens, Kingsbridge"); else it saw something
+                # else ("Merino crew-neck jumper, navy").
+                if score < _SURE_PLACE or not _capitalised_run(tokens[first:last]):
+                    continue
+                entity = "LOCATION"
             if entity == "PERSON":
                 first, last = _with_honorifics(tokens, lowered, first, last)
             start, end = tokens[first].start, tokens[last - 1].end
             findings.append(Finding(entity, start, end, round(score, 4), self.name))
-        for first, last, entity in self._name_shaped(text, tokens, unsure):
+        for first, last, entity in self._name_shaped(text, tokens, labels):
             if entity in self.entities and self.min_score <= NAME_SHAPE_SCORE:
                 start, end = tokens[first].start, tokens[last - 1].end
                 findings.append(Finding(entity, start, end, NAME_SHAPE_SCORE, self.name))
-        findings = self._with_leading_names(text, tokens, unsure, findings)
+        findings = self._with_leading_names(text, tokens, labels, findings)
         if "STREET_ADDRESS" in self.entities and self.min_score <= ADDRESS_SHAPE_SCORE:
             findings = _with_address_shapes(text, lowered, findings, self.name)
         common = self.gazetteer.get("common", frozenset())
@@ -1180,24 +1211,31 @@ class CrfRecognizer:
     def _with_leading_names(
         self, text: str, tokens: Sequence[Token], labels: Sequence[str], findings: list[Finding]
     ) -> list[Finding]:
-        """A name found takes in the capitalised word right before it that the character
-        model finds more a name than a place or a word, though not surely: a first name in
-        a declined form ("dla Agnieszki Nowak") or a rare one."""
+        """A one-word name found takes in the capitalised word right before it that the
+        character model finds more a name than a place or a word, though not surely: a
+        first name in a declined form ("dla Agnieszki Nowak") or a rare one."""
         if self.chars is None or not any(f.entity_type == "PERSON" for f in findings):
             return findings
         at = {t.start: i for i, t in enumerate(tokens)}
+        taken: list[Token] = []
         result = []
         for f in findings:
             i = at.get(f.start, 0) - 1
             if (
                 f.entity_type == "PERSON"
                 and i > 0
+                and tokens[i + 1].end == f.end  # a name of one word
                 and labels[i] == "O"
                 and text[tokens[i].end : f.start] == " "
                 and self._leads_name(text, tokens, i)
             ):
                 f = Finding(f.entity_type, tokens[i].start, f.end, f.score, f.recognizer)
+                taken.append(tokens[i])
             result.append(f)
+        if taken:  # the word taken in is no finding of its own any more
+            result = [
+                f for f in result if not any(t.start <= f.start and f.end <= t.end for t in taken)
+            ]
         return result
 
     def _leads_name(self, text: str, tokens: Sequence[Token], i: int) -> bool:

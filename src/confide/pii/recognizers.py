@@ -77,8 +77,9 @@ _NO_DIGITS = DigitStats(0, 0)
 class PatternRecognizer:
     """A Presidio-style recognizer: patterns, optional context words and a validate hook.
 
-    A match the validator rejects is dropped; context words found just before a match
-    raise its score by ``CONTEXT_BOOST`` (capped at 1.0). With ``yields``, a finding gives
+    A match the validator rejects is dropped, and so is one with an ``unless_after`` word
+    just before it; context words found just before a match raise its score by
+    ``CONTEXT_BOOST`` (capped at 1.0). With ``yields``, a finding gives
     way to any other finding it overlaps (see ``resolve_overlaps``).
     """
 
@@ -88,9 +89,11 @@ class PatternRecognizer:
     context: tuple[str, ...] = ()
     validate: Validator | None = None
     yields: bool = False
+    unless_after: tuple[str, ...] = ()
     entities: tuple[str, ...] = field(init=False)
     _compiled: list[tuple[re.Pattern[str], Pattern]] = field(init=False, repr=False)
     _context: re.Pattern[str] | None = field(init=False, repr=False)
+    _veto: re.Pattern[str] | None = field(init=False, repr=False)
     _min_digits: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -99,6 +102,8 @@ class PatternRecognizer:
         # Whole words at the start, so "tel" does not fire inside "hotel".
         words = "|".join(re.escape(w) for w in self.context)
         self._context = re.compile(rf"\b(?:{words})") if self.context else None
+        vetoes = "|".join(re.escape(w) for w in self.unless_after)
+        self._veto = re.compile(rf"\b(?:{vetoes})\b") if self.unless_after else None
         self._min_digits = min((p.min_digits for p in self.patterns), default=0)
 
     @property
@@ -135,6 +140,10 @@ class PatternRecognizer:
             if validate is not None and not validate(match.group("value" if value else 0)):
                 continue
             start, end = match.span("value") if value else match.span()
+            if self._veto and self._veto.search(
+                text[max(0, start - CONTEXT_BEFORE) : start].lower()
+            ):
+                continue
             final = self._with_context(text, start, end, score)
             out.append(Finding(self.entity, start, end, final, self.name))
 
@@ -322,17 +331,17 @@ _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
 # A year alone is a date only after a word that makes it one ("in 1983", "since 2017",
 # "summer 2019", "class of 1999"), or after another year and a word that makes a range
 # ("from 2001 to 2005", "between 1999 and 2003").
+# Not "around", "between" or "through" (amounts: "around 2000 with delivery"), nor "early"
+# or "late" (models: "MacBook Pro (Early 2015)").
 _YEAR_WORDS = (
-    "in|during|since|until|till|from|by|year|before|after|around|circa|between|through|born|"
-    "spring|summer|autumn|fall|winter|class of|summer of|as of|early|late|mid|throughout"
+    "in|during|since|until|till|from|by|year|before|after|circa|born|throughout|spring|"
+    "summer|autumn|fall|winter|class of|summer of|as of|"
+    r"b\.|ca\."  # "(b. 1972, Leeds)", "ca. 1850"
 )
-_YEAR_AFTER = "|".join(
-    [
-        *(f"(?<=\\b{word} )" for word in _YEAR_WORDS.split("|")),
-        *(f"(?<=\\b(?:19|20)\\d\\d {word} )" for word in ("to", "and", "or", "till", "until")),
-        "(?<=\\b(?:19|20)\\d\\d-)",
-    ]
-)
+_YEAR_AFTER = "|".join(f"(?<=\\b{word} )" for word in _YEAR_WORDS.split("|"))
+# A range after such a word, or after "between", is one date: "from 2001 to 2005".
+_RANGE_AFTER = "|".join([_YEAR_AFTER, "(?<=\\bbetween )"])
+_YEAR = r"(?:19|20)\d{2}\b"
 # ... and only before the end, punctuation or a word that starts a clause: "in 1983 while",
 # "since 2017." but not "in 2020 Maple Drive" (an address) or "in 2000 euros" (an amount).
 _CLAUSE_WORDS = (
@@ -356,8 +365,14 @@ DATE_TIME = PatternRecognizer(
         Pattern(rf"(?=[{_MONTH_INITIALS}])\b{_MONTH} {_DAY},? \d{{4}}\b", 0.85, re.I, 5, 4),
         Pattern(rf"(?=[{_MONTH_INITIALS}])\b{_MONTH} \d{{4}}\b", 0.6, re.I, 4, 4),
         # Each lookahead first lets the regex engine skip to a possible start quickly.
+        Pattern(rf"(?=[12]\d{{3}})(?:{_YEAR_AFTER}){_YEAR}{_YEAR_BEFORE}", 0.6, re.I, 4, 4),
         Pattern(
-            rf"(?=[12]\d{{3}})(?:{_YEAR_AFTER})(?:19|20)\d{{2}}\b{_YEAR_BEFORE}", 0.6, re.I, 4, 4
+            rf"(?=[12]\d{{3}})(?:{_RANGE_AFTER}){_YEAR}(?: ?[-\u2013] ?| (?:to|and|or|till|until) )"
+            rf"{_YEAR}{_YEAR_BEFORE}",
+            0.65,
+            re.I,
+            8,
+            4,
         ),
         Pattern(r"(?=[MTWFS])\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b", 0.6, contains="day"),
     ],
@@ -454,19 +469,6 @@ PHONE_BY_CONTEXT = PatternRecognizer(
         ),
         # Ten or eleven digits written together ("Desk: 5691061671").
         Pattern(r"(?<![\w+.-])\d{10,11}(?!\w|[.-]\d)", 0.3, min_digits=10, min_run=10),
-        # The North American way of writing a number, "(597)542-5401", "923-594-9143",
-        # "966.252.9343" (same separator twice), perhaps with "+1", "1-" or "001-" before and
-        # an extension after: a phone number by its shape alone, even where the area code
-        # is one libphonenumber does not know (mistyped or made-up numbers are still the
-        # customer's). SSNs (3-2-4), dates and cards have other groupings.
-        Pattern(
-            r"(?<![\w+.-])(?:(?:\+1|001|1)[ .-]?)?"
-            r"(?:\(\d{3}\) ?\d{3}-|\d{3}-\d{3}-|\d{3}\.\d{3}\.)\d{4}"
-            r"(?:(?: ?x| ?ext\.? ?)\d{1,5})?(?!\w|[.-]\d)",
-            0.55,
-            min_digits=10,
-            min_run=3,
-        ),
     ],
     context=(
         "phone",
@@ -489,6 +491,56 @@ PHONE_BY_CONTEXT = PatternRecognizer(
 )
 
 
+# The North American way of writing a number, "(597)542-5401", "923-594-9143",
+# "966.252.9343" (the same separator twice), perhaps with "+1", "1-" or "001-" before and an
+# extension after: a phone number by its shape alone, even where libphonenumber knows no
+# such area code (mistyped and made-up numbers are still the customer's). Area codes and
+# exchanges start with 2-9; SSNs (3-2-4), dates and cards (4-4-4-4) have other groupings.
+# No context boost, so that libphonenumber's span (with a country code or a long
+# extension) wins where both match; not after a word that makes the digits a reference.
+PHONE_BY_SHAPE = PatternRecognizer(
+    "phone_shape",
+    "PHONE_NUMBER",
+    [
+        Pattern(
+            r"(?<![\w+.-])(?<!\+\d )(?<!\+\d\d )(?<!\+\d\d\d )(?<!\b00\d )(?<!\b00\d\d )"
+            r"(?:(?:\+1|001|1)[ .-]?)?"
+            r"(?:\([2-9]\d\d\) ?[2-9]\d\d-|[2-9]\d\d-[2-9]\d\d-|[2-9]\d\d\.[2-9]\d\d\.)\d{4}"
+            r"(?:(?: ?x| ?ext\.? ?)\d{1,7})?(?!\w|[.-]\d| ?(?:x|ext)\b)",
+            0.55,
+            min_digits=10,
+            min_run=3,
+        )
+    ],
+    unless_after=(
+        "order",
+        "tracking",
+        "account",
+        "acct",
+        "ref",
+        "reference",
+        "rma",
+        "code",
+        "version",
+        "product",
+        "part",
+        "serial",
+        "ticket",
+        "invoice",
+        "sku",
+        "item",
+        "model",
+        "policy",
+        "claim",
+        "case",
+        "booking",
+        "confirmation",
+        "id",
+        "no",
+        "nr",
+        "#",
+    ),
+)
 US_DRIVER_LICENSE = PatternRecognizer(
     "us_driver_license",
     "US_DRIVER_LICENSE",
@@ -766,6 +818,7 @@ def default_recognizers(
         EMAIL,
         PhoneRecognizer(tuple(phone_regions)),
         PHONE_BY_CONTEXT,
+        PHONE_BY_SHAPE,
         CREDIT_CARD,
         IBAN,
         US_SSN,
