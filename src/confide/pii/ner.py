@@ -1217,7 +1217,7 @@ class CrfRecognizer:
         if self.chars is None or not any(f.entity_type == "PERSON" for f in findings):
             return findings
         at = {t.start: i for i, t in enumerate(tokens)}
-        taken: list[Token] = []
+        taken: set[tuple[int, int]] = set()
         result = []
         for f in findings:
             i = at.get(f.start, 0) - 1
@@ -1230,12 +1230,10 @@ class CrfRecognizer:
                 and self._leads_name(text, tokens, i)
             ):
                 f = Finding(f.entity_type, tokens[i].start, f.end, f.score, f.recognizer)
-                taken.append(tokens[i])
+                taken.add((tokens[i].start, tokens[i].end))
             result.append(f)
         if taken:  # the word taken in is no finding of its own any more
-            result = [
-                f for f in result if not any(t.start <= f.start and f.end <= t.end for t in taken)
-            ]
+            result = [f for f in result if (f.start, f.end) not in taken]
         return result
 
     def _leads_name(self, text: str, tokens: Sequence[Token], i: int) -> bool:
