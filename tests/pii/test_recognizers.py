@@ -7,7 +7,13 @@ import random
 import pytest
 
 from confide.pii import AnalyzerOptions, PiiAnalyzer
-from confide.pii.recognizers import DEFAULT_PHONE_REGIONS, PhoneRecognizer, default_recognizers
+from confide.pii.recognizers import (
+    DEFAULT_PHONE_REGIONS,
+    Pattern,
+    PatternRecognizer,
+    PhoneRecognizer,
+    default_recognizers,
+)
 
 # The pattern recognizers alone (the CRF name recognizer has its own tests).
 PATTERNS_ONLY = AnalyzerOptions(statistical=False)
@@ -429,3 +435,29 @@ def test_a_phone_number_after_a_relative_stays_whole() -> None:
     assert [(f.entity_type, text[f.start : f.end]) for f in ANALYZER.analyze(text)] == [
         ("PHONE_NUMBER", "555 0142")
     ]
+
+
+def test_a_pattern_with_any_of_runs_only_where_one_of_its_words_is() -> None:
+    recognizer = PatternRecognizer(
+        name="ticket",
+        entity="TICKET",
+        patterns=[Pattern(r"(?i)ticket\s+(?P<value>[A-Z]{2}\d{4})", 0.8, any_of=("ticket",))],
+    )
+    assert [(f.start, f.end) for f in recognizer.find("my Ticket AB1234 is late")] == [(10, 16)]
+    # Upper case and characters whose case folding differs still pass the gate.
+    assert [(f.start, f.end) for f in recognizer.find("TICKET AB1234")] == [(7, 13)]
+    assert recognizer.find("the code AB1234 is late") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value"),
+    [
+        ("He is 40 YEARS OLD", "AGE", "40"),
+        ("MY SON is 12", "AGE", "12"),
+        ("born on MARCH 3, 1990", "DATE_TIME", "MARCH 3, 1990"),
+        ("we met in Sept. 2019", "DATE_TIME", "Sept. 2019"),
+    ],
+)
+def test_patterns_gated_by_words_find_them_in_any_case(text: str, entity: str, value: str) -> None:
+    found = [text[f.start : f.end] for f in ANALYZER.analyze(text) if f.entity_type == entity]
+    assert found == [value]

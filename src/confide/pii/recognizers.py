@@ -35,9 +35,11 @@ Validator = Callable[[str], bool]
 class Pattern:
     """A regex and its base score, with what every match needs from the text.
 
-    ``min_digits``, ``min_run`` (consecutive digits) and ``contains`` (a substring) are
-    necessary conditions checked before the regex runs: most chat messages hold no ``@``
-    and no long digit run, so most patterns are skipped without scanning the text. With
+    ``min_digits``, ``min_run`` (consecutive digits), ``contains`` (a substring) and
+    ``any_of`` (lower-case words, one of which every match holds or follows, looked for in
+    the case-folded text) are necessary conditions checked before the regex runs: most chat
+    messages hold no ``@``, no long digit run and no "years old", so most patterns are
+    skipped without scanning the text. With
     ``needs_context`` the pattern is not even tried in a text without one of the
     recognizer's context words: its matches are personal data only next to one.
     """
@@ -49,6 +51,7 @@ class Pattern:
     min_run: int = 0
     contains: str = ""
     needs_context: bool = False
+    any_of: tuple[str, ...] = ()
 
 
 _DIGIT_RUN = re.compile(r"\d+")
@@ -119,6 +122,7 @@ class PatternRecognizer:
                 return []
         found: list[Finding] = []
         lower: str | None = None
+        folded: str | None = None
         for regex, pattern in self._compiled:
             if pattern.min_digits or pattern.min_run:
                 stats = stats or DigitStats.of(text)
@@ -126,6 +130,10 @@ class PatternRecognizer:
                     continue
             if pattern.contains and pattern.contains not in text:
                 continue
+            if pattern.any_of:
+                folded = text.casefold() if folded is None else folded
+                if not any(word in folded for word in pattern.any_of):
+                    continue
             if pattern.needs_context:
                 lower = text.lower() if lower is None else lower
                 if not any(word in lower for word in self.context):
@@ -202,10 +210,10 @@ CREDIT_CARD = PatternRecognizer(
     "credit_card",
     "CREDIT_CARD",
     [
-        Pattern(r"(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-])", 0.9, min_digits=13),
+        Pattern(r"\d(?<![\w-]\d)(?:[ -]?\d){12,18}(?![\w-])", 0.9, min_digits=13),
         # Twelve digits that are not the start or end of a longer grouped number.
         Pattern(
-            r"(?<![\w-])(?<!\d[ -])\d{4}([ -]?)\d{4}\1\d{4}(?![\w-])(?![ -]\d)",
+            r"\d(?<![\w-]\d)(?<!\d[ -]\d)\d{3}([ -]?)\d{4}\1\d{4}(?![\w-])(?![ -]\d)",
             0.3,
             min_digits=12,
             min_run=4,
@@ -233,8 +241,8 @@ US_SSN = PatternRecognizer(
     "US_SSN",
     # SSNs carry no checksum: python-stdnum rejects the reserved areas and famous examples.
     [
-        Pattern(r"(?<![\d-])\d{3}-\d{2}-\d{4}(?![\d-])", 0.85, min_digits=9, min_run=4),
-        Pattern(r"\b\d{9}\b", 0.3, min_digits=9, min_run=9),
+        Pattern(r"\d(?<![\d-]\d)\d{2}-\d{2}-\d{4}(?![\d-])", 0.85, min_digits=9, min_run=4),
+        Pattern(r"\d(?<!\w\d)\d{8}\b", 0.3, min_digits=9, min_run=9),
     ],
     context=("ssn", "social security", "social sec"),
     validate=ssn.is_valid,
@@ -244,14 +252,14 @@ UK_NHS = PatternRecognizer(
     "UK_NHS",
     # Ten digits: a phone number usually fails the mod-11 check, and context is required
     # to score above the default threshold.
-    [Pattern(r"(?<![\d-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\d-])", 0.45, min_digits=10, min_run=4)],
+    [Pattern(r"\d(?<![\d-]\d)\d{2}[ -]?\d{3}[ -]?\d{4}(?![\d-])", 0.45, min_digits=10, min_run=4)],
     context=("nhs", "health service", "nhs number"),
     validate=nhs.is_valid,
 )
 DE_TAX_ID = PatternRecognizer(
     "de_idnr",
     "DE_TAX_ID",
-    [Pattern(r"\b\d{2} ?\d{3} ?\d{3} ?\d{3}\b", 0.5, min_digits=11, min_run=3)],
+    [Pattern(r"\d(?<!\w\d)\d ?\d{3} ?\d{3} ?\d{3}\b", 0.5, min_digits=11, min_run=3)],
     context=("steuer", "idnr", "identifikationsnummer", "tax id"),
     validate=idnr.is_valid,
 )
@@ -260,7 +268,7 @@ FR_NIR = PatternRecognizer(
     "FR_NIR",
     [
         Pattern(
-            r"\b[12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}\b",
+            r"[12](?<!\w[12]) ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3} ?\d{2}\b",
             0.85,
             min_digits=14,
             min_run=3,
@@ -293,7 +301,7 @@ NL_BSN = PatternRecognizer(
     "nl_bsn",
     "NL_BSN",
     # Nine digits pass the 11-test one time in eleven: only report with context.
-    [Pattern(r"\b\d{4}\.?\d{2}\.?\d{3}\b", 0.3, min_digits=9, min_run=4)],
+    [Pattern(r"\d(?<!\w\d)\d{3}\.?\d{2}\.?\d{3}\b", 0.3, min_digits=9, min_run=4)],
     context=("bsn", "burgerservicenummer", "sofinummer"),
     validate=bsn.is_valid,
 )
@@ -301,7 +309,7 @@ IP_ADDRESS = PatternRecognizer(
     "ip_address",
     "IP_ADDRESS",
     [
-        Pattern(r"\b(?:\d{1,3}\.){3}\d{1,3}\b", 0.95, min_digits=4, contains="."),
+        Pattern(r"\d(?<!\w\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}\b", 0.95, min_digits=4, contains="."),
         Pattern(
             r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])", 0.95, contains=":"
         ),
@@ -326,6 +334,7 @@ _MONTH = (
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 _MONTH_INITIALS = "jfmasond"
+_MONTH_WORDS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
 # A year alone is a date only after a word that makes it one ("in 1983", "since 2017",
@@ -338,10 +347,13 @@ _YEAR_WORDS = (
     "summer|autumn|fall|winter|class of|summer of|as of|"
     r"b\.|ca\."  # "(b. 1972, Leeds)", "ca. 1850"
 )
-_YEAR_AFTER = "|".join(f"(?<=\\b{word} )" for word in _YEAR_WORDS.split("|"))
+# Each looks behind the century's two digits, which the pattern matches first: a
+# pattern that starts with a literal lets the regex engine skip quickly to where it may match.
+_YEAR_AFTER = "|".join(f"(?<=\\b{word} ..)" for word in _YEAR_WORDS.split("|"))
 # A range after such a word, or after "between", is one date: "from 2001 to 2005".
-_RANGE_AFTER = "|".join([_YEAR_AFTER, "(?<=\\bbetween )"])
-_YEAR = r"(?:19|20)\d{2}\b"
+_RANGE_AFTER = "|".join([_YEAR_AFTER, "(?<=\\bbetween ..)"])
+_CENTURY = "(?:19|20)"
+_YEAR = rf"{_CENTURY}\d{{2}}\b"
 # ... and only before the end, punctuation or a word that starts a clause: "in 1983 while",
 # "since 2017." but not "in 2020 Maple Drive" (an address) or "in 2000 euros" (an amount).
 _CLAUSE_WORDS = (
@@ -353,21 +365,31 @@ DATE_TIME = PatternRecognizer(
     "date_time",
     "DATE_TIME",
     [
-        Pattern(rf"\b\d{{4}}-\d{{2}}-\d{{2}}{_TIME}\b", 0.85, min_digits=8, min_run=4),
+        # "\d(?<!\w\d)" is "\b\d" with the digit first: a pattern that starts with what it
+        # matches lets the regex engine skip quickly to where it may match.
+        Pattern(rf"\d(?<!\w\d)\d{{3}}-\d{{2}}-\d{{2}}{_TIME}\b", 0.85, min_digits=8, min_run=4),
         Pattern(
             rf"\b(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-](?:\d{{4}}|\d{{2}}){_TIME}\b",
             0.6,
             min_digits=4,
             min_run=2,
         ),
-        Pattern(rf"\b{_DAY} (?:of )?{_MONTH},? \d{{4}}\b", 0.85, re.I, min_digits=5, min_run=4),
+        Pattern(rf"\b{_DAY} (?:of )?{_MONTH},? \d{{4}}\b", 0.85, re.I, 5, 4, any_of=_MONTH_WORDS),
         # The lookahead only lets the regex engine skip to a month's first letter quickly.
-        Pattern(rf"(?=[{_MONTH_INITIALS}])\b{_MONTH} {_DAY},? \d{{4}}\b", 0.85, re.I, 5, 4),
-        Pattern(rf"(?=[{_MONTH_INITIALS}])\b{_MONTH} \d{{4}}\b", 0.6, re.I, 4, 4),
-        # Each lookahead first lets the regex engine skip to a possible start quickly.
-        Pattern(rf"(?=[12]\d{{3}})(?:{_YEAR_AFTER}){_YEAR}{_YEAR_BEFORE}", 0.6, re.I, 4, 4),
         Pattern(
-            rf"(?=[12]\d{{3}})(?:{_RANGE_AFTER}){_YEAR}(?: ?[-\u2013] ?| (?:to|and|or|till|until) )"
+            rf"(?=[{_MONTH_INITIALS}])\b{_MONTH} {_DAY},? \d{{4}}\b",
+            0.85,
+            re.I,
+            5,
+            4,
+            any_of=_MONTH_WORDS,
+        ),
+        Pattern(
+            rf"(?=[{_MONTH_INITIALS}])\b{_MONTH} \d{{4}}\b", 0.6, re.I, 4, 4, any_of=_MONTH_WORDS
+        ),
+        Pattern(rf"{_CENTURY}(?:{_YEAR_AFTER})\d{{2}}\b{_YEAR_BEFORE}", 0.6, re.I, 4, 4),
+        Pattern(
+            rf"{_CENTURY}(?:{_RANGE_AFTER})\d{{2}}\b(?: ?[-\u2013] ?| (?:to|and|or|till|until) )"
             rf"{_YEAR}{_YEAR_BEFORE}",
             0.65,
             re.I,
@@ -415,6 +437,7 @@ AGE = PatternRecognizer(
             0.8,
             re.I,
             min_digits=1,
+            any_of=("old",),
         ),
         Pattern(
             "(?=\\d)(?:"
@@ -424,6 +447,7 @@ AGE = PatternRecognizer(
             0.7,
             re.I,
             min_digits=1,
+            any_of=tuple(f"{subject} " for subject in _AGE_SUBJECTS.split("|")),
         ),
         # A relative, named or not, before "is N": "my son Tom is 12", "our daughter is 9"
         # (the name capitalised, whatever the case of the rest).
@@ -435,6 +459,7 @@ AGE = PatternRecognizer(
             0.7,
             re.I,
             min_digits=1,
+            any_of=tuple(_RELATIVES.split("|")),
         ),
     ],
 )
