@@ -456,6 +456,10 @@ def test_a_pattern_with_any_of_runs_only_where_one_of_its_words_is() -> None:
         ("MY SON is 12", "AGE", "12"),
         ("born on MARCH 3, 1990", "DATE_TIME", "MARCH 3, 1990"),
         ("we met in Sept. 2019", "DATE_TIME", "Sept. 2019"),
+        # A case-insensitive regex matches "i" to Turkish dotted and dotless i: the word
+        # gate must not drop what the regex finds.
+        ("my FRİEND is 40", "AGE", "40"),
+        ("My fr\u0131end is 40", "AGE", "40"),
     ],
 )
 def test_patterns_gated_by_words_find_them_in_any_case(text: str, entity: str, value: str) -> None:

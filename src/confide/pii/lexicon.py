@@ -18,18 +18,20 @@ from confide.pii.recognizers import Pattern, PatternRecognizer
 NRP_SCORE = 0.6
 # A word written with a capital: where a form of the list may start.
 # (Not part of a longer word: "Turkçe" holds no "Turk".)
+# Letter first, then the lookbehind, so that the regex engine skips to capitals.
 _CAPITALISED = re.compile(
-    r"(?<![A-Za-z0-9'\u2019-])[A-Z][A-Za-z]*(?:['\u2019-][A-Za-z]+)*(?![^\W\d_])"
+    r"[A-Z](?<![A-Za-z0-9'\u2019-][A-Z])[A-Za-z]*(?:['\u2019-][A-Za-z]+)*(?![^\W\d_])"
 )
 _WORD = re.compile(r"[A-Za-z]+(?:['\u2019-][A-Za-z]+)*(?![^\W\d_])")
 # A lower-case word ending in "s", a candidate for a group's plural ("nigerians").
-_LOWER_PLURAL = re.compile(r"(?<![\w'-])[a-z][a-z'-]*s(?![\w'-])")
+_LOWER_PLURAL = re.compile(r"[a-z](?<![\w'-][a-z])[a-z'-]*s(?![\w'-])")
 _NEXT_WORD = re.compile(r" ([a-z]+)")
 # What may stand between a sentence's end and its first word.
 _OPENERS = " \t\"'([\u201c\u2018*-"
 _SENTENCE_ENDS = ".!?:;\n"
 # Someone saying what they are: here a form counts in any case ("I am russian").
 _SELF_CUE = (
+    r"(?=[ihswtab])"  # the first letters: the regex engine skips to them
     r"\b(?:i(?: am|'m|m| was)|we(?: are|'re)|s?he(?: is|'s| was)|they(?: are|'re)|as an?|being)"
     r"\s+(?:an?\s+)?(?:proud\s+)?(?:practi[cs]ing\s+)?"
 )

@@ -36,10 +36,12 @@ class Pattern:
     """A regex and its base score, with what every match needs from the text.
 
     ``min_digits``, ``min_run`` (consecutive digits), ``contains`` (a substring) and
-    ``any_of`` (lower-case words, one of which every match holds or follows, looked for in
-    the case-folded text) are necessary conditions checked before the regex runs: most chat
-    messages hold no ``@``, no long digit run and no "years old", so most patterns are
-    skipped without scanning the text. With
+    ``any_of`` (lower-case ASCII words, one of which every match holds or follows, looked
+    for in the lower-cased text) are necessary conditions checked before the regex runs:
+    most chat messages hold no ``@``, no long digit run and no "years old", so most patterns
+    are skipped without scanning the text. ``any_of`` is checked in ASCII text only: a
+    case-insensitive regex matches "i" to the dotted capital and the dotless small i of
+    Turkish, and "s" to the long s, which no lower-cased or case-folded string says. With
     ``needs_context`` the pattern is not even tried in a text without one of the
     recognizer's context words: its matches are personal data only next to one.
     """
@@ -122,7 +124,7 @@ class PatternRecognizer:
                 return []
         found: list[Finding] = []
         lower: str | None = None
-        folded: str | None = None
+        ascii_text = text.isascii()
         for regex, pattern in self._compiled:
             if pattern.min_digits or pattern.min_run:
                 stats = stats or DigitStats.of(text)
@@ -130,9 +132,9 @@ class PatternRecognizer:
                     continue
             if pattern.contains and pattern.contains not in text:
                 continue
-            if pattern.any_of:
-                folded = text.casefold() if folded is None else folded
-                if not any(word in folded for word in pattern.any_of):
+            if pattern.any_of and ascii_text:
+                lower = text.lower() if lower is None else lower
+                if not any(word in lower for word in pattern.any_of):
                     continue
             if pattern.needs_context:
                 lower = text.lower() if lower is None else lower
@@ -204,7 +206,9 @@ def _stdnum(*modules: Callable[[str], bool]) -> Validator:
 EMAIL = PatternRecognizer(
     "email",
     "EMAIL_ADDRESS",
-    [Pattern(r"\b[\w.+%-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b", 1.0, contains="@")],
+    # The local part is taken possessively ("++"): "@" is not one of its characters, so
+    # giving any back never lets "@" match, and the engine does not try.
+    [Pattern(r"\b[\w.+%-]++@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b", 1.0, contains="@")],
 )
 CREDIT_CARD = PatternRecognizer(
     "credit_card",
@@ -289,7 +293,9 @@ IT_FISCAL_CODE = PatternRecognizer(
     "IT_FISCAL_CODE",
     [
         Pattern(
-            r"\b[A-Za-z]{6}\d{2}[A-Za-z]\d{2}[A-Za-z]\d{3}[A-Za-z]\b",
+            # (The lookahead lets the regex engine skip to letters before six letters and a
+            # digit.)
+            r"(?=[A-Za-z]{6}\d)\b[A-Za-z]{6}\d{2}[A-Za-z]\d{2}[A-Za-z]\d{3}[A-Za-z]\b",
             0.95,
             min_digits=7,
             min_run=3,
@@ -528,7 +534,9 @@ PHONE_BY_SHAPE = PatternRecognizer(
     "PHONE_NUMBER",
     [
         Pattern(
-            r"(?<![\w+.-])(?<!\+\d )(?<!\+\d\d )(?<!\+\d\d\d )(?<!\b00\d )(?<!\b00\d\d )"
+            # The lookahead (the characters a match can start with) lets the regex engine
+            # skip to them instead of trying the five lookbehinds everywhere.
+            r"(?=[+(\d])(?<![\w+.-])(?<!\+\d )(?<!\+\d\d )(?<!\+\d\d\d )(?<!\b00\d )(?<!\b00\d\d )"
             r"(?:(?:\+1|001|1)[ .-]?)?"
             r"(?:\([2-9]\d\d\) ?[2-9]\d\d-|[2-9]\d\d-[2-9]\d\d-|[2-9]\d\d\.[2-9]\d\d\.)\d{4}"
             r"(?:(?: ?x| ?ext\.? ?)\d{1,7})?(?!\w|[.-]\d| ?(?:x|ext)\b)",
@@ -578,6 +586,7 @@ US_DRIVER_LICENSE = PatternRecognizer(
             flags=re.IGNORECASE,
             min_digits=5,
             min_run=5,
+            needs_context=True,
         )
     ],
     context=("driver", "driving", "license", "licence", "dl", "permit"),
