@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from confide.pii.findings import Finding
 from confide.pii.ner import (
+    _TOKEN_RE,
     DEFAULT_MODEL_PATH,
     NAME_SHAPE_SCORE,
     ChainDecoder,
@@ -120,6 +122,17 @@ def test_tokenizer_keeps_offsets_and_splits_possessives() -> None:
         ".",
     ]
     assert all(text[t.start : t.end] == t.text for t in tokens)
+
+
+def test_tokens_are_the_matches_of_the_token_pattern_in_any_text() -> None:
+    # Random texts of word characters, joiners, punctuation and every kind of white space:
+    # the tokens (found by text and position) are the pattern's matches, span for span.
+    alphabet = "aZé5_'\u2019-.,!@ \t\n\r\u00a0\u2003\u3000sSß\u0130"
+    rng = random.Random(11)
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        expected = [(m.group(), m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
+        assert [tuple(t) for t in tokenize(text)] == expected
 
 
 def test_bio_labels_continue_a_span_across_a_line_break() -> None:
