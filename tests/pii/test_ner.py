@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import subprocess
@@ -193,6 +194,33 @@ def test_character_model_tells_surnames_from_words() -> None:
         probs = chars.probabilities(ordinary)
         assert probs[word] > probs[person], ordinary
     assert abs(sum(chars.probabilities("Lindqvist")) - 1.0) < 1e-9
+
+
+def test_character_model_sums_its_weights_in_ngram_order_whatever_the_class_count() -> None:
+    # The shipped three-class model takes an unrolled loop; a model of any other class
+    # count the general one. Both must add the weights in the same order, bit for bit, as
+    # the model was trained on those sums.
+    chars = CharNgramModel.load(chars_path(DEFAULT_MODEL_PATH))
+    assert chars is not None and len(chars.classes) == 3
+    widened = CharNgramModel(
+        [*chars.classes, "spare"],
+        [*chars.bias, -50.0],
+        {gram: [*weights, 0.0] for gram, weights in chars.weights.items()},
+        chars.ngram_range,
+    )
+    rng = random.Random(5)
+    letters = "abcdefghijklmnopqrstuvwxyzéø"
+    for _ in range(300):
+        word = "".join(rng.choice(letters) for _ in range(rng.randint(1, 12))).capitalize()
+        rows = [w for w in map(chars.weights.get, chars.ngrams(word)) if w is not None]
+        expected = list(chars.bias)
+        for row in rows:
+            expected = [total + weight for total, weight in zip(expected, row, strict=True)]
+        top = max(expected)
+        exps = [math.exp(x - top) for x in expected]
+        assert chars.probabilities(word) == [e / sum(exps) for e in exps]
+        spare = widened.probabilities(word)
+        assert spare[:3] == pytest.approx(chars.probabilities(word), abs=1e-12)
 
 
 def test_a_lone_capitalised_surname_is_reported_with_a_modest_score(

@@ -255,11 +255,18 @@ class CharNgramModel:
 
     def _probabilities(self, word: str) -> list[float]:
         rows = [w for w in map(self.weights.get, self.ngrams(word)) if w is not None]
+        # Added in n-gram order as a plain loop would (sum() compensates on Python 3.12+,
+        # which would change the model's inputs from those it was trained on).
         if not rows:
             scores = list(self.bias)
+        elif len(self.bias) == 3:  # the shipped model (person, place, word), unrolled
+            s0, s1, s2 = self.bias
+            for w0, w1, w2 in rows:
+                s0 += w0
+                s1 += w1
+                s2 += w2
+            scores = [s0, s1, s2]
         else:
-            # Added in n-gram order as a plain loop would (sum() compensates on Python 3.12+,
-            # which would change the model's inputs from those it was trained on).
             scores = [
                 functools.reduce(operator.add, column, b)
                 for b, column in zip(self.bias, zip(*rows, strict=True), strict=True)

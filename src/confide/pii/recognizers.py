@@ -375,7 +375,8 @@ DATE_TIME = PatternRecognizer(
         # matches lets the regex engine skip quickly to where it may match.
         Pattern(rf"\d(?<!\w\d)\d{{3}}-\d{{2}}-\d{{2}}{_TIME}\b", 0.85, min_digits=8, min_run=4),
         Pattern(
-            rf"\b(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-](?:\d{{4}}|\d{{2}}){_TIME}\b",
+            rf"(?=\d)\b(?:0?[1-9]|[12]\d|3[01])[/.-](?:0?[1-9]|[12]\d|3[01])[/.-]"
+            rf"(?:\d{{4}}|\d{{2}}){_TIME}\b",
             0.6,
             min_digits=4,
             min_run=2,
