@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from confide.pii.currencies import CurrencyCodes
 from confide.pii.findings import Finding, Recognizer, SpanIndex
 from confide.pii.lexicon import POSTAL_CODE, NrpRecognizer
 from confide.pii.ner import CrfRecognizer
@@ -234,6 +235,7 @@ class PiiAnalyzer:
             recognizers = [
                 *_defaults(self.options.order_patterns, self.options.phone_regions),
                 NrpRecognizer(),
+                CurrencyCodes(),
                 POSTAL_CODE,
                 *([CrfRecognizer()] if self.options.statistical else []),
                 *_semantic_recognizers(self.options),

@@ -1,0 +1,66 @@
+"""Currency codes: no personal data, whatever a model makes of them.
+
+A statistical tagger reads "between AUD and GBP" as a firm ("X and Y") and "in SEK and NOK"
+as places. ``CurrencyCodes`` names the spans where ISO 4217 codes (pycountry's list, written
+in capitals) stand as currencies, and the analyzer drops the statistical findings that lie
+inside one (the ``Clearing`` protocol). A lone three-letter code is also a name or a word
+("BOB", "TOP", "ALL"), so a code counts as a currency only where the text holds two codes or
+more, or an amount right next to it ("200 EUR", "EUR 200"); never in text written all in
+capitals, where three capitals say nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from confide.pii.findings import Finding
+
+# Three capitals as a word of their own (a capital first, so that the regex engine skips to
+# capitals).
+_CODE = re.compile(r"[A-Z](?<![^\W\d_][A-Z])[A-Z]{2}(?![^\W\d_])")
+# What joins codes into one run: "USD, EUR and CHF", "GBP/USD", "EUR to USD", "GBP for EUR".
+_JOINER = re.compile(r"\s*[,/]\s*(?:(?:and|or)\s+)?|\s+(?:and|or|to|for|into|from|vs\.?|versus)\s+")
+# An amount right before or after a code: "200 EUR", "EUR 1,200.50", "€20 EUR".
+_AMOUNT_BEFORE = re.compile(r"\d[\d,.]*\s?\Z")
+_AMOUNT_AFTER = re.compile(r"\s?\d")
+
+
+@functools.cache
+def currency_codes() -> frozenset[str]:
+    """The ISO 4217 alphabetic codes, from pycountry's copy of the standard."""
+    import pycountry
+
+    return frozenset(currency.alpha_3 for currency in pycountry.currencies)
+
+
+class CurrencyCodes:
+    """Names the spans of currency codes and runs of them (see the module's docstring);
+    reports no finding of its own."""
+
+    name = "currency_code"
+    entities: tuple[str, ...] = ()
+
+    def find(self, text: str) -> list[Finding]:
+        return []
+
+    def cleared(self, text: str) -> list[tuple[int, int]]:
+        if text.isupper():
+            return []
+        known = currency_codes()
+        codes = [m.span() for m in _CODE.finditer(text) if m.group() in known]
+        if not codes:
+            return []
+        if len(codes) == 1:
+            start, end = codes[0]
+            amount = _AMOUNT_BEFORE.search(text[max(0, start - 20) : start]) or (
+                _AMOUNT_AFTER.match(text, end)
+            )
+            return [codes[0]] if amount else []
+        runs = [codes[0]]
+        for start, end in codes[1:]:
+            if _JOINER.fullmatch(text, runs[-1][1], start):
+                runs[-1] = (runs[-1][0], end)
+            else:
+                runs.append((start, end))
+        return runs
