@@ -23,7 +23,7 @@ def test_codes_come_from_the_iso_4217_list() -> None:
         ("hold USD, EUR and CHF in one account", ["USD, EUR and CHF"]),
         ("exchange GBP for EUR", ["GBP for EUR"]),
         ("the GBP/USD rate", ["GBP/USD"]),
-        ("chose GBP, but I need AUD", ["GBP", "AUD"]),
+        ("from AUD to GBP, and 20 CHF", ["AUD to GBP", "CHF"]),
         ("I was charged 200 EUR twice", ["EUR"]),
         ("a fee of EUR 12.50", ["EUR"]),
     ],
@@ -36,6 +36,9 @@ def test_currency_spans(text: str, spans: list[str]) -> None:
     "text",
     [
         "Hi, this is BOB from accounts",  # one code, no amount: a name as well
+        "Dear BOB, your refund is on its way. Regards, RON",  # codes not joined
+        "chose GBP, but I need AUD",  # codes not joined: each may be a name
+        "Can you move my GBP to RON's account?",  # a possessive is a name's
         "PLEASE SEND 200 EUR TO BOB",  # all capitals: three capitals say nothing
         "the ABC and XYZ plans",  # not ISO 4217 codes
         "GBPUSD or EURO",  # not words of their own
@@ -63,6 +66,10 @@ def test_currency_codes_are_no_organisation_or_place(text: str) -> None:
     [
         ("Send 200 EUR to Anna Smith please", "Anna Smith"),
         ("Hi, this is BOB from accounts", "BOB"),
+        ("Hi, this is BOB from accounts. Can I pay in USD?", "BOB"),
+        ("Dear BOB, your refund of 20 EUR is on its way", "BOB"),
+        ("PLEASE SEND 200 EUR TO BOB, thanks", "BOB"),
+        ("Dear BOB, your refund is on its way. Regards, RON", "RON"),
         ("I paid 30 GBP to TOP Ltd", "TOP Ltd"),
     ],
 )

@@ -3,9 +3,10 @@
 A statistical tagger reads "between AUD and GBP" as a firm ("X and Y") and "in SEK and NOK"
 as places. ``CurrencyCodes`` names the spans where ISO 4217 codes (pycountry's list, written
 in capitals) stand as currencies, and the analyzer drops the statistical findings that lie
-inside one (the ``Clearing`` protocol). A lone three-letter code is also a name or a word
-("BOB", "TOP", "ALL"), so a code counts as a currency only where the text holds two codes or
-more, or an amount right next to it ("200 EUR", "EUR 200"); never in text written all in
+inside one (the ``Clearing`` protocol). A three-letter code is also a name or a word
+("BOB", "RON", "TOP", "ALL"), so a code counts as a currency only joined to another code
+("USD, EUR and CHF", "GBP/USD", "from AUD to GBP") or with an amount right beside it ("200
+EUR", "EUR 200"); never with a possessive ("RON's account"), nor in text written all in
 capitals, where three capitals say nothing.
 """
 
@@ -24,6 +25,7 @@ _JOINER = re.compile(r"\s*[,/]\s*(?:(?:and|or)\s+)?|\s+(?:and|or|to|for|into|fro
 # An amount right before or after a code: "200 EUR", "EUR 1,200.50", "€20 EUR".
 _AMOUNT_BEFORE = re.compile(r"\d[\d,.]*\s?\Z")
 _AMOUNT_AFTER = re.compile(r"\s?\d")
+_POSSESSIVE = re.compile(r"['\u2019]s\b")
 
 
 @functools.cache
@@ -48,19 +50,26 @@ class CurrencyCodes:
         if text.isupper():
             return []
         known = currency_codes()
-        codes = [m.span() for m in _CODE.finditer(text) if m.group() in known]
+        codes = [
+            m.span()
+            for m in _CODE.finditer(text)
+            if m.group() in known and not _POSSESSIVE.match(text, m.end())
+        ]
         if not codes:
             return []
-        if len(codes) == 1:
-            start, end = codes[0]
-            amount = _AMOUNT_BEFORE.search(text[max(0, start - 20) : start]) or (
-                _AMOUNT_AFTER.match(text, end)
-            )
-            return [codes[0]] if amount else []
-        runs = [codes[0]]
+        runs = [(*codes[0], 1)]
         for start, end in codes[1:]:
-            if _JOINER.fullmatch(text, runs[-1][1], start):
-                runs[-1] = (runs[-1][0], end)
+            first, last, count = runs[-1]
+            if _JOINER.fullmatch(text, last, start):
+                runs[-1] = (first, end, count + 1)
             else:
-                runs.append((start, end))
-        return runs
+                runs.append((start, end, 1))
+        return [
+            (start, end) for start, end, count in runs if count > 1 or _amount(text, start, end)
+        ]
+
+
+def _amount(text: str, start: int, end: int) -> bool:
+    """Whether an amount stands right before or after the code at ``start:end``."""
+    before = _AMOUNT_BEFORE.search(text[max(0, start - 20) : start])
+    return before is not None or _AMOUNT_AFTER.match(text, end) is not None
