@@ -807,7 +807,9 @@ def _trim(tokens: Sequence[Token], span: tuple[int, int, str]) -> tuple[int, int
     return first, last, entity
 
 
-# Titles before a name and suffixes after it belong to the name ("Dr. Ada Ng", "Ng Jr.").
+# Suffixes after a name belong to it ("Ng Jr."); a title before it does not ("Dr." of "Dr. Ada
+# Ng" is not reported): presidio-evaluator's generator labels it a TITLE of its own, apart
+# from the name, and what a title says (a gender, a degree) identifies no one.
 _HONORIFICS = frozenset(
     [
         "mr",
@@ -834,18 +836,9 @@ _HONORIFICS = frozenset(
 _NAME_SUFFIXES = frozenset(["jr", "sr", "ii", "iii", "iv", "md", "phd", "dds", "esq"])
 
 
-def _with_honorifics(
+def _with_name_suffixes(
     tokens: Sequence[Token], lowered: Sequence[str], first: int, last: int
 ) -> tuple[int, int]:
-    if first >= 1 and lowered[first - 1] in _HONORIFICS:
-        first -= 1
-    elif (
-        first >= 2
-        and lowered[first - 1] == "."
-        and lowered[first - 2] in _HONORIFICS
-        and tokens[first - 2].end == tokens[first - 1].start
-    ):
-        first -= 2
     if last < len(tokens) and lowered[last] in _NAME_SUFFIXES:
         last += 1
     if (
@@ -1184,7 +1177,7 @@ class CrfRecognizer:
                     continue
                 entity = "LOCATION"
             if entity == "PERSON":
-                first, last = _with_honorifics(tokens, lowered, first, last)
+                first, last = _with_name_suffixes(tokens, lowered, first, last)
             start, end = tokens[first].start, tokens[last - 1].end
             findings.append(Finding(entity, start, end, round(score, 4), self.name))
         for first, last, entity in self._name_shaped(text, tokens, labels):
