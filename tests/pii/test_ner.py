@@ -582,3 +582,20 @@ def test_a_sure_address_of_capitalised_words_without_a_number_is_a_place() -> No
     text = "I live at Rosewood Gardens, Kingsbridge."
     found = [(f.entity_type, text[f.start : f.end]) for f in SureAddress().find(text)]
     assert found == [("LOCATION", "Rosewood Gardens, Kingsbridge")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Can I exchange between GBP and USD on the app?", []),
+        ("Am I limited to what ATM I can use my card?", []),
+        ("Macy was so mean to Emily I can't believe she did that", ["Macy", "Emily"]),
+        ("Please write to Anna I. Kowalska today", ["Anna I. Kowalska"]),  # an initial
+        ("The parcel is for Alistair I Maclean", ["Alistair I Maclean"]),
+    ],
+)
+def test_the_pronoun_i_is_no_part_of_a_finding(
+    recognizer: CrfRecognizer, text: str, expected: list[str]
+) -> None:
+    found = [text[f.start : f.end] for f in recognizer.find(text)]
+    assert [v for v in found if v in expected or "I" in v.split()] == expected

@@ -1193,7 +1193,7 @@ class CrfRecognizer:
             places = ("LOCATION", "ORGANIZATION")
             findings = with_cued_names(text, findings, self.name, places, common)
             findings = with_names_before_addresses(text, findings, _ADDRESS_WORDS)
-        return without_job_titles(text, findings)
+        return _without_pronoun_i(text, without_job_titles(text, findings))
 
     def _name_shaped(
         self, text: str, tokens: Sequence[Token], labels: Sequence[str]
@@ -1316,6 +1316,31 @@ class CrfRecognizer:
         if text.islower() or text.isupper():
             return trimmed
         return [piece for span in trimmed for piece in _cased_pieces(tokens, span)]
+
+
+# The pronoun "I" (and "I'd", "I'm", "I've", "I'll"), not part of a word nor an initial: "I."
+# or "I" before a capitalised word or a number ("Alistair I Maclean", "SRS I NON CUM").
+_PRONOUN_I = re.compile(
+    r"(?<![\w.'\u2019-])I(?:['\u2019](?:d|m|ve|ll)\b|(?![\w.'\u2019-])(?!\s*[A-Z0-9]))"
+)
+
+
+def _without_pronoun_i(text: str, findings: list[Finding]) -> list[Finding]:
+    """``findings`` less the spans the tagger ran over the pronoun "I" ("Can I" as a firm,
+    "Am I limited"): a person's name keeps its words before it ("Emily" of "Emily I"),
+    anything else is dropped."""
+    if "I" not in text:
+        return findings
+    out = []
+    for f in findings:
+        pronoun = _PRONOUN_I.search(text, f.start, f.end)
+        if pronoun is None:
+            out.append(f)
+            continue
+        end = len(text[f.start : pronoun.start()].rstrip(" ,"))
+        if f.entity_type == "PERSON" and end > 0:
+            out.append(Finding(f.entity_type, f.start, f.start + end, f.score, f.recognizer))
+    return out
 
 
 def _with_address_shapes(
