@@ -834,6 +834,8 @@ _HONORIFICS = frozenset(
     ]
 )
 _NAME_SUFFIXES = frozenset(["jr", "sr", "ii", "iii", "iv", "md", "phd", "dds", "esq"])
+# Abbreviations whose full stop a name that ends with one takes in.
+_ABBREVIATED = _NAME_SUFFIXES | _HONORIFICS
 
 
 def _with_name_suffixes(
@@ -844,7 +846,7 @@ def _with_name_suffixes(
     if (
         last < len(tokens)
         and lowered[last] == "."
-        and lowered[last - 1] in (_NAME_SUFFIXES | _HONORIFICS)
+        and lowered[last - 1] in _ABBREVIATED
         and tokens[last - 1].end == tokens[last].start
     ):
         last += 1

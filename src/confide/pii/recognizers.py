@@ -339,8 +339,8 @@ _MONTH = (
     r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
     r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
-_MONTH_INITIALS = "jfmasond"
 _MONTH_WORDS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_INITIALS = "".join(dict.fromkeys(word[0] for word in _MONTH_WORDS))
 _DAY = r"(?:0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?"
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
 # A year alone is a date only after a word that makes it one ("in 1983", "since 2017",
@@ -432,6 +432,7 @@ _AGE_SUBJECTS = (
     "i turned|just turned|he turned|she turned|am turning|is turning|i'll turn|will turn|"
     "age of|aged|age:"
 )
+_AGE_SUBJECT_LIST = _AGE_SUBJECTS.split("|")
 AGE = PatternRecognizer(
     "age",
     "AGE",
@@ -448,13 +449,13 @@ AGE = PatternRecognizer(
         ),
         Pattern(
             "(?=\\d)(?:"
-            + "|".join(f"(?<=\\b{subject} )" for subject in _AGE_SUBJECTS.split("|"))
+            + "|".join(f"(?<=\\b{subject} )" for subject in _AGE_SUBJECT_LIST)
             + r")\d{1,3}\b"
             + _NOT_AGE_AFTER,
             0.7,
             re.I,
             min_digits=1,
-            any_of=tuple(f"{subject} " for subject in _AGE_SUBJECTS.split("|")),
+            any_of=tuple(f"{subject} " for subject in _AGE_SUBJECT_LIST),
         ),
         # A relative, named or not, before "is N": "my son Tom is 12", "our daughter is 9"
         # (the name capitalised, whatever the case of the rest).
