@@ -24,6 +24,7 @@ def analyzer_options(settings: Settings) -> AnalyzerOptions:
             *(r for r in defaults.phone_regions if r != settings.default_phone_region),
         ),
         statistical=settings.pii_statistical,
+        name_prior=settings.pii_name_prior,
         semantic_model_path=_semantic_path(settings),
     )
 

@@ -71,3 +71,29 @@ def test_eval_on_a_missing_file_exits_1(tmp_path: Path) -> None:
     result = runner.invoke(app, ["pii", "eval", "--data", str(tmp_path / "none.json"), "--json"])
     assert result.exit_code == 1
     assert json.loads(result.stdout)["detail"].startswith("cannot read")
+
+
+def test_eval_name_prior_finds_more_names(tmp_path: Path) -> None:
+    path = tmp_path / "names.json"
+    text = "Corwen posted the new video"
+    record = {
+        "full_text": text,
+        "spans": [{"entity_type": "PERSON", "start_position": 0, "end_position": 6}],
+    }
+    path.write_text(json.dumps([record]), encoding="utf-8")
+
+    def recall(*extra: str) -> float:
+        result = runner.invoke(app, ["pii", "eval", "--data", str(path), "--json", *extra])
+        assert result.exit_code == 0, result.output
+        return float(json.loads(result.stdout)["pii"]["recall"])
+
+    assert recall("--name-prior", "0") == 0.0
+    assert recall("--name-prior", "4") == 1.0
+
+
+def test_eval_name_prior_out_of_range_is_a_usage_error(tmp_path: Path) -> None:
+    path = tmp_path / "none.json"
+    result = runner.invoke(app, ["pii", "eval", "--data", str(path), "--name-prior", "9"])
+    assert result.exit_code == 2
+    assert "--name-prior" in result.output
+    assert not path.exists()

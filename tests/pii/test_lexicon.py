@@ -246,6 +246,23 @@ def test_a_name_that_is_also_a_group_word_stays_a_name() -> None:
     ]
 
 
+def test_only_names_reported_a_group_word_still_overrules_a_guess_but_not_a_sure_name() -> None:
+    only_names = PiiAnalyzer(options=AnalyzerOptions(entities=frozenset({"PERSON"})))
+    text = "Christian Smith is Nigerian"
+    found = only_names.analyze(text)
+    assert [(f.entity_type, text[f.start : f.end]) for f in found] == [
+        ("PERSON", "Christian Smith")
+    ]
+    # Without the name model there is nothing for the group words to overrule: not run.
+    patterns = PiiAnalyzer(
+        options=AnalyzerOptions(entities=frozenset({"PERSON"}), statistical=False)
+    )
+    assert patterns.analyze(text) == []
+    assert patterns._arbiters == frozenset()
+    assert "NRP" not in {e for r, _, _ in patterns._plan for e in r.entities}
+    assert "NRP" in {e for r, _, _ in only_names._plan for e in r.entities}
+
+
 def test_patterns_that_need_a_word_are_not_tried_without_one() -> None:
     # Not even a low-score finding: the five digits are never scanned for.
     assert POSTAL_CODE.find("I paid 12345 dollars") == []

@@ -16,6 +16,8 @@ from confide.pii.findings import Finding
 from confide.pii.ner import (
     _TOKEN_RE,
     DEFAULT_MODEL_PATH,
+    DEFAULT_NAME_PRIOR,
+    MAX_NAME_PRIOR,
     NAME_SHAPE_SCORE,
     ChainDecoder,
     CharNgramModel,
@@ -281,8 +283,9 @@ def test_word_features_are_cached_and_limited_to_what_the_model_knows(
     ],
 )
 def test_encoder_and_decoder_tag_exactly_as_crfsuite_does_from_the_feature_names(
-    recognizer: CrfRecognizer, text: str
+    as_trained: CrfRecognizer, text: str
 ) -> None:
+    recognizer = as_trained  # the model as trained: no name prior
     import pycrfsuite
 
     tokens = tokenize(text)
@@ -363,6 +366,81 @@ def test_decoder_reads_labels_from_the_transition_weights() -> None:
     labels, probs = decoder(np.array([[0.0, 900.0], [900.0, 0.0]]))
     assert labels == ["B", "O"]
     assert probs == [pytest.approx(1.0), 0.0]
+
+
+def test_decoder_prior_shifts_a_label_at_every_token() -> None:
+    import numpy as np
+
+    transitions = [[0.0, -10.0], [-10.0, -1.0]]
+    scores = np.array([[0.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+    assert ChainDecoder(["O", "B"], transitions, {"B": 0.0})(scores)[0] == ["O", "O", "O"]
+    # A shift of 11 per token outweighs the two switches (20) and staying (2) over 3 tokens.
+    labels, probs = ChainDecoder(["O", "B"], transitions, {"B": 11.0})(scores)
+    assert labels == ["B", "B", "B"]
+    assert all(0.5 < p <= 1.0 for p in probs)
+    # The scores given are not changed in place.
+    assert scores.tolist() == [[0.0, 0.0], [0.0, 1.0], [0.0, 0.0]]
+    with pytest.raises(ValueError, match="no such label in the model: I"):
+        ChainDecoder(["O", "B"], transitions, {"I": 1.0})
+
+
+@pytest.fixture(scope="module")
+def as_trained() -> CrfRecognizer:
+    return CrfRecognizer(name_prior=0.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "default", "with_prior"),
+    [
+        # Fictional names, each one the model as trained (prior 0) misses.
+        ("Corwen posted the new video", [], [("Corwen", "PERSON")]),
+        ("who is Thorne anyway", [], [("Thorne", "PERSON")]),
+        (
+            "Lysander and Pim are late again",
+            [("Pim", "PERSON")],
+            [("Lysander", "PERSON"), ("Pim", "PERSON")],
+        ),
+        # Words that are no names stay unreported.
+        ("watching the new video tonight", [], []),
+    ],
+)
+def test_name_prior_reports_more_names(
+    as_trained: CrfRecognizer,
+    text: str,
+    default: list[tuple[str, str]],
+    with_prior: list[tuple[str, str]],
+) -> None:
+    def found(r: CrfRecognizer) -> list[tuple[str, str]]:
+        return [(text[f.start : f.end], f.entity_type) for f in r.find(text) if f.score >= 0.5]
+
+    assert found(as_trained) == default
+    assert found(CrfRecognizer(name_prior=4.0)) == with_prior
+
+
+@pytest.mark.parametrize("prior", [8.5, -9.0, float("nan"), float("inf")])
+def test_name_prior_out_of_range_is_refused(prior: float) -> None:
+    with pytest.raises(ValueError, match=r"name_prior must lie between -8\.0 and 8\.0"):
+        CrfRecognizer(name_prior=prior)
+
+
+def test_name_prior_setting_reaches_the_analyzer(tmp_path: Path) -> None:
+    from pydantic import ValidationError
+
+    from confide.config import Settings
+    from confide.pii_config import analyzer_options, configured_analyzer
+
+    assert analyzer_options(Settings(data_dir=tmp_path)).name_prior == DEFAULT_NAME_PRIOR == 1.0
+    settings = Settings(data_dir=tmp_path, pii_name_prior=4.0)
+    assert analyzer_options(settings).name_prior == 4.0
+    text = "Corwen posted the new video"
+    assert [text[f.start : f.end] for f in configured_analyzer(settings).analyze(text)] == [
+        "Corwen"
+    ]
+    # The setting's bounds are the recognizer's.
+    for bad in (MAX_NAME_PRIOR + 0.5, -MAX_NAME_PRIOR - 0.5):
+        with pytest.raises(ValidationError, match="pii_name_prior"):
+            Settings(data_dir=tmp_path, pii_name_prior=bad)
+    assert Settings(data_dir=tmp_path, pii_name_prior=MAX_NAME_PRIOR).pii_name_prior == 8.0
 
 
 def test_state_score_encoder_with_a_tiny_cache_gives_the_same_scores(

@@ -15,6 +15,7 @@ from confide.cli.common import JsonFlag, console, emit, err_console, print_json
 from confide.config import Settings
 from confide.pii import AnalyzerOptions, PiiAnalyzer, redact
 from confide.pii.evaluation import EvaluationDataError, evaluate, load_samples
+from confide.pii.ner import DEFAULT_NAME_PRIOR, MAX_NAME_PRIOR
 from confide.pii.semantic import DEFAULT_SEMANTIC_MODEL_PATH
 from confide.pii_config import configured_analyzer
 
@@ -61,11 +62,23 @@ def eval_(
             help="Add the MiniLM-based recognizer (the `semantic` extra) to the default engine.",
         ),
     ] = False,
+    name_prior: Annotated[
+        float,
+        typer.Option(
+            "--name-prior",
+            min=-MAX_NAME_PRIOR,
+            max=MAX_NAME_PRIOR,
+            help="Log-odds added to the name model's score for a name (0: as trained).",
+        ),
+    ] = DEFAULT_NAME_PRIOR,
     as_json: JsonFlag = False,
 ) -> None:
     """Precision, recall and F2 per entity and for PII as a whole, and texts per second."""
     with _data_errors(as_json):
         samples = load_samples(data)
-    options = AnalyzerOptions(semantic_model_path=DEFAULT_SEMANTIC_MODEL_PATH if semantic else None)
+    options = AnalyzerOptions(
+        semantic_model_path=DEFAULT_SEMANTIC_MODEL_PATH if semantic else None,
+        name_prior=name_prior,
+    )
     result = evaluate(samples, PiiAnalyzer(options=options).analyze)
     emit(as_json, result, lambda: console.print(result))

@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 from confide.pii.currencies import CurrencyCodes
 from confide.pii.findings import Finding, Recognizer, SpanIndex
 from confide.pii.lexicon import POSTAL_CODE, NrpRecognizer
-from confide.pii.ner import CrfRecognizer
+from confide.pii.ner import DEFAULT_NAME_PRIOR, CrfRecognizer
 from confide.pii.recognizers import (
     DEFAULT_ORDER_PATTERNS,
     DEFAULT_PHONE_REGIONS,
@@ -56,7 +56,9 @@ class AnalyzerOptions:
     ``entities`` limits the reported types (None means all); ``thresholds`` overrides the
     default minimum score per type; ``allow_list`` values are never reported; ``deny_list``
     maps an entity type to literal values that are always reported. ``statistical`` adds the
-    packaged CRF recognizer for names, places, addresses and organisations.
+    packaged CRF recognizer for names, places, addresses and organisations;
+    ``name_prior`` (log-odds; 0 is the model as trained) makes it report more names the
+    higher it is, and more false ones.
     ``semantic_model_path``, when set, adds the optional MiniLM-based recognizer
     (``confide.pii.semantic``, needs the ``semantic`` extra) read from that directory.
     """
@@ -70,6 +72,7 @@ class AnalyzerOptions:
     custom_patterns: tuple[CustomPattern, ...] = ()
     phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
     statistical: bool = True
+    name_prior: float = DEFAULT_NAME_PRIOR
     semantic_model_path: Path | None = None
 
 
@@ -237,7 +240,11 @@ class PiiAnalyzer:
                 NrpRecognizer(),
                 CurrencyCodes(),
                 POSTAL_CODE,
-                *([CrfRecognizer()] if self.options.statistical else []),
+                *(
+                    [CrfRecognizer(name_prior=self.options.name_prior)]
+                    if self.options.statistical
+                    else []
+                ),
                 *_semantic_recognizers(self.options),
                 *_custom_recognizers(self.options),
             ]
@@ -267,9 +274,20 @@ class PiiAnalyzer:
         # Recognizers that also know spans that are no personal data.
         self._clearing: list[Clearing] = [r for r in self._recognizers if isinstance(r, Clearing)]
         self._yielding = frozenset(r.name for r in self._recognizers if getattr(r, "yields", False))
+        # A yielding recognizer whose types are not reported still runs while a statistical
+        # one is, to overrule its guesses as it would if reported ("I am Nigerian" is a
+        # nationality, so no name, even where only names are reported).
+        models_wanted = any(
+            r.name in self._statistical and self._wanted(r.entities) for r in self._recognizers
+        )
+        self._arbiters = frozenset(
+            r.name
+            for r in self._recognizers
+            if models_wanted and r.name in self._yielding and not self._wanted(r.entities)
+        )
         self._plan: list[tuple[Recognizer, bool, int]] = []
         for r in self._recognizers:
-            if self._wanted(r.entities):
+            if self._wanted(r.entities) or r.name in self._arbiters:
                 min_digits = getattr(r, "min_digits", 0)
                 digits = min_digits if type(min_digits) is int else 0
                 self._plan.append((r, type(r) in _TAKES_STATS, digits))
@@ -297,7 +315,10 @@ class PiiAnalyzer:
             found.extend(self._denied(text))
         if found and "<" in text:
             found = self._outside_placeholders(found, text)
-        return resolve_overlaps(found, text, self._statistical, self._yielding)
+        kept = resolve_overlaps(found, text, self._statistical, self._yielding)
+        if self._arbiters:
+            kept = [f for f in kept if f.recognizer not in self._arbiters]
+        return kept
 
     def _without_cleared(self, findings: list[Finding], text: str) -> list[Finding]:
         """``findings`` less the model's guesses that lie in a span a recognizer knows is
@@ -329,7 +350,8 @@ class PiiAnalyzer:
 
     def _keep(self, finding: Finding, text: str) -> bool:
         opts = self.options
-        if opts.entities is not None and finding.entity_type not in opts.entities:
+        wanted = opts.entities is None or finding.entity_type in opts.entities
+        if not wanted and finding.recognizer not in self._arbiters:
             return False
         if opts.allow_list and text[finding.start : finding.end] in opts.allow_list:
             return False
