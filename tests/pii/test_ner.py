@@ -285,15 +285,14 @@ def test_word_features_are_cached_and_limited_to_what_the_model_knows(
 def test_encoder_and_decoder_tag_exactly_as_crfsuite_does_from_the_feature_names(
     as_trained: CrfRecognizer, text: str
 ) -> None:
-    recognizer = as_trained  # the model as trained: no name prior
     import pycrfsuite
 
     tokens = tokenize(text)
     tagger = pycrfsuite.Tagger()
     tagger.open(str(DEFAULT_MODEL_PATH))
-    expected = tagger.tag(recognizer.features(tokens, text))
+    expected = tagger.tag(as_trained.features(tokens, text))
     marginals = [tagger.marginal(y, k) for k, y in enumerate(expected)]
-    labels, probs = recognizer.decoder(recognizer.encoder(tokens, text))
+    labels, probs = as_trained.decoder(as_trained.encoder(tokens, text))
     assert labels == expected
     for label, want, got in zip(labels, marginals, probs, strict=True):
         assert got == (0.0 if label == "O" else pytest.approx(want, abs=1e-12))

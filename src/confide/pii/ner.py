@@ -1169,7 +1169,7 @@ class CrfRecognizer:
             self.gazetteer, self.chars, resources.known, clusters=self.clusters
         )
         self.encoder = StateScoreEncoder(self.features, resources.weights)
-        priors = {"B-PERSON": name_prior} if name_prior else None
+        priors = {"B-PERSON": name_prior}  # a zero shift is no shift: the decoder skips it
         self.decoder = ChainDecoder(resources.labels, resources.transitions, priors)
         # The encoder's word rows are shared state.
         self._lock = threading.Lock()
