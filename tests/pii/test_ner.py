@@ -25,6 +25,7 @@ from confide.pii.ner import (
     FeatureExtractor,
     StateScoreEncoder,
     Token,
+    _cased_pieces,
     _split_pair,
     address_shapes,
     chars_path,
@@ -620,6 +621,43 @@ def test_a_name_takes_in_a_first_name_the_model_doubts(
     people = [text[f.start : f.end] for f in recognizer.find(text) if f.entity_type == "PERSON"]
     assert name in people
     assert not any(p != name and (p in name or name in p) for p in people)
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "surnames", "pieces"),
+    [
+        # a lower-case surname the lists know stays in the name, before or after it
+        ("Ask Maria gonzalez today", (1, 3, "PERSON"), {"gonzalez"}, ["Maria gonzalez"]),
+        ("Ask maria Gonzalez today", (1, 3, "PERSON"), {"maria"}, ["maria Gonzalez"]),
+        # not known: cut as before
+        ("Ask Maria gonzalez today", (1, 3, "PERSON"), set(), ["Maria"]),
+        ("Ask Maria tomorrow please", (1, 3, "PERSON"), {"gonzalez"}, ["Maria"]),
+        # only next to a capitalised word of the name
+        ("Ask Maria sent gonzalez", (1, 4, "PERSON"), {"gonzalez"}, ["Maria"]),
+        # only people: an organisation is cut at its lower-case words
+        ("Ask Acme gonzalez today", (1, 3, "ORGANIZATION"), {"gonzalez"}, ["Acme"]),
+    ],
+)
+def test_a_name_keeps_a_lower_case_surname(
+    text: str, span: tuple[int, int, str], surnames: set[str], pieces: list[str]
+) -> None:
+    tokens = tokenize(text)
+    got = _cased_pieces(tokens, span, surnames)
+    assert [text[tokens[a].start : tokens[b - 1].end] for a, b, _ in got] == pieces
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Hi, this is Maria gonzalez, my card was blocked", "Maria gonzalez"),
+        ("I spent my day with Kerri russel at the branch", "Kerri russel"),
+    ],
+)
+def test_a_half_lower_case_name_is_redacted_whole(
+    recognizer: CrfRecognizer, text: str, name: str
+) -> None:
+    people = [text[f.start : f.end] for f in recognizer.find(text) if f.entity_type == "PERSON"]
+    assert people == [name]
 
 
 def test_the_leading_word_rule_itself(recognizer: CrfRecognizer) -> None:

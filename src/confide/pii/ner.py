@@ -17,7 +17,7 @@ import operator
 import re
 import string
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -991,16 +991,30 @@ def _name_pieces(
 
 
 def _cased_pieces(
-    tokens: Sequence[Token], span: tuple[int, int, str]
+    tokens: Sequence[Token], span: tuple[int, int, str], surnames: Container[str] = ()
 ) -> list[tuple[int, int, str]]:
     """In normally cased text, a name, place or organisation does not run through ordinary
     lower-case words: split the span there and keep the capitalised pieces. Addresses keep
-    their lower-case words ("12 rue de la Paix")."""
+    their lower-case words ("12 rue de la Paix"); a person's name keeps a lower-case word in
+    ``surnames`` next to one of its capitalised words ("Maria gonzalez": cut to "Maria", the
+    redacted text would still name her)."""
     first, last, entity = span
     if entity == "STREET_ADDRESS":
         return [span]
     words = [token[0] for token in tokens[first:last]]
     inside = [not w[:1].islower() or w.lower() in _NAME_PARTICLES for w in words]
+    if entity == "PERSON" and surnames:
+        # A name written half in lower case ("Maria gonzalez") keeps its lower-case part
+        # when that is a name the word lists know, next to a capitalised word of the span.
+        cased = [w[:1].isupper() for w in words]
+        inside = [
+            within
+            or (
+                w.lower() in surnames
+                and ((k > 0 and cased[k - 1]) or (k + 1 < len(words) and cased[k + 1]))
+            )
+            for k, (w, within) in enumerate(zip(words, inside, strict=True))
+        ]
     if all(inside):  # the usual case: one piece, the span itself (already trimmed)
         return [span] if any(w[:1].isupper() for w in words) else []
     pieces: list[tuple[int, int, str]] = []
@@ -1110,6 +1124,8 @@ class _ModelResources:
     labels: list[str]
     weights: dict[str, Vector]
     transitions: list[list[float]]
+    # Given names and surnames from the word lists, less ordinary words.
+    names: frozenset[str]
 
 
 @functools.lru_cache(maxsize=4)
@@ -1123,13 +1139,17 @@ def _model_resources(model_path: Path, stamp: int) -> _ModelResources:
     tagger.open(str(model_path))
     labels, weights, transitions = crf_weights(tagger)
     tagger.close()
+    gazetteer = load_gazetteer(gazetteer_path(model_path))
+    empty: frozenset[str] = frozenset()
+    names = gazetteer.get("first", empty) | gazetteer.get("last", empty)
     return _ModelResources(
-        load_gazetteer(gazetteer_path(model_path)),
+        gazetteer,
         CharNgramModel.load(chars_path(model_path)),
         frozenset(weights),
         labels,
         weights,
         transitions,
+        frozenset(names - gazetteer.get("common", empty)),
     )
 
 
@@ -1165,6 +1185,7 @@ class CrfRecognizer:
         resources = _model_resources(self.model_path.resolve(), stamp)
         self.gazetteer, self.chars = resources.gazetteer, resources.chars
         self.clusters = load_clusters(clusters_path(self.model_path))
+        self._names = resources.names
         self.features = FeatureExtractor(
             self.gazetteer, self.chars, resources.known, clusters=self.clusters
         )
@@ -1333,9 +1354,8 @@ class CrfRecognizer:
             return "PERSON"
         return "LOCATION" if listed_place or (kind == "place" and sure) else None
 
-    @staticmethod
     def _merged_spans(
-        text: str, tokens: Sequence[Token], labels: Sequence[str]
+        self, text: str, tokens: Sequence[Token], labels: Sequence[str]
     ) -> list[tuple[int, int, str]]:
         merged: list[tuple[int, int, str]] = []
         for first, last, entity in _bio_spans(labels):
@@ -1349,7 +1369,7 @@ class CrfRecognizer:
         trimmed = [piece for span in trimmed for piece in _name_pieces(text, tokens, span)]
         if text.islower() or text.isupper():
             return trimmed
-        return [piece for span in trimmed for piece in _cased_pieces(tokens, span)]
+        return [piece for span in trimmed for piece in _cased_pieces(tokens, span, self._names)]
 
 
 # The pronoun "I" (and "I'd", "I'm", "I've", "I'll"), not part of a word nor an initial: "I."
