@@ -18,6 +18,7 @@ from confide.pii.ner import (
     DEFAULT_MODEL_PATH,
     DEFAULT_NAME_PRIOR,
     MAX_NAME_PRIOR,
+    NAME_SHAPE_MIN_PROB,
     NAME_SHAPE_SCORE,
     ChainDecoder,
     CharNgramModel,
@@ -241,9 +242,25 @@ def test_a_lone_capitalised_surname_is_reported_with_a_modest_score(
     assert [(f.entity_type, f.score) for f in found] == [("PERSON", NAME_SHAPE_SCORE)]
 
 
+def test_a_made_up_name_the_character_model_only_leans_to_is_reported(
+    recognizer: CrfRecognizer,
+) -> None:
+    """The name-shape rule takes a word the character model calls a person's with
+    NAME_SHAPE_MIN_PROB (0.6), not only when it is near sure (0.8 before)."""
+    text, word = "we asked Nordri about the refund", "Nordri"
+    assert recognizer.chars is not None
+    probs = dict(zip(recognizer.chars.classes, recognizer.chars.probabilities(word), strict=True))
+    assert NAME_SHAPE_MIN_PROB <= probs["person"] < 0.8
+    tokens, labels, _ = recognizer.tag(text)
+    assert [label for t, label in zip(tokens, labels, strict=True) if t.text == word] == ["O"]
+    found = [(text[f.start : f.end], f.entity_type, f.score) for f in recognizer.find(text)]
+    assert found == [(word, "PERSON", NAME_SHAPE_SCORE)]
+
+
 @pytest.mark.parametrize(
     "text",
     [
+        "Madam, where is my Refund? I ordered on Monday.",
         "Where is my Refund? I ordered on Monday.",
         "Thanks for the quick Delivery, the Kettle works",
         "Please cancel my Order and send the Invoice",

@@ -856,6 +856,7 @@ _HONORIFICS = frozenset(
     ]
 )
 _NAME_SUFFIXES = frozenset(["jr", "sr", "ii", "iii", "iv", "md", "phd", "dds", "esq"])
+_LONE_TITLE = _HONORIFICS | {"."}
 # Abbreviations whose full stop a name that ends with one takes in.
 _ABBREVIATED = _NAME_SUFFIXES | _HONORIFICS
 
@@ -876,7 +877,7 @@ def _with_name_suffixes(
 
 
 NAME_SHAPE_SCORE = 0.55
-NAME_SHAPE_MIN_PROB = 0.8
+NAME_SHAPE_MIN_PROB = 0.6  # chosen as the name prior was: benchmarks/RESULTS.md
 _SENTENCE_OPENERS = frozenset(
     [".", "!", "?", ":", ";", '"', "\u201c", "(", "-", "\u2013", "*", ">"]
 )
@@ -933,6 +934,7 @@ _NOT_NAME_SHAPED = frozenset(
         "the",
     ]
 )
+_NOT_NAME_SHAPED |= _HONORIFICS  # "Mrs." alone is no name
 
 
 # Lower-case words that belong inside names ("Sanne de Vries", "Bank of America").
@@ -1213,6 +1215,8 @@ class CrfRecognizer:
         for first, last, entity in self._merged_spans(text, tokens, labels):
             if entity not in self.entities:
                 continue
+            if entity == "PERSON" and set(lowered[first:last]) <= _LONE_TITLE:
+                continue  # "Madam" alone names no one
             tagged = [p for k, p in enumerate(probs[first:last], first) if labels[k] != "O"]
             score = sum(tagged) / len(tagged)
             if entity in _cue_hits(lowered, first):
