@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from confide.config import Settings
+from confide.errors import ConfideError
 from confide.pii import AnalyzerOptions, CustomPattern, PiiAnalyzer
+
+
+class InvalidPiiSettings(ConfideError):
+    """A CONFIDE_PII_* setting the engine cannot follow (an unknown entity type, a custom
+    pattern that is not a regular expression)."""
 
 
 def analyzer_options(settings: Settings) -> AnalyzerOptions:
@@ -40,4 +46,7 @@ def _semantic_path(settings: Settings) -> Path | None:
 
 
 def configured_analyzer(settings: Settings) -> PiiAnalyzer:
-    return PiiAnalyzer(options=analyzer_options(settings))
+    try:
+        return PiiAnalyzer(options=analyzer_options(settings))
+    except ValueError as exc:  # the analyzer's messages name the setting's values only
+        raise InvalidPiiSettings(f"invalid PII configuration: {exc}") from None

@@ -10,6 +10,7 @@ import pytest
 from confide.pii import AnalyzerOptions, CustomPattern, Finding, PiiAnalyzer
 from confide.pii.analyzer import resolve_overlaps
 from confide.pii.operators import Pseudonymizer, redact
+from confide.pii.recognizers import Pattern, PatternRecognizer
 
 # The pattern recognizers alone (the CRF name recognizer has its own tests).
 PATTERNS_ONLY = AnalyzerOptions(statistical=False)
@@ -64,6 +65,31 @@ def test_entity_selection_reports_only_the_chosen_types() -> None:
     options = AnalyzerOptions(entities=frozenset({"EMAIL_ADDRESS"}))
     text = "jo@example.com, card 4111 1111 1111 1111"
     assert [f.entity_type for f in PiiAnalyzer(options=options).analyze(text)] == ["EMAIL_ADDRESS"]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (AnalyzerOptions(entities=frozenset({"EMAIL"})), "unknown PII entity types: EMAIL "),
+        (AnalyzerOptions(thresholds={"PHONE": 0.9}), "unknown PII entity types: PHONE "),
+        (
+            AnalyzerOptions(custom_patterns=(CustomPattern("ACCOUNT_NUMBER", "ACC-(\\d"),)),
+            "the custom pattern for ACCOUNT_NUMBER is not a regular expression",
+        ),
+    ],
+)
+def test_options_naming_what_cannot_be_found_are_refused(
+    options: AnalyzerOptions, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message.replace("(", "[(]")):
+        PiiAnalyzer(options=options)
+
+
+def test_a_type_only_an_added_recognizer_reports_may_be_named() -> None:
+    name = AnalyzerOptions(entities=frozenset({"ACCOUNT_NUMBER"}), statistical=False)
+    account = PatternRecognizer("account", "ACCOUNT_NUMBER", [Pattern(r"\bACC-\d{4}\b", 0.9)])
+    analyzer = PiiAnalyzer([account], options=name)
+    assert [f.entity_type for f in analyzer.analyze("see ACC-0042")] == ["ACCOUNT_NUMBER"]
 
 
 def test_per_entity_threshold_drops_low_scores() -> None:

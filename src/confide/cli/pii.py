@@ -11,8 +11,15 @@ from typing import Annotated
 
 import typer
 
-from confide.cli.common import JsonFlag, console, emit, err_console, print_json
-from confide.config import Settings
+from confide.cli.common import (
+    JsonFlag,
+    command_errors,
+    console,
+    emit,
+    err_console,
+    print_json,
+    settings_for,
+)
 from confide.pii import AnalyzerOptions, PiiAnalyzer, redact
 from confide.pii.evaluation import EvaluationDataError, evaluate, load_samples
 from confide.pii.ner import DEFAULT_NAME_PRIOR, MAX_NAME_PRIOR
@@ -25,7 +32,8 @@ pii = typer.Typer(help="Find and redact personal data.", no_args_is_help=True)
 @pii.command()
 def scan() -> None:
     """Read text lines on stdin; print one JSON line of findings per line."""
-    analyzer = configured_analyzer(Settings())
+    with command_errors(False):
+        analyzer = configured_analyzer(settings_for(None))
     for line in sys.stdin:
         findings = analyzer.analyze(line.rstrip("\n"))
         print_json({"findings": [asdict(f) for f in findings]})
@@ -34,7 +42,8 @@ def scan() -> None:
 @pii.command("redact")
 def redact_() -> None:
     """Read text lines on stdin; print each with its personal data replaced by its type."""
-    analyzer = configured_analyzer(Settings())
+    with command_errors(False):
+        analyzer = configured_analyzer(settings_for(None))
     for line in sys.stdin:
         text = line.rstrip("\n")
         sys.stdout.write(redact(text, analyzer.analyze(text)) + "\n")

@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 from confide.pii.currencies import CurrencyCodes
 from confide.pii.findings import Finding, Recognizer, SpanIndex
 from confide.pii.lexicon import POSTAL_CODE, NrpRecognizer
-from confide.pii.ner import DEFAULT_NAME_PRIOR, CrfRecognizer
+from confide.pii.ner import DEFAULT_NAME_PRIOR, ENTITIES, CrfRecognizer
 from confide.pii.recognizers import (
     DEFAULT_ORDER_PATTERNS,
     DEFAULT_PHONE_REGIONS,
@@ -249,6 +249,7 @@ class PiiAnalyzer:
                 *_custom_recognizers(self.options),
             ]
         self._recognizers: list[Recognizer] = list(recognizers)
+        _check_entity_types(self.options, self._recognizers)
         self._configure()
         self._deny = [
             (entity, re.compile(r"(?<!\w)" + re.escape(value) + r"(?!\w)", re.IGNORECASE))
@@ -367,12 +368,34 @@ class PiiAnalyzer:
 
 
 def _custom_recognizers(options: AnalyzerOptions) -> list[Recognizer]:
-    return [
-        PatternRecognizer(
-            f"custom_{p.entity_type.lower()}", p.entity_type, [Pattern(p.regex, p.score)]
+    recognizers: list[Recognizer] = []
+    for p in options.custom_patterns:
+        try:
+            pattern = Pattern(p.regex, p.score)
+            name = f"custom_{p.entity_type.lower()}"
+            recognizers.append(PatternRecognizer(name, p.entity_type, [pattern]))
+        except re.error as exc:
+            raise ValueError(
+                f"the custom pattern for {p.entity_type} is not a regular expression: {exc}"
+            ) from None
+    return recognizers
+
+
+def _check_entity_types(options: AnalyzerOptions, recognizers: Sequence[Recognizer]) -> None:
+    """A type named in ``entities`` or ``thresholds`` that nothing can report is a typo
+    ("EMAIL" for "EMAIL_ADDRESS") that would silently report nothing of it, or everything
+    at the default threshold: refused, with the types there are."""
+    named = set(options.entities or ()) | set(options.thresholds)
+    if not named:
+        return
+    known = set(ENTITIES) | set(options.deny_list)
+    known.update(p.entity_type for p in options.custom_patterns)
+    known.update(e for r in [*_defaults(), *recognizers] for e in r.entities)
+    unknown = sorted(named - known)
+    if unknown:
+        raise ValueError(
+            f"unknown PII entity types: {', '.join(unknown)} (known: {', '.join(sorted(known))})"
         )
-        for p in options.custom_patterns
-    ]
 
 
 def _semantic_recognizers(options: AnalyzerOptions) -> list[Recognizer]:

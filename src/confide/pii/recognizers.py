@@ -853,6 +853,8 @@ def default_recognizers(
     phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS,
 ) -> list[PatternRecognizer | PhoneRecognizer]:
     """The pattern recognizers a deployment starts with."""
+    from confide.pii.national_ids import NATIONAL_IDS  # it builds on this module
+
     return [
         EMAIL,
         PhoneRecognizer(tuple(phone_regions)),
@@ -867,6 +869,7 @@ def default_recognizers(
         ES_DNI_NIE,
         IT_FISCAL_CODE,
         NL_BSN,
+        *NATIONAL_IDS,
         US_DRIVER_LICENSE,
         IP_ADDRESS,
         URL,
