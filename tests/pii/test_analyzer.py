@@ -76,6 +76,10 @@ def test_entity_selection_reports_only_the_chosen_types() -> None:
             AnalyzerOptions(custom_patterns=(CustomPattern("ACCOUNT_NUMBER", "ACC-(\\d"),)),
             "the custom pattern for ACCOUNT_NUMBER is not a regular expression",
         ),
+        (
+            AnalyzerOptions(order_patterns=("ORD-(\\d",)),
+            "an order pattern is not a regular expression",
+        ),
     ],
 )
 def test_options_naming_what_cannot_be_found_are_refused(

@@ -112,7 +112,7 @@ def test_each_national_id_with_the_word_that_names_it(
         (f"it is {AHV}", [("CH_AHV", AHV)]),
         (f"it is {RC}", [("CZ_BIRTH_NUMBER", RC)]),
         ("it is 912-70-1234", [("US_ITIN", "912-70-1234")]),
-        ("it is AB123456C", [("UK_NINO", "AB123456C")]),
+        ("it is AB123456C", []),  # a part code may have a NINO's shape
         # plain runs of digits need their word: a valid checksum alone is too common
         (f"it is {PESEL}", []),
         (f"it is {FNR}", []),
@@ -172,6 +172,11 @@ def test_a_wrong_check_digit_is_no_id_even_next_to_its_word(
         f"ref X{HETU}",
         f"ref {AHV}1",
         f"ref 1{SE_PNR}",
+        # a reference number shaped like an old nine-digit rodné číslo (a date, no check)
+        "Ticket 240115/001 closed",
+        # words are whole words: "itinerary" does not name an ITIN, nor "Nissan" a NISS
+        "itinerary ref 912701234",
+        "Nissan order 85073003328",
     ],
 )
 def test_near_misses_are_not_ids(text: str) -> None:
@@ -203,3 +208,13 @@ def test_a_deployment_can_ask_for_one_id_alone() -> None:
 def test_every_id_has_its_own_type_and_name() -> None:
     assert len({r.entity for r in NATIONAL_IDS}) == len(NATIONAL_IDS)
     assert len({r.name for r in NATIONAL_IDS}) == len(NATIONAL_IDS)
+
+
+def test_a_cpr_number_beside_its_word_is_danish_though_shaped_as_swedish() -> None:
+    assert ids("CPR 120309-4121") == [("DK_CPR", "120309-4121")]
+    assert ids("it is 120309-4121") == [("SE_PERSONNUMMER", "120309-4121")]
+
+
+def test_an_old_nine_digit_birth_number_needs_its_word() -> None:
+    assert ids("rodné číslo 850709/123") == [("CZ_BIRTH_NUMBER", "850709/123")]
+    assert ids("it is 850709/123") == []

@@ -235,8 +235,12 @@ class PiiAnalyzer:
     ) -> None:
         self.options = options or AnalyzerOptions()
         if recognizers is None:
+            try:
+                patterns = _defaults(self.options.order_patterns, self.options.phone_regions)
+            except re.error as exc:
+                raise ValueError(f"an order pattern is not a regular expression: {exc}") from None
             recognizers = [
-                *_defaults(self.options.order_patterns, self.options.phone_regions),
+                *patterns,
                 NrpRecognizer(),
                 CurrencyCodes(),
                 POSTAL_CODE,

@@ -4,13 +4,15 @@ from python-stdnum, and the words that name them.
 The older recognizers (US SSN, UK NHS, German tax id, French NIR, Spanish DNI/NIE, Italian
 codice fiscale, Dutch BSN) live in ``confide.pii.recognizers``; these follow the same rules.
 A number whose shape is its own (a Finnish HETU's century sign and check letter, a Swiss AHV
-number's "756", a Swedish personnummer's hyphen, a Czech rodné číslo's slash) is
-reported on its checksum alone (score 0.8 or more). A plain run of digits passes some
-country's checksum too often (one in ten for a single check digit, and a phone number or an
-amount is a run of digits), so it is reported only next to a word that names it: its base
-score, 0.45, is under the default threshold and the word raises it to 0.8, above a phone
-number read from the same digits (0.75). Such patterns are not even tried in a text without
-one of their words (``needs_context``), which keeps them off the hot path.
+number's "756", a Swedish personnummer's hyphen, a Czech rodné číslo's slash before four
+digits, an ITIN's 9XX-XX-XXXX) is reported on its checksum alone (score 0.78 or more). A plain
+run of digits passes some country's checksum too often (one in ten for a single check digit,
+and a phone number or an amount is a run of digits), so it is reported only next to a word
+that names it: its base score, 0.45, is under the default threshold and the word (a whole
+word: "itin", not "itinerary") raises it to 0.8, above a phone number read from the same
+digits (0.75). So is a UK National Insurance number: no check digit, and part codes share its
+shape. Such patterns are not even tried in a text without one of their words
+(``needs_context``), which keeps them off the hot path.
 
 Types follow Presidio's names where it has one (``PL_PESEL``, ``UK_NINO``, ``US_ITIN``,
 ``FI_PERSONAL_IDENTITY_CODE``).
@@ -44,6 +46,9 @@ _END = r"(?![\w/])(?![.\-]\d)"
 
 
 BESIDE_WORD = 0.45  # under the default threshold; 0.8 beside a word that names the number
+# A shape of its own: above a phone number read from the same digits (0.75), under an id
+# beside the word that names it (0.8: "CPR 120309-4121" is Danish, not Swedish).
+SHAPE = 0.78
 
 
 def _beside_word(regex: str, min_digits: int, min_run: int) -> Pattern:
@@ -60,7 +65,9 @@ def _digit_run(length: int) -> Pattern:
 def _national_id(
     name: str, entity: str, patterns: list[Pattern], words: tuple[str, ...], check: Validator
 ) -> PatternRecognizer:
-    return PatternRecognizer(name, entity, patterns, context=words, validate=check)
+    return PatternRecognizer(
+        name, entity, patterns, context=words, validate=check, whole_words=True
+    )
 
 
 PL_PESEL = _national_id("pl_pesel", "PL_PESEL", [_digit_run(11)], ("pesel",), pesel.is_valid)
@@ -69,10 +76,10 @@ SE_PERSONNUMMER = _national_id(
     "SE_PERSONNUMMER",
     [
         # YYMMDD-NNNC (a "+" for those over a hundred) or YYYYMMDD-NNNC: Luhn and a date.
-        Pattern(rf"{_START}\d{{5}}(?:\d{{2}})?[-+]\d{{4}}{_END}", 0.8, min_digits=10, min_run=6),
+        Pattern(rf"{_START}\d{{5}}(?:\d{{2}})?[-+]\d{{4}}{_END}", SHAPE, min_digits=10, min_run=6),
         _beside_word(rf"{_START}\d{{9}}(?:\d{{2}})?{_END}", 10, 10),
     ],
-    ("personnummer", "personnr", "person-nr"),
+    ("personnummer", "personnumret", "personnr", "person-nr"),
     personnummer.is_valid,
 )
 DK_CPR = _national_id(
@@ -96,7 +103,7 @@ NO_FODSELSNUMMER = _national_id(
     "NO_FODSELSNUMMER",
     # DDMMYY and five digits, two of them mod-11 check digits.
     [_beside_word(rf"{_START}\d{{5}} ?\d{{5}}{_END}", 11, 5)],
-    ("fødselsnummer", "fodselsnummer", "personnummer"),
+    ("fødselsnummer", "fødselsnummeret", "fodselsnummer", "fodselsnummeret", "personnummer"),
     fodselsnummer.is_valid,
 )
 BE_NATIONAL_NUMBER = _national_id(
@@ -115,7 +122,7 @@ BE_NATIONAL_NUMBER = _national_id(
         "numero national",
         "registre national",
         "national number",
-        "niss",
+        "niss",  # a whole word: not "Nissan"
     ),
     nn.is_valid,
 )
@@ -157,9 +164,11 @@ RO_CNP = _national_id(
 CZ_BIRTH_NUMBER = _national_id(
     "cz_birth_number",
     "CZ_BIRTH_NUMBER",
-    # YYMMDD/SSSC (Czech and Slovak rodné číslo, divisible by 11 since 1954).
+    # YYMMDD/SSSC (Czech and Slovak rodné číslo, divisible by 11 since 1954); the nine
+    # digits of those born before have no check digit, only a date, so need the word.
     [
-        Pattern(rf"{_START}\d{{5}}/\d{{3,4}}{_END}", 0.8, min_digits=9, min_run=5, contains="/"),
+        Pattern(rf"{_START}\d{{5}}/\d{{4}}{_END}", SHAPE, min_digits=10, min_run=6, contains="/"),
+        _beside_word(rf"{_START}\d{{5}}/\d{{3}}{_END}", 9, 6),
         _digit_run(10),
     ],
     ("rodné číslo", "rodne cislo", "rodného čísla", "rodné čísl", "r.č."),
@@ -179,15 +188,10 @@ _NINO_PREFIX = r"[A-CEGHJ-PR-TW-Z](?<![\w\-][A-Z])[A-CEGHJ-NPR-TW-Z](?<!BG|GB|KN
 UK_NINO = PatternRecognizer(
     "uk_nino",
     "UK_NINO",
-    [
-        Pattern(
-            rf"{_NINO_PREFIX} ?\d{{2}} ?\d{{2}} ?\d{{2}} ?[A-D](?![\w\-])",
-            0.6,
-            min_digits=6,
-            min_run=2,
-        )
-    ],
+    # A part or product code may have the same shape ("AB123456C"): the word is needed.
+    [_beside_word(rf"{_NINO_PREFIX} ?\d{{2}} ?\d{{2}} ?\d{{2}} ?[A-D](?![\w\-])", 6, 2)],
     context=("national insurance", "nino", "ni number", "ni no"),
+    whole_words=True,
 )
 
 NATIONAL_IDS: tuple[PatternRecognizer, ...] = (

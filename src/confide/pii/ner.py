@@ -992,29 +992,45 @@ def _name_pieces(
     return pieces
 
 
+class _LowerCaseSurnames:
+    """Words a name written in lower case may end with: in the name lists (less ordinary
+    words) and, to the character model, no ordinary word ("gonzalez", not "grant" or
+    "young", which the lists also hold)."""
+
+    def __init__(self, names: frozenset[str], chars: CharNgramModel | None) -> None:
+        self.names, self.chars = names, chars
+
+    def __contains__(self, word: object) -> bool:
+        if not isinstance(word, str) or word not in self.names:
+            return False
+        if self.chars is None:
+            return True
+        probs = dict(zip(self.chars.classes, self.chars.probabilities(word), strict=True))
+        return probs.get("word", 0.0) < NOT_A_WORD
+
+
+NOT_A_WORD = 0.3  # the character model's "word" probability under which a listed name is one
+
+
 def _cased_pieces(
     tokens: Sequence[Token], span: tuple[int, int, str], surnames: Container[str] = ()
 ) -> list[tuple[int, int, str]]:
     """In normally cased text, a name, place or organisation does not run through ordinary
     lower-case words: split the span there and keep the capitalised pieces. Addresses keep
     their lower-case words ("12 rue de la Paix"); a person's name keeps a lower-case word in
-    ``surnames`` next to one of its capitalised words ("Maria gonzalez": cut to "Maria", the
-    redacted text would still name her)."""
+    ``surnames`` right after one of its capitalised words ("Maria gonzalez": cut to "Maria",
+    the redacted text would still name her)."""
     first, last, entity = span
     if entity == "STREET_ADDRESS":
         return [span]
     words = [token[0] for token in tokens[first:last]]
     inside = [not w[:1].islower() or w.lower() in _NAME_PARTICLES for w in words]
     if entity == "PERSON" and surnames:
-        # A name written half in lower case ("Maria gonzalez") keeps its lower-case part
-        # when that is a name the word lists know, next to a capitalised word of the span.
+        # A name written half in lower case ("Maria gonzalez") keeps its lower-case surname
+        # when that is a name, right after a capitalised word of the span.
         cased = [w[:1].isupper() for w in words]
         inside = [
-            within
-            or (
-                w.lower() in surnames
-                and ((k > 0 and cased[k - 1]) or (k + 1 < len(words) and cased[k + 1]))
-            )
+            within or (k > 0 and cased[k - 1] and w.lower() in surnames)
             for k, (w, within) in enumerate(zip(words, inside, strict=True))
         ]
     if all(inside):  # the usual case: one piece, the span itself (already trimmed)
@@ -1187,7 +1203,7 @@ class CrfRecognizer:
         resources = _model_resources(self.model_path.resolve(), stamp)
         self.gazetteer, self.chars = resources.gazetteer, resources.chars
         self.clusters = load_clusters(clusters_path(self.model_path))
-        self._names = resources.names
+        self._names = _LowerCaseSurnames(resources.names, self.chars)
         self.features = FeatureExtractor(
             self.gazetteer, self.chars, resources.known, clusters=self.clusters
         )

@@ -95,6 +95,8 @@ class PatternRecognizer:
     validate: Validator | None = None
     yields: bool = False
     unless_after: tuple[str, ...] = ()
+    # Context words as whole words ("itin" not in "itinerary"); else a word's start is enough.
+    whole_words: bool = False
     entities: tuple[str, ...] = field(init=False)
     _compiled: list[tuple[re.Pattern[str], Pattern]] = field(init=False, repr=False)
     _context: re.Pattern[str] | None = field(init=False, repr=False)
@@ -106,7 +108,8 @@ class PatternRecognizer:
         self._compiled = [(re.compile(p.regex, p.flags), p) for p in self.patterns]
         # Whole words at the start, so "tel" does not fire inside "hotel".
         words = "|".join(re.escape(w) for w in self.context)
-        self._context = re.compile(rf"\b(?:{words})") if self.context else None
+        end = r"\b" if self.whole_words else ""
+        self._context = re.compile(rf"\b(?:{words}){end}") if self.context else None
         vetoes = "|".join(re.escape(w) for w in self.unless_after)
         self._veto = re.compile(rf"\b(?:{vetoes})\b") if self.unless_after else None
         self._min_digits = min((p.min_digits for p in self.patterns), default=0)
