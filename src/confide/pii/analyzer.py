@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import string
 from collections.abc import Collection, Mapping, Sequence
@@ -385,6 +386,12 @@ def _custom_recognizers(options: AnalyzerOptions) -> list[Recognizer]:
     return recognizers
 
 
+@functools.cache
+def _built_in_types() -> frozenset[str]:
+    """Every type the packaged recognizers report (built once, not per analyzer)."""
+    return frozenset(ENTITIES).union(*(r.entities for r in _defaults()))
+
+
 def _check_entity_types(options: AnalyzerOptions, recognizers: Sequence[Recognizer]) -> None:
     """A type named in ``entities`` or ``thresholds`` that nothing can report is a typo
     ("EMAIL" for "EMAIL_ADDRESS") that would silently report nothing of it, or everything
@@ -392,9 +399,9 @@ def _check_entity_types(options: AnalyzerOptions, recognizers: Sequence[Recogniz
     named = set(options.entities or ()) | set(options.thresholds)
     if not named:
         return
-    known = set(ENTITIES) | set(options.deny_list)
+    known = set(_built_in_types()) | set(options.deny_list)
     known.update(p.entity_type for p in options.custom_patterns)
-    known.update(e for r in [*_defaults(), *recognizers] for e in r.entities)
+    known.update(e for r in recognizers for e in r.entities)
     unknown = sorted(named - known)
     if unknown:
         raise ValueError(
