@@ -218,3 +218,32 @@ def test_a_cpr_number_beside_its_word_is_danish_though_shaped_as_swedish() -> No
 def test_an_old_nine_digit_birth_number_needs_its_word() -> None:
     assert ids("rodné číslo 850709/123") == [("CZ_BIRTH_NUMBER", "850709/123")]
     assert ids("it is 850709/123") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("My passport number is 555123456.", [("US_PASSPORT", "555123456")]),
+        ("Passport: A55512345, expires in May", [("US_PASSPORT", "A55512345")]),
+        ("Please pay into my bank account 5550001234567.", [("US_BANK_NUMBER", "5550001234567")]),
+        ("savings acct 55501234", [("US_BANK_NUMBER", "55501234")]),
+    ],
+)
+def test_a_passport_or_bank_account_number_beside_its_word(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert spans(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ticket 555123456 is still open",  # nine digits, no word
+        "passport 5551234567 is ten digits",  # too long for a passport
+        "passport AB5551234",  # two letters
+        "my account 55501234 at the store",  # an account, but not said to be a bank's
+        "bank account 5550123",  # seven digits: too short
+    ],
+)
+def test_without_its_word_or_shape_no_passport_or_bank_number(text: str) -> None:
+    assert not [t for t, _ in spans(text) if t in {"US_PASSPORT", "US_BANK_NUMBER"}]

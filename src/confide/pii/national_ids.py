@@ -14,6 +14,9 @@ digits (0.75). So is a UK National Insurance number: no check digit, and part co
 shape. Such patterns are not even tried in a text without one of their words
 (``needs_context``), which keeps them off the hot path.
 
+Two US numbers with no check digit (a passport's, a bank account's) are reported only beside
+their words, as Presidio's ``US_PASSPORT`` and ``US_BANK_NUMBER``.
+
 Types follow Presidio's names where it has one (``PL_PESEL``, ``UK_NINO``, ``US_ITIN``,
 ``FI_PERSONAL_IDENTITY_CODE``).
 """
@@ -194,6 +197,32 @@ UK_NINO = PatternRecognizer(
     whole_words=True,
 )
 
+# Two US numbers with no check digit at all, Presidio's types: reported only beside a word
+# that names them (Presidio scores the bare digits 0.05-0.1).
+US_PASSPORT = PatternRecognizer(
+    "us_passport",
+    "US_PASSPORT",
+    # Nine digits, or (the next-generation book) a capital letter and eight digits.
+    [_beside_word(r"(?<![\w\-])(?:[A-Z]\d{8}|\d{9})(?![\w\-])", 8, 8)],
+    context=("passport",),
+    whole_words=False,  # "passports", "passport's"
+)
+US_BANK_NUMBER = PatternRecognizer(
+    "us_bank_number",
+    "US_BANK_NUMBER",
+    # A US bank account number: 8 to 17 digits, no check digit.
+    [_beside_word(rf"{_START}\d{{7,16}}{_END}", 8, 8)],
+    context=(
+        "bank account",
+        "checking account",
+        "savings account",
+        "bank acct",
+        "checking acct",
+        "savings acct",
+    ),
+    whole_words=True,
+)
+
 NATIONAL_IDS: tuple[PatternRecognizer, ...] = (
     PL_PESEL,
     SE_PERSONNUMMER,
@@ -209,4 +238,6 @@ NATIONAL_IDS: tuple[PatternRecognizer, ...] = (
     HR_OIB,
     EE_ISIKUKOOD,
     UK_NINO,
+    US_PASSPORT,
+    US_BANK_NUMBER,
 )

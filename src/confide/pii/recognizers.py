@@ -35,7 +35,8 @@ Validator = Callable[[str], bool]
 class Pattern:
     """A regex and its base score, with what every match needs from the text.
 
-    ``min_digits``, ``min_run`` (consecutive digits), ``contains`` (a substring) and
+    ``min_digits``, ``min_run`` (consecutive digits), ``contains`` (a substring, at least
+    ``contains_times`` times) and
     ``any_of`` (lower-case ASCII words, one of which every match holds or follows, looked
     for in the lower-cased text) are necessary conditions checked before the regex runs:
     most chat messages hold no ``@``, no long digit run and no "years old", so most patterns
@@ -52,6 +53,7 @@ class Pattern:
     min_digits: int = 0
     min_run: int = 0
     contains: str = ""
+    contains_times: int = 1  # how often ``contains`` must occur ("-" five times in a MAC)
     needs_context: bool = False
     any_of: tuple[str, ...] = ()
 
@@ -133,7 +135,11 @@ class PatternRecognizer:
                 stats = stats or DigitStats.of(text)
                 if stats.digits < pattern.min_digits or stats.run < pattern.min_run:
                     continue
-            if pattern.contains and pattern.contains not in text:
+            if pattern.contains and (
+                pattern.contains not in text
+                if pattern.contains_times == 1
+                else text.count(pattern.contains) < pattern.contains_times
+            ):
                 continue
             if pattern.any_of and ascii_text:
                 lower = text.lower() if lower is None else lower
@@ -856,7 +862,8 @@ def default_recognizers(
     phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS,
 ) -> list[PatternRecognizer | PhoneRecognizer]:
     """The pattern recognizers a deployment starts with."""
-    from confide.pii.national_ids import NATIONAL_IDS  # it builds on this module
+    from confide.pii.national_ids import NATIONAL_IDS  # they build on this module
+    from confide.pii.online_ids import ONLINE_IDS
 
     return [
         EMAIL,
@@ -875,6 +882,7 @@ def default_recognizers(
         *NATIONAL_IDS,
         US_DRIVER_LICENSE,
         IP_ADDRESS,
+        *ONLINE_IDS,
         URL,
         DATE_TIME,
         AGE,
