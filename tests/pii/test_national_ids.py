@@ -227,6 +227,7 @@ def test_an_old_nine_digit_birth_number_needs_its_word() -> None:
         ("Passport: A55512345, expires in May", [("US_PASSPORT", "A55512345")]),
         ("Please pay into my bank account 5550001234567.", [("US_BANK_NUMBER", "5550001234567")]),
         ("savings acct 55501234", [("US_BANK_NUMBER", "55501234")]),
+        ("passport no. a55512345", [("US_PASSPORT", "a55512345")]),
     ],
 )
 def test_a_passport_or_bank_account_number_beside_its_word(
@@ -240,7 +241,8 @@ def test_a_passport_or_bank_account_number_beside_its_word(
     [
         "Ticket 555123456 is still open",  # nine digits, no word
         "passport 5551234567 is ten digits",  # too long for a passport
-        "passport AB5551234",  # two letters
+        "passport AB55512345",  # two letters
+        "Passport fee 555123456.50 paid",  # part of an amount
         "my account 55501234 at the store",  # an account, but not said to be a bank's
         "bank account 5550123",  # seven digits: too short
     ],

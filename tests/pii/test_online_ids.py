@@ -96,7 +96,12 @@ def test_a_bitcoin_address_is_crypto_at_its_exact_span(address: str) -> None:
         _swap(V0, 12),  # ... or the Bech32 one
         segwit(0, bytes(range(100, 120)), constant=0x2BC830A3),  # v0 with Bech32m's checksum
         segwit(1, bytes(range(7, 39)), constant=1),  # v1 with Bech32's
-        V0[:6] + V0[6:].upper(),  # mixed case
+        segwit(0, bytes(range(16))),  # v0 needs a 20- or 32-byte program
+        segwit(1, bytes(41)),  # no program is longer than 40 bytes
+        segwit(17, bytes(range(32))),  # no witness version above 16
+        # BIP-350's own invalid examples: version 17; a v0 program of 16 bytes.
+        "BC130XLXVLHEMJA6C4DQV22UAPCTQUPFHLXM9H8Z3K2E72Q4K9HCZ7VQ7ZWS8R",
+        "BC1QR508D6QEJXTDG4Y5R3ZARVARYV98GJ9P",
         "1" + "A" * 33,  # the shape alone
         "bc1" + "q" * 39,
     ],
@@ -109,6 +114,9 @@ def test_the_checksums_on_their_own() -> None:
     assert base58check_valid(P2PKH) and not base58check_valid(P2PKH[:-1])
     assert not base58check_valid("0OIl")  # not Base58 characters
     assert bech32_valid(V0) and bech32_valid(V1) and not bech32_valid("tb1" + V0[3:])
+    assert bech32_valid(V0.upper()) and not bech32_valid(V0[:6] + V0[6:].upper())  # mixed
+    assert bech32_valid(segwit(16, bytes(range(2))))  # the extremes BIP-350 allows
+    assert bech32_valid(segwit(2, bytes(40)))
 
 
 @pytest.mark.parametrize(
@@ -118,6 +126,9 @@ def test_the_checksums_on_their_own() -> None:
         ("laptop 3c-5a-b4-01-9f-e2 keeps dropping", "3c-5a-b4-01-9f-e2"),
         ("The switch lists device 001a.2b3c.4d5e on port 4", "001a.2b3c.4d5e"),
         ("MAC address 12-34-56-78-90-12", "12-34-56-78-90-12"),  # digits only, beside its word
+        ("MAC:00:1A:2B:3C:4D:5E", "00:1A:2B:3C:4D:5E"),  # right after a colon
+        ("MAC-00-1A-2B-3C-4D-5E", "00-1A-2B-3C-4D-5E"),
+        ("The MAC 00:1A:2B:3C:4D:5E: it keeps dropping", "00:1A:2B:3C:4D:5E"),  # colon after
     ],
 )
 def test_a_mac_address_is_found_at_its_exact_span(text: str, found: str) -> None:
@@ -137,6 +148,8 @@ def test_a_mac_address_is_found_at_its_exact_span(text: str, found: str) -> None
         "We open 09:00:00 to 17:30:00 daily",
         "00:1A:2B:3C:4D:5E:6F is seven pairs, not a MAC address",
         "a1-b2-c3-d4-e5-f6-a7 is a longer run",
+        "ab:cd:00:1A:2B:3C:4D:5E is eight pairs",
+        "My machine shows abcd.ef01.2345",  # "machine" is no word for a MAC
     ],
 )
 def test_look_alikes_are_not_mac_addresses(text: str) -> None:

@@ -202,8 +202,8 @@ UK_NINO = PatternRecognizer(
 US_PASSPORT = PatternRecognizer(
     "us_passport",
     "US_PASSPORT",
-    # Nine digits, or (the next-generation book) a capital letter and eight digits.
-    [_beside_word(r"(?<![\w\-])(?:[A-Z]\d{8}|\d{9})(?![\w\-])", 8, 8)],
+    # Nine digits, or (the next-generation book) a letter and eight digits.
+    [_beside_word(rf"(?<![\w\-./])(?:[A-Za-z]\d{{8}}|\d{{9}}){_END}", 8, 8)],
     context=("passport",),
     whole_words=False,  # "passports", "passport's"
 )

@@ -44,9 +44,11 @@ def _is_device_mac(value: str) -> bool:
 # separator five times (twice for the dotted form) before it is tried at all.
 _H = "[0-9A-Fa-f]"
 # Not a piece of a longer run of pairs or words ("a1-b2-…-f6-g7").
-_BEFORE = r"(?<![\w:.\-]{h})"
+# After the first character {h}: no word character or dot before it, and no pair and
+# separator ("ab:" of a seventh pair) or "::" (IPv6) either; "MAC:00:1A:…" is fine.
+_BEFORE = r"(?<![\w.]{h})(?<!\b[0-9A-Fa-f]{{2}}[:\-]{h})(?<!::{h})"
 _DIGIT_FIRST = r"\d" + _BEFORE.format(h=r"\d")
-_AFTER = r"(?![\w:]|[.\-]\w)"
+_AFTER = r"(?!\w|[.:\-]\w)"  # a colon or full stop may end a sentence after it
 # After the first pair and its hyphen: a hex letter in that pair or further on.
 _HEX_LETTER = r"(?:(?<=[A-Fa-f].-)|(?<=[A-Fa-f]-)|(?=[\d\-]{0,14}[A-Fa-f]))"
 
@@ -133,8 +135,10 @@ def bech32_polymod(values: list[int]) -> int:
 
 
 def bech32_valid(value: str) -> bool:
-    """Whether ``value`` (one case throughout) is a SegWit address with a valid checksum of
-    the right kind for its witness version: Bech32 for version 0, Bech32m for the others."""
+    """Whether ``value`` (one case throughout) is a SegWit address as BIP-173 and BIP-350
+    define one: a checksum of the right kind for its witness version (Bech32 for version 0,
+    Bech32m for 1 to 16), a program of 2 to 40 bytes (20 or 32 for version 0) and zero
+    padding."""
     if value.lower() != value and value.upper() != value:
         return False  # BIP-173: mixed case is invalid
     hrp, _, data = value.lower().rpartition("1")
@@ -145,7 +149,29 @@ def bech32_valid(value: str) -> bool:
         return False
     expanded = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
     kind = _BECH32_CONSTANTS.get(bech32_polymod(expanded + digits))
-    return kind is not None and (digits[0] == 0) == (kind == 0)
+    version = digits[0]
+    if kind is None or (version == 0) != (kind == 0) or version > 16:
+        return False
+    program = _eight_bit(digits[1:-6])
+    if program is None or not 2 <= len(program) <= 40:
+        return False
+    return version != 0 or len(program) in (20, 32)
+
+
+def _eight_bit(groups: list[int]) -> bytes | None:
+    """5-bit groups as bytes; None when the padding left over is more than four bits or
+    not zeros (BIP-173)."""
+    acc = bits = 0
+    out = bytearray()
+    for group in groups:
+        acc = (acc << 5) | group
+        bits += 5
+        if bits >= 8:
+            bits -= 8
+            out.append((acc >> bits) & 0xFF)
+    if bits > 4 or acc & ((1 << bits) - 1):
+        return None
+    return bytes(out)
 
 
 def _is_bitcoin_address(value: str) -> bool:

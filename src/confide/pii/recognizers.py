@@ -149,6 +149,9 @@ class PatternRecognizer:
                 lower = text.lower() if lower is None else lower
                 if not any(word in lower for word in self.context):
                     continue
+                # Whole words: "machine" holds "mac", but names no MAC address.
+                if self.whole_words and self._context and not self._context.search(lower):
+                    continue
             self._scan(text, regex, pattern.score, found)
         return found
 
