@@ -43,10 +43,10 @@ def _is_device_mac(value: str) -> bool:
 # ids' patterns do), so that the regex engine skips quickly to a candidate; each needs its
 # separator five times (twice for the dotted form) before it is tried at all.
 _H = "[0-9A-Fa-f]"
-# Not a piece of a longer run of pairs or words ("a1-b2-…-f6-g7").
-# After the first character {h}: no word character or dot before it, and no pair and
-# separator ("ab:" of a seventh pair) or "::" (IPv6) either; "MAC:00:1A:…" is fine.
-_BEFORE = r"(?<![\w.]{h})(?<!\b[0-9A-Fa-f]{{2}}[:\-]{h})(?<!::{h})"
+# Not a piece of a longer run of pairs or words ("a1-b2-…-f6-g7"): after the first
+# character {h}, no word character or dot before it, no pair and separator ("ab:" of a
+# seventh pair) and no "::" (IPv6); "MAC:00:1A:…" is fine.
+_BEFORE = r"(?<![\w.]{h})(?<!\b" + _H + r"{{2}}[:\-]{h})(?<!::{h})"
 _DIGIT_FIRST = r"\d" + _BEFORE.format(h=r"\d")
 _AFTER = r"(?!\w|[.:\-]\w)"  # a colon or full stop may end a sentence after it
 # After the first pair and its hyphen: a hex letter in that pair or further on.
