@@ -4,7 +4,10 @@ ORGANIZATION, with character-exact spans.
 The model ships in ``confide/pii/models/ner.crfsuite`` and is rebuilt by
 ``scripts/train_pii_ner.py`` (python-crfsuite trains it); nothing is downloaded at run
 time. At run time its weights, read out of crfsuite once, are summed per token by
-``StateScoreEncoder`` and decoded by ``ChainDecoder`` (hmmlearn's compiled routines).
+``StateScoreEncoder`` and decoded by ``ChainDecoder``: in C where the optional extension
+``confide.pii._crf`` is built (``pip install`` builds it when a C compiler is present), else with
+numpy and hmmlearn's compiled routines. Both paths give the same labels; tests compare them.
+Setting ``CONFIDE_PII_PURE_PYTHON=1`` chooses the second.
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import logging
 import math
 import operator
+import os
 import re
 import string
 import threading
@@ -42,6 +47,39 @@ __all__ = [
 ]
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "models" / "ner.crfsuite"
+# The version of confide.pii._crf this module was written for (_crf.h's CRF_VERSION).
+CRF_VERSION = 1
+_log = logging.getLogger(__name__)
+
+
+@functools.cache
+def _built_accelerator() -> Any:
+    """The C extension, if it is built and is the version this module expects."""
+    try:
+        from confide.pii import _crf  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    if getattr(_crf, "VERSION", None) != CRF_VERSION:
+        # An editable install keeps the module it built until it is installed again.
+        _log.warning("confide.pii._crf is out of date (reinstall Confide); tagging in Python")
+        return None
+    return _crf
+
+
+def accelerator(accelerated: bool | None = None) -> Any:
+    """``confide.pii._crf`` when the tagger should use it, else None. ``accelerated`` None
+    follows the environment (``CONFIDE_PII_PURE_PYTHON=1`` turns the C path off); True asks
+    for the C path and is an error when it is not built."""
+    if accelerated is False:
+        return None
+    if accelerated is None and os.environ.get("CONFIDE_PII_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    module = _built_accelerator()
+    if module is None and accelerated:
+        raise RuntimeError("the C tagger (confide.pii._crf) is not built")
+    return module
+
+
 ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION", "STREET_ADDRESS", "ORGANIZATION")
 # The name prior (log-odds added to the score of a name starting at a word): 1.0 is the best
 # F2 of 0, 0.5, 1, 1.5, 2, 3, 4 and 5 on the sets the model did not train on, WNUT-17 dev and the
@@ -466,6 +504,7 @@ class StateScoreEncoder:
         features: FeatureExtractor,
         weights: dict[str, Vector],
         cache_size: int = _WORD_CACHE_SIZE,
+        accelerated: bool | None = None,
     ) -> None:
         import numpy as np
 
@@ -506,6 +545,8 @@ class StateScoreEncoder:
         self._first = self._sum(["-1:pad", "linestart"])
         self._last = self._sum(["1:pad", "lineend"])
         self._build_word_parts()
+        module = accelerator(accelerated)
+        self._c = self._c_encoder(module) if module is not None and k else None
 
     def _sum(self, names: Sequence[str]) -> Any:
         vectors = [v for name in names if (v := self.weights.get(name)) is not None]
@@ -577,11 +618,7 @@ class StateScoreEncoder:
         flags = (upper_first, title_word, upper, digit, has_digit, length)
         combos = self._combos
         r = combos.get(flags)
-        if r is None:
-            own = ["bias", _TITLE[upper_first], _UPPER_CASE[upper], _DIGIT[digit]]
-            own += (_HAS_DIGIT[has_digit], _LEN[length])
-            r = self._combo(flags, own, [_TITLE[title_word]])
-        parts = [r]
+        parts = [self._flags_row(flags) if r is None else r]
         values = (low, _shape(word), low[:2], low[:3], low[-2:], low[-3:], low[-4:])
         for rows, value in zip(self._families, values, strict=True):
             r = rows.get(value)
@@ -591,23 +628,107 @@ class StateScoreEncoder:
         kinds = tuple(kind for kind, members in extractor.gazetteer.items() if low in members)
         if kinds:
             r = combos.get(kinds)
-            if r is None:
-                gaz = [_GAZ[kind] for kind in kinds]
-                r = self._combo(kinds, gaz, gaz)
-            parts.append(r)
+            parts.append(self._gazetteer_row(kinds) if r is None else r)
         if extractor.chars is not None:
             char_class = tuple(extractor.chars.features(word))
             if char_class:
                 r = combos.get(char_class)
-                if r is None:
-                    r = self._combo(char_class, char_class, char_class[:1])
-                parts.append(r)
+                parts.append(
+                    self._combo(char_class, char_class, char_class[:1]) if r is None else r
+                )
         if extractor.clusters is not None:
             classes = extractor.clusters.features(word)
             if classes:
                 r = combos.get(classes)
                 parts.append(self._combo(classes, classes, classes) if r is None else r)
         return parts
+
+    def _flags_row(self, flags: tuple[bool, bool, bool, bool, bool, int]) -> int:
+        """The parts row of the bias with a word's case, digit and length flags."""
+        upper_first, title_word, upper, digit, has_digit, length = flags
+        own = ["bias", _TITLE[upper_first], _UPPER_CASE[upper], _DIGIT[digit]]
+        own += (_HAS_DIGIT[has_digit], _LEN[length])
+        return self._combo(flags, own, [_TITLE[title_word]])
+
+    def _gazetteer_row(self, kinds: tuple[str, ...]) -> int:
+        gaz = [_GAZ[kind] for kind in kinds]
+        return self._combo(kinds, gaz, gaz)
+
+    def _c_encoder(self, module: Any) -> Any:
+        """The C encoder, given every parts row a word can need (built here, once: about
+        1,500 combinations) and the tables ``_word_parts`` and ``__call__`` read."""
+        np = self._np
+        bools = (False, True)
+        flag_rows = [
+            self._flags_row(flags)
+            for flags in itertools.product(bools, bools, bools, bools, bools, range(9))
+        ]
+        extractor = self.features
+        kinds = list(extractor.gazetteer)
+        gazetteer_rows = [-1] + [
+            self._gazetteer_row(tuple(kind for g, kind in enumerate(kinds) if mask >> g & 1))
+            for mask in range(1, 1 << len(kinds))
+        ]
+        chars, char_rows = extractor.chars, []
+        if chars is not None:
+            char_rows = [
+                self._combo(names, names, names[:1])
+                for levels in chars._names
+                for names in map(tuple, levels)
+            ]
+        clusters, cluster_rows = extractor.clusters, []
+        if clusters is not None:
+            cluster_rows = [self._combo(names, names, names) for names in clusters._names]
+        # The state rows a text's scores may need beyond its words' rows, numbered afresh.
+        used: dict[int, int] = {}
+        for row in (
+            self._line_start,
+            self._line_end,
+            *self._before.values(),
+            *self._after.values(),
+            *self._cues.values(),
+        ):
+            used.setdefault(row, len(used))
+        entities = list(_CUES)
+        cues = {
+            last: tuple(
+                (
+                    entities.index(entity),
+                    -1 if self._cues[entity] == self._none else used[self._cues[entity]],
+                    tuple(before),
+                )
+                for entity, before in found
+            )
+            for last, found in _CUES_BY_LAST_WORD.items()
+        }
+        pairs: tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]] = ({}, {})
+        for nested, flat in zip(pairs, (self._before, self._after), strict=True):
+            for (a, b), row in flat.items():
+                nested.setdefault(a, {})[b] = used[row]
+        return module.Encoder(
+            self._k,
+            np.ascontiguousarray(self._parts[: self._parts_used]),
+            tuple(self._families),
+            flag_rows,
+            tuple(extractor.gazetteer.values()),
+            gazetteer_rows,
+            chars.weights if chars is not None else None,
+            chars.bias if chars is not None else (),
+            chars.ngram_range if chars is not None else (1, 1),
+            char_rows,
+            clusters.words if clusters is not None else None,
+            cluster_rows,
+            _shape,
+            np.ascontiguousarray(self._state[list(used)]),
+            np.ascontiguousarray(self._first),
+            np.ascontiguousarray(self._last),
+            np.ascontiguousarray(self._flat),
+            -1 if self._line_start == self._none else used[self._line_start],
+            -1 if self._line_end == self._none else used[self._line_end],
+            *pairs,
+            cues,
+            self.cache_size,
+        )
 
     def _row_from_names(self, word: str) -> Any:
         """A word's row summed from its feature names one by one (what ``_row`` must equal)."""
@@ -619,6 +740,8 @@ class StateScoreEncoder:
     def clear(self) -> None:
         """Forget the cached words."""
         self._rows.clear()
+        if self._c is not None:
+            self._c.clear()
 
     def __call__(self, tokens: Sequence[Token], text: str) -> Any:
         """A (tokens x labels) array of state scores: the same features as
@@ -626,6 +749,11 @@ class StateScoreEncoder:
         n = len(tokens)
         if n == 0:
             return self._np.zeros((0, self._k))
+        if self._c is not None:
+            scores = self._np.empty((n, self._k))
+            flat = text.isupper() or text.islower()
+            self._c.encode(tokens if type(tokens) is list else list(tokens), text, flat, scores)
+            return scores
         if len(self._rows) + n > self.cache_size:
             self.clear()  # before, not while, the rows of this text are taken
         known, row = self._rows.get, self._row
@@ -658,15 +786,25 @@ class StateScoreEncoder:
             if r is not None:
                 at.append(k - 1)
                 add.append(r)
+        cues_at, cues_add = self._cue_rows(lowered)
+        at += cues_at
+        add += cues_add
+        if at:
+            self._np.add.at(scores, at, self._state[add])
+        return scores
+
+    def _cue_rows(self, lowered: list[str]) -> tuple[list[int], list[int]]:
+        """Where context cues ("my name is") add their weights, and the rows they add."""
+        at: list[int] = []
+        add: list[int] = []
+        n = len(lowered)
         cue_words = _CUES_BY_LAST_WORD
         for k in [k for k, word in enumerate(lowered, 1) if word in cue_words]:
             if k < n:
                 for entity in _cue_hits(lowered, k):
                     at.append(k)
                     add.append(self._cues[entity])
-        if at:
-            self._np.add.at(scores, at, self._state[add])
-        return scores
+        return at, add
 
 
 class ChainDecoder:
@@ -684,9 +822,11 @@ class ChainDecoder:
         labels: Sequence[str],
         transitions: Any,
         priors: Mapping[str, float] | None = None,
+        accelerated: bool | None = None,
     ) -> None:
         """``priors`` maps a label to a log-odds shift added to its state score at every
-        token (a label the model does not have is an error)."""
+        token (a label the model does not have is an error); ``accelerated`` as for
+        ``accelerator``."""
         import numpy as np
         from hmmlearn import _hmmc
 
@@ -694,7 +834,10 @@ class ChainDecoder:
         self.labels = tuple(labels)
         self._outside = self.labels.index("O") if "O" in self.labels else -1
         self._start = np.ones(len(self.labels))
-        self._transitions = np.exp(np.asarray(transitions, dtype=float))
+        self._weights = np.ascontiguousarray(transitions, dtype=float)
+        self._transitions = np.exp(self._weights)
+        module = accelerator(accelerated)
+        self._decode = module.decode if module is not None else None
         self._prior: Any = None
         shifts = {label: float(v) for label, v in (priors or {}).items() if v}
         if shifts:
@@ -709,6 +852,11 @@ class ChainDecoder:
         n = len(scores)
         if n == 0:
             return [], []
+        if self._decode is not None:
+            path, probs = self._decode(
+                np.ascontiguousarray(scores, dtype=float), self._weights, self._prior, self._outside
+            )
+            return list(map(self.labels.__getitem__, path)), probs
         scores = np.ascontiguousarray(scores if self._prior is None else scores + self._prior)
         _, path = hmmc.viterbi(self._start, self._transitions, scores)
         ids = path.tolist()
@@ -1190,7 +1338,9 @@ class CrfRecognizer:
         entities: Sequence[str] | None = None,
         min_score: float = 0.0,
         name_prior: float = DEFAULT_NAME_PRIOR,
+        accelerated: bool | None = None,
     ) -> None:
+        """``accelerated``: whether to tag with the C extension (see ``accelerator``)."""
         if not math.isfinite(name_prior) or abs(name_prior) > MAX_NAME_PRIOR:
             raise ValueError(f"name_prior must lie between -{MAX_NAME_PRIOR} and {MAX_NAME_PRIOR}")
         self.model_path = Path(model_path) if model_path is not None else DEFAULT_MODEL_PATH
@@ -1207,9 +1357,9 @@ class CrfRecognizer:
         self.features = FeatureExtractor(
             self.gazetteer, self.chars, resources.known, clusters=self.clusters
         )
-        self.encoder = StateScoreEncoder(self.features, resources.weights)
+        self.encoder = StateScoreEncoder(self.features, resources.weights, accelerated=accelerated)
         priors = {"B-PERSON": name_prior}  # a zero shift is no shift: the decoder skips it
-        self.decoder = ChainDecoder(resources.labels, resources.transitions, priors)
+        self.decoder = ChainDecoder(resources.labels, resources.transitions, priors, accelerated)
         # The encoder's word rows are shared state.
         self._lock = threading.Lock()
 

@@ -1,0 +1,798 @@
+/* confide.pii._crf: the CRF tagger's hot path in C (optional; see setup.py).
+ *
+ * Encoder: each token's state scores, as confide.pii.ner.StateScoreEncoder computes them in
+ * Python, with the same per-word rows, summed in the same order. A word seen before costs one
+ * dict lookup; a new word's row is built here from the tables the Python encoder prepares
+ * (feature values by family, the word lists, the character n-gram model, the word clusters).
+ * decode (in _crf_decode.c): the Viterbi path and its labels' marginals.
+ *
+ * Nothing here sees more of a text than its tokens, and no error message quotes one.
+ */
+#include "_crf.h"
+
+#include <math.h>
+#include <stdint.h>
+
+#define N_FAMILIES 7 /* ner._VALUE_FAMILIES: w, shape, p2, p3, s2, s3, s4 */
+#define N_LEVELS 5   /* the character model's confidence bins */
+#define MAX_LENGTH 8 /* ner._LEN */
+#define N_FLAG_CODES (32 * (MAX_LENGTH + 1))
+
+typedef struct {
+    PyObject_HEAD
+    int k;     /* labels */
+    int width; /* 3 * k: a word's own weights, then what the next and the previous token see */
+    double *parts;
+    Py_ssize_t n_parts;
+    PyObject *families; /* tuple of N_FAMILIES dicts: value -> parts row */
+    int flag_rows[N_FLAG_CODES];
+    PyObject *gaz_sets; /* tuple of sets of lower-cased words, in the gazetteer's order */
+    int n_gaz;
+    int *gaz_rows; /* by bit mask of the sets holding the word; [0] unused */
+    PyObject *char_weights; /* dict n-gram -> tuple of floats, or NULL */
+    /* The same weights by packed n-gram (see pack), for n-grams of at most 4 characters below
+     * U+FFFF: no string is built to look one up. */
+    uint64_t *gram_keys; /* 0: an empty slot */
+    int32_t *gram_rows;
+    double *gram_weights;
+    uint64_t gram_mask;
+    int n_classes;
+    double *char_bias;
+    int ngram_low, ngram_high;
+    int *char_rows; /* [class * N_LEVELS + level] */
+    PyObject *cluster_words; /* dict lower-cased word -> finest cluster, or NULL */
+    int *cluster_rows;
+    Py_ssize_t n_clusters;
+    PyObject *shape; /* the Python shape function, for words that are not ASCII */
+    double *state;   /* rows of k: every attribute's state weights */
+    Py_ssize_t n_state;
+    double *first, *last, *flat;
+    Py_ssize_t line_start, line_end; /* state rows, or -1 */
+    PyObject *before, *after;        /* dict word -> dict word -> state row */
+    PyObject *cues;                  /* dict last word -> tuple of (entity, state row, words before) */
+    /* The cache of words seen: word -> row of `words`, and each row's lower-cased word. */
+    PyObject *rows;
+    PyObject *lowers;
+    double *words;
+    Py_ssize_t n_words, cap_words, cache_size;
+} Encoder;
+
+static PyObject *str_lower;
+
+/* ---- reading the tables ---------------------------------------------------------------- */
+
+static double *copy_matrix(PyObject *obj, Py_ssize_t cols, Py_ssize_t *rows, const char *what) {
+    Py_buffer view;
+    if (PyObject_GetBuffer(obj, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return NULL;
+    double *out = NULL;
+    int ok = view.itemsize == 8 && view.format && (strcmp(view.format, "d") == 0 || strcmp(view.format, "<d") == 0);
+    Py_ssize_t n = 0;
+    if (ok && view.ndim == 2 && view.shape[1] == cols) {
+        n = view.shape[0];
+    } else if (ok && view.ndim == 1 && rows == NULL && view.shape[0] == cols) {
+        n = 1;
+    } else {
+        ok = 0;
+    }
+    if (!ok) {
+        PyErr_Format(PyExc_ValueError, "%s must be a C-contiguous float64 array with %zd columns", what, cols);
+    } else {
+        out = PyMem_Malloc(sizeof(double) * (size_t)(n * cols + 1));
+        if (out == NULL) {
+            PyErr_NoMemory();
+        } else {
+            memcpy(out, view.buf, sizeof(double) * (size_t)(n * cols));
+            if (rows) *rows = n;
+        }
+    }
+    PyBuffer_Release(&view);
+    return out;
+}
+
+static int *int_list(PyObject *seq, Py_ssize_t expected, Py_ssize_t limit, const char *what) {
+    PyObject *fast = PySequence_Fast(seq, what);
+    if (fast == NULL) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(fast);
+    if (expected >= 0 && n != expected) {
+        PyErr_Format(PyExc_ValueError, "%s must hold %zd rows", what, expected);
+        Py_DECREF(fast);
+        return NULL;
+    }
+    int *out = PyMem_Malloc(sizeof(int) * (size_t)(n + 1));
+    if (out == NULL) {
+        Py_DECREF(fast);
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        long v = PyLong_AsLong(PySequence_Fast_GET_ITEM(fast, i));
+        if ((v == -1 && PyErr_Occurred()) || v < -1 || v >= limit) {
+            if (!PyErr_Occurred()) PyErr_Format(PyExc_ValueError, "%s holds a row out of range", what);
+            PyMem_Free(out);
+            Py_DECREF(fast);
+            return NULL;
+        }
+        out[i] = (int)v;
+    }
+    Py_DECREF(fast);
+    return out;
+}
+
+static void encoder_dealloc(Encoder *self) {
+    Py_XDECREF(self->families);
+    Py_XDECREF(self->gaz_sets);
+    Py_XDECREF(self->char_weights);
+    Py_XDECREF(self->cluster_words);
+    Py_XDECREF(self->shape);
+    Py_XDECREF(self->before);
+    Py_XDECREF(self->after);
+    Py_XDECREF(self->cues);
+    PyMem_Free(self->gram_keys);
+    PyMem_Free(self->gram_rows);
+    PyMem_Free(self->gram_weights);
+    Py_XDECREF(self->rows);
+    Py_XDECREF(self->lowers);
+    PyMem_Free(self->parts);
+    PyMem_Free(self->gaz_rows);
+    PyMem_Free(self->char_bias);
+    PyMem_Free(self->char_rows);
+    PyMem_Free(self->cluster_rows);
+    PyMem_Free(self->state);
+    PyMem_Free(self->first);
+    PyMem_Free(self->last);
+    PyMem_Free(self->flat);
+    PyMem_Free(self->words);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* An n-gram of at most 4 characters below U+FFFF as one number: each character plus one in
+ * 16 bits, so that grams of different lengths differ too. 0 when it cannot be packed. */
+static uint64_t pack(int kind, const void *data, Py_ssize_t start, int n) {
+    uint64_t key = 0;
+    for (int j = 0; j < n; j++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, start + j);
+        if (ch >= 0xFFFF) return 0;
+        key |= (uint64_t)(ch + 1) << (16 * j);
+    }
+    return key;
+}
+
+static inline uint64_t slot_of(uint64_t key, uint64_t mask) {
+    return (key * 0x9E3779B97F4A7C15ull >> 17) & mask;
+}
+
+/* The packed table of the character model's weights (the dict stays for other n-grams). */
+static int build_grams(Encoder *self) {
+    Py_ssize_t n = PyDict_GET_SIZE(self->char_weights);
+    uint64_t cap = 16;
+    while (cap < (uint64_t)n * 2) cap <<= 1;
+    self->gram_keys = PyMem_Calloc((size_t)cap, sizeof(uint64_t));
+    self->gram_rows = PyMem_Malloc(sizeof(int32_t) * (size_t)cap);
+    self->gram_weights = PyMem_Malloc(sizeof(double) * (size_t)(n * self->n_classes + 1));
+    if (!self->gram_keys || !self->gram_rows || !self->gram_weights) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->gram_mask = cap - 1;
+    Py_ssize_t pos = 0, used = 0;
+    PyObject *gram, *w;
+    while (PyDict_Next(self->char_weights, &pos, &gram, &w)) {
+        if (!PyUnicode_Check(gram) || !PyTuple_Check(w) || PyTuple_GET_SIZE(w) != self->n_classes) {
+            PyErr_SetString(PyExc_ValueError, "character model weights must be tuples by str");
+            return -1;
+        }
+        Py_ssize_t len = PyUnicode_GET_LENGTH(gram);
+        if (len < 1 || len > 4) continue;
+        uint64_t key = pack(PyUnicode_KIND(gram), PyUnicode_DATA(gram), 0, (int)len);
+        if (key == 0) continue;
+        for (int c = 0; c < self->n_classes; c++) {
+            PyObject *v = PyTuple_GET_ITEM(w, c);
+            if (!PyFloat_Check(v)) {
+                PyErr_SetString(PyExc_ValueError, "character model weights must be floats");
+                return -1;
+            }
+            self->gram_weights[used * self->n_classes + c] = PyFloat_AS_DOUBLE(v);
+        }
+        uint64_t slot = slot_of(key, self->gram_mask);
+        while (self->gram_keys[slot]) slot = (slot + 1) & self->gram_mask;
+        self->gram_keys[slot] = key;
+        self->gram_rows[slot] = (int32_t)used++;
+    }
+    return 0;
+}
+
+/* Encoder(k, parts, families, flag_rows, gaz_sets, gaz_rows, char_weights, char_bias,
+ *         ngram_range, char_rows, cluster_words, cluster_rows, shape, state, first, last,
+ *         flat, line_start, line_end, before, after, cues, cache_size) */
+static int encoder_init(Encoder *self, PyObject *args, PyObject *kwds) {
+    int k;
+    PyObject *parts, *families, *flag_rows, *gaz_sets, *gaz_rows, *char_weights, *char_bias;
+    int ngram_low, ngram_high;
+    PyObject *char_rows, *cluster_words, *cluster_rows, *shape, *state, *first, *last, *flat;
+    Py_ssize_t line_start, line_end, cache_size;
+    PyObject *before, *after, *cues;
+    if (kwds && PyDict_GET_SIZE(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "Encoder takes positional arguments only");
+        return -1;
+    }
+    if (self->parts != NULL) {
+        PyErr_SetString(PyExc_TypeError, "Encoder is already initialised");
+        return -1;
+    }
+    if (!PyArg_ParseTuple(args, "iOO!OO!OOO(ii)OOOOOOOOnnO!O!O!n:Encoder", &k, &parts, &PyTuple_Type, &families,
+                          &flag_rows, &PyTuple_Type, &gaz_sets, &gaz_rows, &char_weights, &char_bias,
+                          &ngram_low, &ngram_high, &char_rows, &cluster_words, &cluster_rows, &shape, &state,
+                          &first, &last, &flat, &line_start, &line_end, &PyDict_Type, &before, &PyDict_Type,
+                          &after, &PyDict_Type, &cues, &cache_size))
+        return -1;
+    if (k < 1 || PyTuple_GET_SIZE(families) != N_FAMILIES || PyTuple_GET_SIZE(gaz_sets) > 16 ||
+        !PyCallable_Check(shape) || cache_size < 1) {
+        PyErr_SetString(PyExc_ValueError, "Encoder: bad tables");
+        return -1;
+    }
+    self->k = k;
+    self->width = 3 * k;
+    if ((self->parts = copy_matrix(parts, self->width, &self->n_parts, "parts")) == NULL) return -1;
+    for (int f = 0; f < N_FAMILIES; f++) {
+        if (!PyDict_Check(PyTuple_GET_ITEM(families, f))) {
+            PyErr_SetString(PyExc_TypeError, "families must be dicts");
+            return -1;
+        }
+    }
+    Py_INCREF(families);
+    self->families = families;
+    int *flags = int_list(flag_rows, N_FLAG_CODES, self->n_parts, "flag_rows");
+    if (flags == NULL) return -1;
+    memcpy(self->flag_rows, flags, sizeof self->flag_rows);
+    PyMem_Free(flags);
+    self->n_gaz = (int)PyTuple_GET_SIZE(gaz_sets);
+    for (int g = 0; g < self->n_gaz; g++) {
+        if (!PyAnySet_Check(PyTuple_GET_ITEM(gaz_sets, g))) {
+            PyErr_SetString(PyExc_TypeError, "gaz_sets must be sets");
+            return -1;
+        }
+    }
+    Py_INCREF(gaz_sets);
+    self->gaz_sets = gaz_sets;
+    if ((self->gaz_rows = int_list(gaz_rows, (Py_ssize_t)1 << self->n_gaz, self->n_parts, "gaz_rows")) == NULL)
+        return -1;
+    if (char_weights != Py_None) {
+        if (!PyDict_Check(char_weights) || ngram_low < 1 || ngram_high < ngram_low) {
+            PyErr_SetString(PyExc_ValueError, "Encoder: bad character model");
+            return -1;
+        }
+        PyObject *bias = PySequence_Fast(char_bias, "char_bias");
+        if (bias == NULL) return -1;
+        self->n_classes = (int)PySequence_Fast_GET_SIZE(bias);
+        self->char_bias = PyMem_Malloc(sizeof(double) * (size_t)(self->n_classes + 1));
+        if (self->char_bias == NULL) {
+            Py_DECREF(bias);
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (int c = 0; c < self->n_classes; c++) {
+            self->char_bias[c] = PyFloat_AsDouble(PySequence_Fast_GET_ITEM(bias, c));
+        }
+        Py_DECREF(bias);
+        if (PyErr_Occurred()) return -1;
+        if (self->n_classes < 1) {
+            PyErr_SetString(PyExc_ValueError, "Encoder: the character model has no classes");
+            return -1;
+        }
+        self->char_rows = int_list(char_rows, (Py_ssize_t)self->n_classes * N_LEVELS, self->n_parts, "char_rows");
+        if (self->char_rows == NULL) return -1;
+        Py_INCREF(char_weights);
+        self->char_weights = char_weights;
+        self->ngram_low = ngram_low;
+        self->ngram_high = ngram_high;
+        if (ngram_high <= 4 && build_grams(self) < 0) return -1;
+    }
+    if (cluster_words != Py_None) {
+        if (!PyDict_Check(cluster_words)) {
+            PyErr_SetString(PyExc_TypeError, "cluster_words must be a dict");
+            return -1;
+        }
+        if ((self->cluster_rows = int_list(cluster_rows, -1, self->n_parts, "cluster_rows")) == NULL) return -1;
+        self->n_clusters = PySequence_Size(cluster_rows);
+        Py_INCREF(cluster_words);
+        self->cluster_words = cluster_words;
+    }
+    Py_INCREF(shape);
+    self->shape = shape;
+    if ((self->state = copy_matrix(state, k, &self->n_state, "state")) == NULL) return -1;
+    if ((self->first = copy_matrix(first, k, NULL, "first")) == NULL) return -1;
+    if ((self->last = copy_matrix(last, k, NULL, "last")) == NULL) return -1;
+    if ((self->flat = copy_matrix(flat, k, NULL, "flat")) == NULL) return -1;
+    if (line_start < -1 || line_start >= self->n_state || line_end < -1 || line_end >= self->n_state) {
+        PyErr_SetString(PyExc_ValueError, "Encoder: line rows out of range");
+        return -1;
+    }
+    self->line_start = line_start;
+    self->line_end = line_end;
+    Py_INCREF(before);
+    self->before = before;
+    Py_INCREF(after);
+    self->after = after;
+    Py_INCREF(cues);
+    self->cues = cues;
+    self->cache_size = cache_size;
+    if ((self->rows = PyDict_New()) == NULL || (self->lowers = PyList_New(0)) == NULL) return -1;
+    self->cap_words = 1024;
+    self->words = PyMem_Malloc(sizeof(double) * (size_t)(self->cap_words * self->width));
+    if (self->words == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- a new word's row ----------------------------------------------------------------- */
+
+/* str.isupper() / str.islower() of `s` from `start`, as CPython computes them. */
+static int cased_as(PyObject *s, Py_ssize_t start, int upper) {
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    int cased = 0;
+    for (Py_ssize_t i = start; i < n; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (Py_UNICODE_ISTITLE(ch) || (upper ? Py_UNICODE_ISLOWER(ch) : Py_UNICODE_ISUPPER(ch))) return 0;
+        if (!cased && (upper ? Py_UNICODE_ISUPPER(ch) : Py_UNICODE_ISLOWER(ch))) cased = 1;
+    }
+    return cased;
+}
+
+/* ner._shape for an ASCII word: letters to X/x, digits to d, "_" to u, runs of three or more
+ * of one character cut to two. */
+static PyObject *ascii_shape(PyObject *word) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(word);
+    const Py_UCS1 *data = PyUnicode_1BYTE_DATA(word);
+    char small[64];
+    char *out = n <= (Py_ssize_t)sizeof small ? small : PyMem_Malloc((size_t)n);
+    if (out == NULL) return PyErr_NoMemory();
+    Py_ssize_t m = 0, run = 0;
+    char previous = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS1 ch = data[i];
+        char c = (ch >= 'A' && ch <= 'Z')   ? 'X'
+                 : (ch >= 'a' && ch <= 'z') ? 'x'
+                 : (ch >= '0' && ch <= '9') ? 'd'
+                 : ch == '_'                ? 'u'
+                                            : (char)ch;
+        run = (i > 0 && c == previous) ? run + 1 : 1;
+        previous = c;
+        if (run <= 2) out[m++] = c;
+    }
+    PyObject *shape = PyUnicode_FromStringAndSize(out, m);
+    if (out != small) PyMem_Free(out);
+    return shape;
+}
+
+/* `low[start:end]` with Python's clamping. */
+static PyObject *slice(PyObject *low, Py_ssize_t start, Py_ssize_t end) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(low);
+    if (start < 0) start = 0;
+    if (end > n) end = n;
+    if (start >= end) return PyUnicode_FromStringAndSize("", 0);
+    return PyUnicode_Substring(low, start, end);
+}
+
+/* The character model's parts row for a word (ner.CharNgramModel.features), -1 for none,
+ * -2 on error. The n-grams of " low " are added in order, shortest first, as in Python. */
+static int char_row(Encoder *self, PyObject *word, PyObject *low) {
+    Py_ssize_t n_word = PyUnicode_GET_LENGTH(word);
+    if (n_word < 2) return -1;
+    int kind = PyUnicode_KIND(word);
+    const void *data = PyUnicode_DATA(word);
+    int alpha = 0;
+    for (Py_ssize_t i = 0; i < n_word && !alpha; i++) alpha = Py_UNICODE_ISALPHA(PyUnicode_READ(kind, data, i));
+    if (!alpha) return -1;
+    PyObject *padded = PyUnicode_FromFormat(" %U ", low);
+    if (padded == NULL) return -2;
+    int c_n = self->n_classes;
+    double scores_small[8];
+    double *scores = c_n <= 8 ? scores_small : PyMem_Malloc(sizeof(double) * (size_t)c_n);
+    if (scores == NULL) {
+        Py_DECREF(padded);
+        PyErr_NoMemory();
+        return -2;
+    }
+    for (int c = 0; c < c_n; c++) scores[c] = self->char_bias[c];
+    Py_ssize_t size = PyUnicode_GET_LENGTH(padded);
+    int result = -1;
+    int p_kind = PyUnicode_KIND(padded);
+    const void *p_data = PyUnicode_DATA(padded);
+    for (int g = self->ngram_low; g <= self->ngram_high; g++) {
+        for (Py_ssize_t i = 0; i + g <= size; i++) {
+            uint64_t key = self->gram_keys ? pack(p_kind, p_data, i, g) : 0;
+            if (key) {
+                uint64_t slot = slot_of(key, self->gram_mask);
+                while (self->gram_keys[slot] && self->gram_keys[slot] != key) slot = (slot + 1) & self->gram_mask;
+                if (self->gram_keys[slot]) {
+                    const double *w = self->gram_weights + (Py_ssize_t)self->gram_rows[slot] * c_n;
+                    for (int c = 0; c < c_n; c++) scores[c] += w[c];
+                }
+                continue;
+            }
+            PyObject *gram = PyUnicode_Substring(padded, i, i + g);
+            if (gram == NULL) goto done;
+            PyObject *w = PyDict_GetItemWithError(self->char_weights, gram);
+            Py_DECREF(gram);
+            if (w == NULL) {
+                if (PyErr_Occurred()) goto done;
+                continue;
+            }
+            if (!PyTuple_Check(w) || PyTuple_GET_SIZE(w) != c_n) {
+                PyErr_SetString(PyExc_ValueError, "character model weights must be tuples");
+                goto done;
+            }
+            for (int c = 0; c < c_n; c++) scores[c] += PyFloat_AS_DOUBLE(PyTuple_GET_ITEM(w, c));
+        }
+    }
+    double top = scores[0];
+    for (int c = 1; c < c_n; c++)
+        if (scores[c] > top) top = scores[c];
+    double total = 0.0;
+    for (int c = 0; c < c_n; c++) {
+        scores[c] = exp(scores[c] - top);
+        total += scores[c];
+    }
+    int best = 0;
+    for (int c = 0; c < c_n; c++) {
+        scores[c] = scores[c] / total;
+        if (scores[c] > scores[best]) best = c;
+    }
+    int level = (int)(scores[best] * 4);
+    if (level > N_LEVELS - 1) level = N_LEVELS - 1;
+    result = self->char_rows[best * N_LEVELS + level];
+done:
+    if (scores != scores_small) PyMem_Free(scores);
+    Py_DECREF(padded);
+    return PyErr_Occurred() ? -2 : result;
+}
+
+/* Look `value` up in `dict` (value -> int): the int, -1 when absent, -2 on error. */
+static long lookup(PyObject *dict, PyObject *value) {
+    PyObject *hit = PyDict_GetItemWithError(dict, value);
+    if (hit == NULL) return PyErr_Occurred() ? -2 : -1;
+    long v = PyLong_AsLong(hit);
+    return (v == -1 && PyErr_Occurred()) ? -2 : v;
+}
+
+/* A new word's row (StateScoreEncoder._word_parts, summed): its index, or -1 on error. */
+static Py_ssize_t new_row(Encoder *self, PyObject *word) {
+    if (!PyUnicode_Check(word)) {
+        PyErr_SetString(PyExc_TypeError, "tokens must hold str words");
+        return -1;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(word);
+    int kind = PyUnicode_KIND(word);
+    const void *data = PyUnicode_DATA(word);
+    int upper_first = n > 0 && Py_UNICODE_ISUPPER(PyUnicode_READ(kind, data, 0));
+    int title_word = upper_first && cased_as(word, 1, 0);
+    int upper = cased_as(word, 0, 1);
+    int digit = n > 0, has_digit = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int d = Py_UNICODE_ISDIGIT(PyUnicode_READ(kind, data, i));
+        digit &= d;
+        has_digit |= d;
+    }
+    int length = n < MAX_LENGTH ? (int)n : MAX_LENGTH;
+    int code = ((((upper_first * 2 + title_word) * 2 + upper) * 2 + digit) * 2 + has_digit) * (MAX_LENGTH + 1) + length;
+    int parts[N_FAMILIES + 4];
+    int m = 0;
+    parts[m++] = self->flag_rows[code];
+
+    PyObject *low = PyObject_CallMethodNoArgs(word, str_lower);
+    if (low == NULL) return -1;
+    Py_ssize_t n_low = PyUnicode_GET_LENGTH(low);
+    PyObject *values[N_FAMILIES] = {NULL};
+    Py_INCREF(low);
+    values[0] = low;
+    values[1] = PyUnicode_IS_ASCII(word) ? ascii_shape(word) : PyObject_CallOneArg(self->shape, word);
+    values[2] = slice(low, 0, 2);
+    values[3] = slice(low, 0, 3);
+    values[4] = slice(low, n_low - 2, n_low);
+    values[5] = slice(low, n_low - 3, n_low);
+    values[6] = slice(low, n_low - 4, n_low);
+    Py_ssize_t row = -1;
+    for (int f = 0; f < N_FAMILIES; f++) {
+        if (values[f] == NULL) goto done;
+        if (f == 1 && !PyUnicode_Check(values[1])) {
+            PyErr_SetString(PyExc_TypeError, "shape must return a str");
+            goto done;
+        }
+        long r = lookup(PyTuple_GET_ITEM(self->families, f), values[f]);
+        if (r == -2) goto done;
+        if (r >= 0) {
+            if (r >= self->n_parts) {
+                PyErr_SetString(PyExc_ValueError, "a family's row is out of range");
+                goto done;
+            }
+            parts[m++] = (int)r;
+        }
+    }
+    int mask = 0;
+    for (int g = 0; g < self->n_gaz; g++) {
+        int in = PySet_Contains(PyTuple_GET_ITEM(self->gaz_sets, g), low);
+        if (in < 0) goto done;
+        mask |= in << g;
+    }
+    if (mask) parts[m++] = self->gaz_rows[mask];
+    if (self->char_weights) {
+        int r = char_row(self, word, low);
+        if (r == -2) goto done;
+        if (r >= 0) parts[m++] = r;
+    }
+    if (self->cluster_words) {
+        long fine = lookup(self->cluster_words, low);
+        if (fine == -2) goto done;
+        if (fine >= self->n_clusters) {
+            PyErr_SetString(PyExc_ValueError, "a word's cluster is out of range");
+            goto done;
+        }
+        if (fine >= 0) parts[m++] = self->cluster_rows[fine];
+    }
+    if (self->n_words == self->cap_words) {
+        Py_ssize_t cap = self->cap_words * 2;
+        double *grown = PyMem_Realloc(self->words, sizeof(double) * (size_t)(cap * self->width));
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        self->words = grown;
+        self->cap_words = cap;
+    }
+    /* Summed part by part, as numpy sums a (parts x width) array along its first axis. */
+    int width = self->width;
+    double *out = self->words + self->n_words * width;
+    memcpy(out, self->parts + (Py_ssize_t)parts[0] * width, sizeof(double) * (size_t)width);
+    for (int p = 1; p < m; p++) {
+        const double *add = self->parts + (Py_ssize_t)parts[p] * width;
+        for (int j = 0; j < width; j++) out[j] += add[j];
+    }
+    PyObject *index = PyLong_FromSsize_t(self->n_words);
+    if (index == NULL) goto done;
+    int failed = PyDict_SetItem(self->rows, word, index) < 0 || PyList_Append(self->lowers, low) < 0;
+    Py_DECREF(index);
+    if (failed) {
+        PyDict_DelItem(self->rows, word); /* keep the dict and the list in step */
+        PyErr_SetString(PyExc_MemoryError, "the word cache could not grow");
+        goto done;
+    }
+    row = self->n_words++;
+done:
+    for (int f = 0; f < N_FAMILIES; f++) Py_XDECREF(values[f]);
+    Py_DECREF(low);
+    return row;
+}
+
+static Py_ssize_t word_row(Encoder *self, PyObject *word) {
+    PyObject *hit = PyDict_GetItemWithError(self->rows, word);
+    if (hit != NULL) return PyLong_AsSsize_t(hit);
+    if (PyErr_Occurred()) return -1;
+    return new_row(self, word);
+}
+
+static void encoder_forget(Encoder *self) {
+    PyDict_Clear(self->rows);
+    if (PyList_GET_SIZE(self->lowers)) PyList_SetSlice(self->lowers, 0, PyList_GET_SIZE(self->lowers), NULL);
+    self->n_words = 0;
+}
+
+static PyObject *encoder_clear(Encoder *self, PyObject *Py_UNUSED(ignored)) {
+    if (self->rows) encoder_forget(self);
+    Py_RETURN_NONE;
+}
+
+static PyObject *encoder_row(Encoder *self, PyObject *word) {
+    if (self->rows == NULL) return PyErr_Format(PyExc_TypeError, "Encoder is not initialised");
+    Py_ssize_t r = word_row(self, word);
+    if (r < 0) return NULL;
+    PyObject *out = PyList_New(self->width);
+    if (out == NULL) return NULL;
+    for (int j = 0; j < self->width; j++) {
+        PyObject *v = PyFloat_FromDouble(self->words[r * self->width + j]);
+        if (v == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, j, v);
+    }
+    return out;
+}
+
+static inline void add_row(double *to, const double *row, int k) {
+    for (int j = 0; j < k; j++) to[j] += row[j];
+}
+
+/* The state row of the pair (a, b) in `pairs` (dict a -> dict b -> row): -1 none, -2 error. */
+static long pair_row(PyObject *pairs, PyObject *a, PyObject *b) {
+    PyObject *inner = PyDict_GetItemWithError(pairs, a);
+    if (inner == NULL) return PyErr_Occurred() ? -2 : -1;
+    return lookup(inner, b);
+}
+
+/* encode(tokens, text, flat, out) -> the tokens' lower-cased words.
+ * Writes the (tokens x k) state scores into `out`: as StateScoreEncoder.__call__ computes them
+ * before its context cues, which the caller adds. */
+static PyObject *encoder_encode(Encoder *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) return PyErr_Format(PyExc_TypeError, "encode takes 4 arguments (%zd given)", nargs);
+    if (self->rows == NULL) return PyErr_Format(PyExc_TypeError, "Encoder is not initialised");
+    PyObject *tokens = args[0], *text = args[1];
+    if (!PyList_Check(tokens) || !PyUnicode_Check(text))
+        return PyErr_Format(PyExc_TypeError, "encode takes a list of tokens and a str");
+    int flat = PyObject_IsTrue(args[2]);
+    if (flat < 0) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(tokens);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *t = PyList_GET_ITEM(tokens, i);
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) < 3)
+            return PyErr_Format(PyExc_TypeError, "tokens must be (word, start, end) tuples");
+    }
+    int k = self->k, width = self->width;
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[3], &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return NULL;
+    Py_ssize_t *ids = NULL;
+    PyObject *lowered = NULL;
+    if (view.itemsize != 8 || !view.format || (strcmp(view.format, "d") && strcmp(view.format, "<d")) ||
+        view.ndim != 2 || view.shape[0] != n || view.shape[1] != k) {
+        PyErr_Format(PyExc_ValueError, "out must be a C-contiguous float64 array of %zd x %d", n, k);
+        goto fail;
+    }
+    if (n == 0) {
+        PyBuffer_Release(&view);
+        return PyList_New(0);
+    }
+    if (self->n_words + n > self->cache_size) encoder_forget(self); /* before this text's rows */
+    ids = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)n);
+    if (ids == NULL) {
+        PyErr_NoMemory();
+        goto fail;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        ids[i] = word_row(self, PyTuple_GET_ITEM(PyList_GET_ITEM(tokens, i), 0));
+        if (ids[i] < 0) goto fail;
+    }
+    if ((lowered = PyList_New(n)) == NULL) goto fail;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *low = PyList_GET_ITEM(self->lowers, ids[i]);
+        Py_INCREF(low);
+        PyList_SET_ITEM(lowered, i, low);
+    }
+    double *scores = view.buf;
+    const double *words = self->words;
+    /* In numpy's order: own weights; then what the previous token shows its next; then what the
+     * next token shows its previous; the ends; a text all in one case. */
+    for (Py_ssize_t i = 0; i < n; i++) memcpy(scores + i * k, words + ids[i] * width, sizeof(double) * (size_t)k);
+    for (Py_ssize_t i = 1; i < n; i++) add_row(scores + i * k, words + ids[i - 1] * width + k, k);
+    for (Py_ssize_t i = 0; i + 1 < n; i++) add_row(scores + i * k, words + ids[i + 1] * width + 2 * k, k);
+    add_row(scores, self->first, k);
+    add_row(scores + (n - 1) * k, self->last, k);
+    if (flat)
+        for (Py_ssize_t i = 0; i < n; i++) add_row(scores + i * k, self->flat, k);
+    /* Line breaks, then the two words before a token, then the two after. */
+    Py_ssize_t text_length = PyUnicode_GET_LENGTH(text);
+    if (PyUnicode_FindChar(text, '\n', 0, text_length, 1) >= 0) {
+        for (Py_ssize_t i = 1; i < n; i++) {
+            Py_ssize_t end = PyLong_AsSsize_t(PyTuple_GET_ITEM(PyList_GET_ITEM(tokens, i - 1), 2));
+            Py_ssize_t start = PyLong_AsSsize_t(PyTuple_GET_ITEM(PyList_GET_ITEM(tokens, i), 1));
+            if (PyErr_Occurred()) goto fail;
+            if (start > text_length) start = text_length;
+            if (end < 0) end = 0;
+            if (end < start && PyUnicode_FindChar(text, '\n', end, start, 1) >= 0) {
+                if (self->line_start >= 0) add_row(scores + i * k, self->state + self->line_start * k, k);
+                if (self->line_end >= 0) add_row(scores + (i - 1) * k, self->state + self->line_end * k, k);
+            }
+        }
+    }
+    /* Pair j (words j and j + 1) is seen by token j + 2 as the two before it, and by token
+     * j - 1 as the two after it. */
+    for (int side = 0; side < 2; side++) {
+        PyObject *pairs = side ? self->after : self->before;
+        for (Py_ssize_t j = side; j + 2 - side < n; j++) {
+            long r = pair_row(pairs, PyList_GET_ITEM(lowered, j), PyList_GET_ITEM(lowered, j + 1));
+            if (r == -2) goto fail;
+            if (r >= self->n_state) {
+                PyErr_SetString(PyExc_ValueError, "a pair's row is out of range");
+                goto fail;
+            }
+            if (r >= 0) add_row(scores + (side ? j - 1 : j + 2) * k, self->state + r * k, k);
+        }
+    }
+    /* Context cues ("my name is") ending right before token i, each entity once. */
+    for (Py_ssize_t i = 1; i < n; i++) {
+        PyObject *found = PyDict_GetItemWithError(self->cues, PyList_GET_ITEM(lowered, i - 1));
+        if (found == NULL) {
+            if (PyErr_Occurred()) goto fail;
+            continue;
+        }
+        unsigned long hits = 0;
+        if (!PyTuple_Check(found)) goto bad_cue;
+        for (Py_ssize_t c = 0; c < PyTuple_GET_SIZE(found); c++) {
+            PyObject *cue = PyTuple_GET_ITEM(found, c);
+            if (!PyTuple_Check(cue) || PyTuple_GET_SIZE(cue) != 3 || !PyTuple_Check(PyTuple_GET_ITEM(cue, 2)))
+                goto bad_cue;
+            long entity = PyLong_AsLong(PyTuple_GET_ITEM(cue, 0));
+            long r = PyLong_AsLong(PyTuple_GET_ITEM(cue, 1));
+            if (PyErr_Occurred()) goto fail;
+            if (entity < 0 || entity >= 32 || r < -1 || r >= self->n_state) goto bad_cue;
+            PyObject *before = PyTuple_GET_ITEM(cue, 2);
+            Py_ssize_t nb = PyTuple_GET_SIZE(before);
+            if ((hits >> entity & 1) || i <= nb) continue;
+            int same = 1;
+            for (Py_ssize_t b = 0; b < nb && same; b++) {
+                int eq = PyObject_RichCompareBool(PyList_GET_ITEM(lowered, i - 1 - nb + b), PyTuple_GET_ITEM(before, b), Py_EQ);
+                if (eq < 0) goto fail;
+                same = eq;
+            }
+            if (!same) continue;
+            hits |= 1ul << entity;
+            if (r >= 0) add_row(scores + i * k, self->state + r * k, k);
+        }
+    }
+    PyMem_Free(ids);
+    PyBuffer_Release(&view);
+    return lowered;
+bad_cue:
+    PyErr_SetString(PyExc_ValueError, "cues must be (entity, row, words before) tuples");
+fail:
+    PyMem_Free(ids);
+    Py_XDECREF(lowered);
+    PyBuffer_Release(&view);
+    return NULL;
+}
+
+static Py_ssize_t encoder_len(Encoder *self) { return self->n_words; }
+
+static PyMethodDef encoder_methods[] = {
+    {"encode", (PyCFunction)(void (*)(void))encoder_encode, METH_FASTCALL,
+     "encode(tokens, text, flat, out) -> lower-cased words; writes the state scores into out"},
+    {"row", (PyCFunction)encoder_row, METH_O, "row(word) -> the word's row (own, next, previous)"},
+    {"clear", (PyCFunction)encoder_clear, METH_NOARGS, "forget the cached words"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PySequenceMethods encoder_as_sequence = {.sq_length = (lenfunc)encoder_len};
+
+static PyTypeObject EncoderType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "confide.pii._crf.Encoder",
+    .tp_basicsize = sizeof(Encoder),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "The CRF tagger's state scores (see StateScoreEncoder).",
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)encoder_init,
+    .tp_dealloc = (destructor)encoder_dealloc,
+    .tp_methods = encoder_methods,
+    .tp_as_sequence = &encoder_as_sequence,
+};
+
+static PyMethodDef module_methods[] = {
+    {"decode", (PyCFunction)(void (*)(void))crf_decode, METH_FASTCALL,
+     "decode(scores, transitions, prior, outside) -> (path, probs)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef crf_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "_crf",
+    .m_doc = "The CRF tagger's hot path in C.",
+    .m_size = -1,
+    .m_methods = module_methods,
+};
+
+PyMODINIT_FUNC PyInit__crf(void) {
+    if (PyType_Ready(&EncoderType) < 0) return NULL;
+    str_lower = PyUnicode_InternFromString("lower");
+    if (str_lower == NULL) return NULL;
+    PyObject *m = PyModule_Create(&crf_module);
+    if (m == NULL) return NULL;
+    Py_INCREF(&EncoderType);
+    if (PyModule_AddObject(m, "Encoder", (PyObject *)&EncoderType) < 0 ||
+        PyModule_AddIntConstant(m, "VERSION", CRF_VERSION) < 0) {
+        Py_DECREF(&EncoderType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

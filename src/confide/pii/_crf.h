@@ -1,0 +1,15 @@
+/* Shared declarations of confide.pii._crf's C files. */
+#ifndef CONFIDE_CRF_H
+#define CONFIDE_CRF_H
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+/* Raised with every change to what the module computes or takes: confide.pii.ner uses the C
+ * path only when the built module says the version its Python side was written for (an
+ * editable install keeps an old build until it is reinstalled). */
+#define CRF_VERSION 1
+
+/* _crf_decode.c: decode(scores, transitions, prior, outside) -> (path, probs) */
+PyObject *crf_decode(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
+
+#endif

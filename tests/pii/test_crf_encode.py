@@ -1,0 +1,239 @@
+"""The C encoder (confide.pii._crf.Encoder) against StateScoreEncoder's numpy path, and the
+tagger's two paths against each other (fictional PII only)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from faker import Faker
+
+from confide.pii import ner
+from confide.pii.ner import CrfRecognizer, StateScoreEncoder, Token, tokenize
+from tests.pii._crf_build import BUILT, crf_built  # noqa: F401 (the fixture skips)
+
+_crf = BUILT
+
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = Path(os.environ.get("CONFIDE_SHARED_DATA") or REPO.parent / "shared" / "data")
+
+# Words whose case, digits, length, script or repeats take every branch of a new word's row.
+WORDS = [
+    "Maria", "maria", "MARIA", "Jensen", "O'Neil", "Saint-Denis", "e.g.", "'s", ",", "5551234",
+    "555-0100", "x1", "A", "a", "", "İstanbul", "ǅemal", "ÅSA", "Ⅻ", "٣٤", "\uff2daria", "ßtraße",
+    "aaaa", "AAAbbbCCC", "__init__", "日本語", "Łódź", "Zoë", "naïve", "😀", "a😀b", "🇩🇪",
+    "supercalifragilistic", "Gairbekov", "Bergsveinsson", "refund", "@", "maria@example.com",
+    "\u00a0", "x\u0301", "ΣΊΣΥΦΟΣ", "Straße", "ﬁle", "Ǉ", "ǈubljana",
+]  # fmt: skip
+
+TEXTS = [
+    "Hi, my name is Maria Jensen and I live in Copenhagen",
+    "MY NAME IS MARIA JENSEN",
+    "my name is maria jensen",
+    "Thanks,\nMaria\n\n12 Main Street\nSpringfield",
+    "Please ship it to 42 Rue de la Paix, Paris",
+    "I am Tomas Lindqvist, call me on 555-0100 or mail tomas@example.com",
+    "x",
+    "Je m'appelle Zoë Łukasiewicz et j'habite à Łódź.",
+    "Signed for by Keith Bult Jr. yesterday\r\nRegards",
+]
+
+
+def fictional_texts(count: int) -> list[str]:
+    fake = Faker(["en_US", "de_DE", "fr_FR"])
+    fake.seed_instance(4)
+    forms = [
+        "Hello, my name is {name} and my email is {user}@example.com",
+        "Please send the parcel to {name}, {address}",
+        "{name} called from 555-01{n:02d} about order {n}",
+        "Dear {name},\nyour refund is on its way.\nBest,\n{other}",
+        "can you update the address for {name} to {address}",
+    ]
+    texts = []
+    for k in range(count):
+        texts.append(
+            forms[k % len(forms)].format(
+                name=fake.name(),
+                other=fake.first_name(),
+                user=fake.user_name(),
+                address=fake.address().replace("\n", ", "),
+                n=k % 100,
+            )
+        )
+    return texts
+
+
+def wnut_texts(limit: int) -> list[str]:
+    path = DATA / "wnut17" / "emerging.dev.conll"
+    if not path.is_file():
+        return []
+    texts, words = [], []
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if line.strip():
+            words.append(line.partition("\t")[0])
+        elif words:
+            texts.append(" ".join(words))
+            words = []
+    return texts[:limit]
+
+
+@pytest.fixture(scope="module")
+def encoders() -> tuple[StateScoreEncoder, StateScoreEncoder]:
+    if BUILT is None:  # this module fixture sets up before the module's skip fixture
+        pytest.skip("confide.pii._crf is not built (no C compiler at install)")
+    fast = CrfRecognizer(accelerated=True).encoder
+    slow = CrfRecognizer(accelerated=False).encoder
+    assert fast._c is not None and slow._c is None
+    return fast, slow
+
+
+def python_row(encoder: StateScoreEncoder, word: str) -> Any:
+    row = encoder._row(word)
+    return encoder._words[row]
+
+
+@pytest.mark.parametrize("word", WORDS)
+def test_a_new_words_row_is_the_pythons_to_the_bit(
+    encoders: tuple[StateScoreEncoder, StateScoreEncoder], word: str
+) -> None:
+    fast, slow = encoders
+    expected = python_row(slow, word)
+    assert np.any(expected != 0.0)
+    assert np.array_equal(np.array(fast._c.row(word)), expected)
+    assert np.array_equal(np.array(fast._c.row(word)), expected)  # cached
+
+
+def test_every_word_of_many_texts_has_the_pythons_row(
+    encoders: tuple[StateScoreEncoder, StateScoreEncoder],
+) -> None:
+    fast, slow = encoders
+    words = {t.text for text in fictional_texts(300) + wnut_texts(800) for t in tokenize(text)}
+    assert len(words) > 1000
+    differ = [w for w in words if not np.array_equal(fast._c.row(w), python_row(slow, w))]
+    assert differ == []
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_scores_are_the_numpy_paths_to_the_bit(
+    encoders: tuple[StateScoreEncoder, StateScoreEncoder], text: str
+) -> None:
+    fast, slow = encoders
+    tokens = tokenize(text)
+    expected = slow(tokens, text)
+    got = fast(tokens, text)
+    assert got.shape == expected.shape == (len(tokens), slow._k)
+    assert np.array_equal(got, expected)
+    assert np.array_equal(fast(tuple(tokens), text), expected)  # any sequence of tokens
+
+
+def test_the_line_cues_and_word_pairs_are_added(
+    encoders: tuple[StateScoreEncoder, StateScoreEncoder],
+) -> None:
+    """The text-level features change the scores (so the comparison above tests them)."""
+    fast, _ = encoders
+    one_line = "my name is Maria Jensen"
+    cue = fast(tokenize(one_line), one_line)
+    no_cue = fast(tokenize("my game is Maria Jensen"), "my game is Maria Jensen")
+    assert not np.array_equal(cue[3], no_cue[3])  # "my name is" before "Maria"
+    broken = "my name is\nMaria Jensen"
+    assert not np.array_equal(fast(tokenize(broken), broken)[3], cue[3])
+    shouted = one_line.upper()
+    assert not np.array_equal(
+        fast(tokenize(shouted), shouted)[4], fast(tokenize(one_line), one_line)[4]
+    )
+
+
+def test_many_texts_score_as_the_numpy_path(
+    encoders: tuple[StateScoreEncoder, StateScoreEncoder],
+) -> None:
+    fast, slow = encoders
+    texts = fictional_texts(300) + wnut_texts(800)
+    differ = [
+        k
+        for k, text in enumerate(texts)
+        if (tokens := tokenize(text)) and not np.array_equal(fast(tokens, text), slow(tokens, text))
+    ]
+    assert differ == []
+
+
+def test_a_full_cache_starts_again_and_scores_stay_the_same() -> None:
+    fast = CrfRecognizer(accelerated=True).encoder
+    slow = CrfRecognizer(accelerated=False).encoder
+    small = StateScoreEncoder(fast.features, _weights(), cache_size=8, accelerated=True)
+    texts = fictional_texts(20)
+    for text in texts:
+        tokens = tokenize(text)
+        assert np.array_equal(small(tokens, text), slow(tokens, text))
+        assert len(small._c) <= max(8, len(tokens))
+    small.clear()
+    assert len(small._c) == 0
+
+
+def _weights() -> dict[str, tuple[float, ...]]:
+    path = ner.DEFAULT_MODEL_PATH.resolve()
+    return ner._model_resources(path, path.stat().st_mtime_ns).weights
+
+
+def test_both_paths_find_the_same_people_and_places() -> None:
+    fast, slow = CrfRecognizer(accelerated=True), CrfRecognizer(accelerated=False)
+    texts = fictional_texts(300) + wnut_texts(800)
+    assert [fast.find(t) for t in texts] == [slow.find(t) for t in texts]
+    assert sum(1 for t in texts for f in fast.find(t) if f.entity_type == "PERSON") > 200
+
+
+WORD = Token("word", 0, 4)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda k: (["word"], "text", False), TypeError, "4 arguments"),
+        (lambda k: ([WORD], 5, False, np.zeros((1, k))), TypeError, "list of tokens"),
+        (lambda k: ((WORD,), "word", False, np.zeros((1, k))), TypeError, "list of tokens"),
+        (lambda k: (["word"], "word", False, np.zeros((1, k))), TypeError, "(word, start, end)"),
+        (lambda k: ([(5, 0, 1)], "x", False, np.zeros((1, k))), TypeError, "str words"),
+        (lambda k: ([WORD], "word", False, np.zeros((2, k))), ValueError, "float64 array"),
+        (lambda k: ([WORD], "word", False, np.zeros((1, k + 1))), ValueError, "float64 array"),
+        (lambda k: ([WORD], "word", False, np.zeros((1, k), np.float32)), ValueError, "float64"),
+        (lambda k: ([WORD, WORD], "word", False, np.zeros((k, 2)).T), ValueError, "contiguous"),
+        (lambda k: ([WORD], "word", False, b"\0" * 8 * k), BufferError, "writable"),
+    ],
+)
+def test_bad_arguments_are_rejected_and_cache_nothing(
+    make: Any, error: type[Exception], message: str
+) -> None:
+    encoder = CrfRecognizer(accelerated=True).encoder
+    encoder.clear()
+    with pytest.raises(error, match=re.escape(message)):
+        encoder._c.encode(*make(encoder._k))
+    assert len(encoder._c) == 0
+
+
+def test_the_environment_turns_the_c_path_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONFIDE_PII_PURE_PYTHON", "1")
+    recognizer = CrfRecognizer()
+    assert recognizer.encoder._c is None and recognizer.decoder._decode is None
+    monkeypatch.setenv("CONFIDE_PII_PURE_PYTHON", "0")
+    assert CrfRecognizer().encoder._c is not None
+
+
+def test_asking_for_a_c_path_that_is_not_built_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ner, "_built_accelerator", lambda: None)
+    with pytest.raises(RuntimeError, match="not built"):
+        CrfRecognizer(accelerated=True)
+    assert CrfRecognizer().encoder._c is None  # without asking, Python tags
+
+
+def test_an_out_of_date_build_is_not_used(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(_crf, "VERSION", ner.CRF_VERSION + 1)
+    with caplog.at_level(logging.WARNING, logger="confide.pii.ner"):
+        assert ner._built_accelerator.__wrapped__() is None
+    assert "out of date" in caplog.text
