@@ -65,7 +65,7 @@ static double *copy_matrix(PyObject *obj, Py_ssize_t cols, Py_ssize_t *rows, con
     Py_buffer view;
     if (PyObject_GetBuffer(obj, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return NULL;
     double *out = NULL;
-    int ok = view.itemsize == 8 && view.format && (strcmp(view.format, "d") == 0 || strcmp(view.format, "<d") == 0);
+    int ok = is_float64(&view);
     Py_ssize_t n = 0;
     if (ok && view.ndim == 2 && view.shape[1] == cols) {
         n = view.shape[0];
@@ -635,7 +635,7 @@ static PyObject *encoder_encode(Encoder *self, PyObject *const *args, Py_ssize_t
     if (PyObject_GetBuffer(args[3], &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return NULL;
     Py_ssize_t *ids = NULL;
     PyObject *lowered = NULL;
-    if (view.itemsize != 8 || !view.format || (strcmp(view.format, "d") && strcmp(view.format, "<d")) ||
+    if (!is_float64(&view) ||
         view.ndim != 2 || view.shape[0] != n || view.shape[1] != k) {
         PyErr_Format(PyExc_ValueError, "out must be a C-contiguous float64 array of %zd x %d", n, k);
         goto fail;

@@ -9,6 +9,10 @@
  * editable install keeps an old build until it is reinstalled). */
 #define CRF_VERSION 1
 
+/* _crf_decode.c: whether a buffer holds native float64 values (format "d", "@d", "=d", and
+ * "<d" on a little-endian machine). */
+int is_float64(const Py_buffer *view);
+
 /* _crf_decode.c: decode(scores, transitions, prior, outside) -> (path, probs) */
 PyObject *crf_decode(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 

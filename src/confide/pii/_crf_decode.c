@@ -19,14 +19,14 @@
 /* hmmlearn's forward_scaling gives up below this row sum (its "underflow"). */
 #define MIN_ROW_SUM 1e-300
 
-static int
+int
 is_float64(const Py_buffer *view)
 {
     const char *f = view->format;
     if (f == NULL || view->itemsize != (Py_ssize_t)sizeof(double)) {
         return 0;
     }
-    if (*f == '@' || *f == '=') {
+    if (*f == '@' || *f == '=' || (PY_LITTLE_ENDIAN && *f == '<')) {
         f++;
     }
     return f[0] == 'd' && f[1] == '\0';

@@ -633,9 +633,9 @@ class StateScoreEncoder:
             char_class = tuple(extractor.chars.features(word))
             if char_class:
                 r = combos.get(char_class)
-                parts.append(
-                    self._combo(char_class, char_class, char_class[:1]) if r is None else r
-                )
+                if r is None:
+                    r = self._combo(char_class, char_class, char_class[:1])
+                parts.append(r)
         if extractor.clusters is not None:
             classes = extractor.clusters.features(word)
             if classes:
@@ -786,25 +786,15 @@ class StateScoreEncoder:
             if r is not None:
                 at.append(k - 1)
                 add.append(r)
-        cues_at, cues_add = self._cue_rows(lowered)
-        at += cues_at
-        add += cues_add
-        if at:
-            self._np.add.at(scores, at, self._state[add])
-        return scores
-
-    def _cue_rows(self, lowered: list[str]) -> tuple[list[int], list[int]]:
-        """Where context cues ("my name is") add their weights, and the rows they add."""
-        at: list[int] = []
-        add: list[int] = []
-        n = len(lowered)
         cue_words = _CUES_BY_LAST_WORD
         for k in [k for k, word in enumerate(lowered, 1) if word in cue_words]:
             if k < n:
                 for entity in _cue_hits(lowered, k):
                     at.append(k)
                     add.append(self._cues[entity])
-        return at, add
+        if at:
+            self._np.add.at(scores, at, self._state[add])
+        return scores
 
 
 class ChainDecoder:
