@@ -11,7 +11,11 @@ setup(
     ext_modules=[
         Extension(
             "confide.pii._crf",
-            sources=["src/confide/pii/_crf.c", "src/confide/pii/_crf_decode.c"],
+            sources=[
+                "src/confide/pii/_crf.c",
+                "src/confide/pii/_crf_decode.c",
+                "src/confide/pii/_crf_tokenize.c",
+            ],
             depends=["src/confide/pii/_crf.h"],
             optional=True,
             extra_compile_args=["-O2"],

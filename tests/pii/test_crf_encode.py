@@ -162,6 +162,17 @@ def test_many_texts_score_as_the_numpy_path(
     assert differ == []
 
 
+def test_both_paths_give_the_tokens_lower_cased(
+    encoders: tuple[StateScoreEncoder, StateScoreEncoder],
+) -> None:
+    fast, slow = encoders
+    texts = fictional_texts(100) + wnut_texts(300) + ["ÉMILE İSTANBUL ΣΟΦΊΑ Straße", ""]
+    for text in texts:
+        tokens = tokenize(text)
+        expected = [t.text.lower() for t in tokens]
+        assert fast.encode(tokens, text)[1] == slow.encode(tokens, text)[1] == expected
+
+
 def test_a_full_cache_starts_again_and_scores_stay_the_same() -> None:
     fast = CrfRecognizer(accelerated=True).encoder
     slow = CrfRecognizer(accelerated=False).encoder

@@ -709,11 +709,11 @@ def test_the_leading_word_rule_itself(recognizer: CrfRecognizer) -> None:
 
 def test_a_sure_address_of_capitalised_words_without_a_number_is_a_place() -> None:
     class SureAddress(CrfRecognizer):
-        def tag(self, text: str) -> tuple[list[Token], list[str], list[float]]:
-            tokens, _, _ = super().tag(text)
+        def _tagged(self, text: str) -> tuple[list[Token], list[str], list[str], list[float]]:
+            tokens, lowered, _, _ = super()._tagged(text)
             labels = ["O", "O", "O", "B-STREET_ADDRESS", "I-STREET_ADDRESS", "I-STREET_ADDRESS"]
             labels += ["I-STREET_ADDRESS", "O"]
-            return tokens, labels, [0.95] * len(tokens)
+            return tokens, lowered, labels, [0.95] * len(tokens)
 
     text = "I live at Rosewood Gardens, Kingsbridge."
     found = [(f.entity_type, text[f.start : f.end]) for f in SureAddress().find(text)]

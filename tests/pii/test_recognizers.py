@@ -314,6 +314,7 @@ def _example_number_texts() -> list[str]:
         "call ((212)) 555-0123",
         "call 020 7946 0018 ext. 12",
     ]
+    texts += ["SSN: 308-63-0237", "call 455-99-6622", "+49-30-901820", "+4930-901820"]
     for region in sorted(phonenumbers.SUPPORTED_REGIONS):
         for kind in types:
             number = phonenumbers.example_number_for_type(region, kind)
@@ -321,6 +322,12 @@ def _example_number_texts() -> list[str]:
                 continue
             for fmt in formats:
                 written = phonenumbers.format_number(number, fmt)
+                texts.append(rng.choice(contexts).format(written, written))
+            # The national digits without a trunk prefix, in hyphens (valid where no prefix
+            # is needed, else refused by the matcher) and in dots (split by it).
+            digits = phonenumbers.national_significant_number(number)
+            for joint in "-.":
+                written = joint.join((digits[:3], digits[3:5], digits[5:]))
                 texts.append(rng.choice(contexts).format(written, written))
     return texts
 

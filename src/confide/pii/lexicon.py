@@ -126,6 +126,8 @@ class NrpRecognizer:
     _longest_words: int = field(init=False, repr=False)
     _tails: dict[str, frozenset[str]] = field(init=False, repr=False)
     _plurals: dict[str, tuple[str, ...]] = field(init=False, repr=False)
+    # The last text's capitalised words: the analyzer asks ``find`` and ``cleared`` of it.
+    _seen: tuple[str, list[str]] = field(init=False, repr=False, default=("", []))
 
     def __post_init__(self) -> None:
         forms = {**self.forms, **{f.replace("'", "\u2019"): g for f, g in self.forms.items()}}
@@ -154,7 +156,7 @@ class NrpRecognizer:
 
     def find(self, text: str) -> list[Finding]:
         found: list[Finding] = []
-        if not self._starts.isdisjoint(_CAPITALISED.findall(text)):
+        if not self._starts.isdisjoint(self._capitalised(text)):
             words = [(m.start(), m.end(), m.group()) for m in _CAPITALISED.finditer(text)]
             found = self._groups(text, words, self._written)
         lower = text.lower().replace("\u2019", "'")
@@ -181,10 +183,18 @@ class NrpRecognizer:
                     break
         return found
 
+    def _capitalised(self, text: str) -> list[str]:
+        seen = self._seen
+        if seen[0] is text:
+            return seen[1]
+        words = _CAPITALISED.findall(text)
+        self._seen = (text, words)
+        return words
+
     def cleared(self, text: str) -> list[tuple[int, int]]:
         """Spans of ``text`` that name a language ("in French", "speaks German", "the
         Spanish version"): no personal data, whatever a model makes of them."""
-        if self._speakable.isdisjoint(_CAPITALISED.findall(text)):
+        if self._speakable.isdisjoint(self._capitalised(text)):
             return []
         return [
             m.span()

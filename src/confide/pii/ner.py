@@ -22,7 +22,7 @@ import os
 import re
 import string
 import threading
-from collections.abc import Container, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -48,7 +48,7 @@ __all__ = [
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "models" / "ner.crfsuite"
 # The version of confide.pii._crf this module was written for (_crf.h's CRF_VERSION).
-CRF_VERSION = 1
+CRF_VERSION = 2
 _log = logging.getLogger(__name__)
 
 
@@ -746,14 +746,19 @@ class StateScoreEncoder:
     def __call__(self, tokens: Sequence[Token], text: str) -> Any:
         """A (tokens x labels) array of state scores: the same features as
         ``FeatureExtractor.__call__`` assembles, summed."""
+        return self.encode(tokens, text)[0]
+
+    def encode(self, tokens: Sequence[Token], text: str) -> tuple[Any, list[str]]:
+        """The state scores and the tokens lower-cased (which the scores need, and the
+        rules after the tagger too)."""
         n = len(tokens)
         if n == 0:
-            return self._np.zeros((0, self._k))
+            return self._np.zeros((0, self._k)), []
         if self._c is not None:
             scores = self._np.empty((n, self._k))
             flat = text.isupper() or text.islower()
-            self._c.encode(tokens if type(tokens) is list else list(tokens), text, flat, scores)
-            return scores
+            tokens = tokens if type(tokens) is list else list(tokens)
+            return scores, self._c.encode(tokens, text, flat, scores)
         if len(self._rows) + n > self.cache_size:
             self.clear()  # before, not while, the rows of this text are taken
         known, row = self._rows.get, self._row
@@ -794,7 +799,7 @@ class StateScoreEncoder:
                     add.append(self._cues[entity])
         if at:
             self._np.add.at(scores, at, self._state[add])
-        return scores
+        return scores, lowered
 
 
 class ChainDecoder:
@@ -1348,6 +1353,11 @@ class CrfRecognizer:
             self.gazetteer, self.chars, resources.known, clusters=self.clusters
         )
         self.encoder = StateScoreEncoder(self.features, resources.weights, accelerated=accelerated)
+        module = accelerator(accelerated)
+        # The C tokenizer gives ``tokenize``'s tokens (tests compare them on every character).
+        self._tokenize: Callable[[str], list[Token]] = (
+            tokenize if module is None else functools.partial(module.tokenize, Token)
+        )
         priors = {"B-PERSON": name_prior}  # a zero shift is no shift: the decoder skips it
         self.decoder = ChainDecoder(resources.labels, resources.transitions, priors, accelerated)
         # The encoder's word rows are shared state.
@@ -1356,17 +1366,21 @@ class CrfRecognizer:
     def tag(self, text: str) -> tuple[list[Token], list[str], list[float]]:
         """Tokens, their BIO labels and each entity label's marginal probability (0.0 for
         "O")."""
-        tokens = tokenize(text)
-        if not tokens:
-            return tokens, [], []
-        with self._lock:
-            scores = self.encoder(tokens, text)
-        labels, probs = self.decoder(scores)
+        tokens, _, labels, probs = self._tagged(text)
         return tokens, labels, probs
 
+    def _tagged(self, text: str) -> tuple[list[Token], list[str], list[str], list[float]]:
+        """``tag``'s result with the tokens lower-cased as well."""
+        tokens = self._tokenize(text)
+        if not tokens:
+            return tokens, [], [], []
+        with self._lock:
+            scores, lowered = self.encoder.encode(tokens, text)
+        labels, probs = self.decoder(scores)
+        return tokens, lowered, labels, probs
+
     def find(self, text: str) -> list[Finding]:
-        tokens, labels, probs = self.tag(text)
-        lowered = [t.text.lower() for t in tokens]
+        tokens, lowered, labels, probs = self._tagged(text)
         findings: list[Finding] = []
         for first, last, entity in self._merged_spans(text, tokens, labels):
             if entity not in self.entities:

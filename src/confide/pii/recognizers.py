@@ -610,6 +610,7 @@ US_DRIVER_LICENSE = PatternRecognizer(
 # Digit runs that could hold a phone number; only these are handed to libphonenumber,
 # which is far slower when it scans the whole text once per region.
 # (The lookahead, the characters a candidate starts with, lets the regex engine skip to them.)
+_UNSPLITTABLE = re.compile(r"\+?[0-9-]+")  # where libphonenumber's matcher finds no inner number
 _PHONE_CANDIDATE = re.compile(
     r"(?=[+(\d])\+?\(?\d[\d \t().\-/]{5,}\d(?:\s?(?:x|ext\.?)\s?\d{1,6})?"
 )
@@ -709,6 +710,11 @@ class PhoneRecognizer:
 
     def __post_init__(self) -> None:
         self._gates = {region: _number_gate(region) for region in self.regions}
+        # libphonenumber's metadata holds more patterns than the re module caches (512):
+        # without its own cache, numbers from several regions compile them again and again.
+        enable_cache = getattr(phonenumbers, "enable_pattern_cache", None)
+        if enable_cache is not None:
+            enable_cache()
 
     @property
     def min_digits(self) -> int:
@@ -733,8 +739,9 @@ class PhoneRecognizer:
             # region's matcher finds the same digits); the next one is tried only if its
             # matcher rejects the context.
             tries = (
-                self._verified(text, start, end, number) or self._match(text, start, end, (r,))
+                self._match(text, start, end, (r,)) if verdict is None else verdict
                 for r, number in self._valid_numbers(value)
+                for verdict in (self._verified(text, start, end, number),)
             )
             matched = next(filter(None, tries), [])
             if not matched and len(_digits(value)) > MAX_PHONE_DIGITS:
@@ -807,21 +814,21 @@ class PhoneRecognizer:
     @staticmethod
     def _verified(
         text: str, start: int, end: int, number: phonenumbers.PhoneNumber
-    ) -> list[tuple[int, int]]:
+    ) -> list[tuple[int, int]] | None:
         """``[(start, end)]`` when the whole candidate, already parsed as the valid
         ``number``, passes the other checks libphonenumber's matcher makes of a candidate at
-        leniency VALID, made with its own helpers on the same text around it; [] leaves the
-        decision to the matcher (which may still find a number inside the candidate). The
-        matcher would search the text again with its pattern and parse and validate the
-        number again; for a candidate that passes whole it finds the same span (a test
-        compares the two on thousands of numbers in twenty locales)."""
+        leniency VALID, made with its own helpers on the same text around it; [] when the
+        matcher would find nothing in it either; None leaves the decision to the matcher
+        (which may still find a number inside the candidate). The matcher would search the
+        text again with its pattern and parse and validate the number again; it finds the
+        same (a test compares the two on thousands of numbers in twenty locales)."""
         pm = _MATCHER
         if pm is None:
-            return []
+            return None
         if start > 0 and (text[start - 1] in _MATCHER_LEADS or text[start - 1].isdigit()):
-            return []  # the matcher's candidate would start there ("(+1 201…", "[201…")
+            return None  # the matcher's candidate would start there ("(+1 201…", "[201…")
         if end < len(text) and text[end].isdigit():
-            return []  # the matcher's would go on (a seventh extension digit)
+            return None  # the matcher's would go on (a seventh extension digit)
         candidate = text[start:end]
         # Shapes the matcher splits or rejects with checks of its own (a slash date or a time
         # stamp inside the number, more than four separators in a row) go to the matcher.
@@ -830,22 +837,27 @@ class PhoneRecognizer:
             or pm._TIME_STAMPS.search(candidate)
             or _SEPARATOR_RUN.search(candidate)
         ):
-            return []
+            return None
         if not pm._MATCHING_BRACKETS.fullmatch(candidate) or pm._PUB_PAGES.search(candidate):
-            return []
+            return None
         glued = pm.PhoneNumberMatcher
         if start > 0 and not pm._LEAD_PATTERN.match(candidate):
             before = text[start - 1]
             if glued._is_invalid_punctuation_symbol(before) or glued._is_latin_letter(before):
-                return []
+                return None
         if end < len(text):
             after = text[end]
             if glued._is_invalid_punctuation_symbol(after) or glued._is_latin_letter(after):
-                return []
+                return None
         # What the matcher's _verify adds at leniency VALID to a valid number.
-        if not pm._contains_only_valid_x_chars(number, candidate):
-            return []
-        return [(start, end)] if pm._is_national_prefix_present_if_required(number) else []
+        if pm._contains_only_valid_x_chars(number, candidate) and (
+            pm._is_national_prefix_present_if_required(number)
+        ):
+            return [(start, end)]
+        # The matcher's candidate is this one and fails the same way. It then looks for a
+        # number inside, split at a slash, a bracket, a dot, white space or a wide dash: in
+        # digits and hyphens ("308-63-0237" in Germany, no trunk 0) there is none.
+        return [] if _UNSPLITTABLE.fullmatch(candidate) else None
 
     @staticmethod
     def _match(text: str, start: int, end: int, regions: Sequence[str]) -> list[tuple[int, int]]:
