@@ -248,3 +248,21 @@ def test_an_out_of_date_build_is_not_used(
     with caplog.at_level(logging.WARNING, logger="confide.pii.ner"):
         assert ner._built_accelerator.__wrapped__() is None
     assert "out of date" in caplog.text
+
+
+def test_the_lexicon_holds_each_words_lists_and_cluster() -> None:
+    from confide.pii.clusters import WordClusters
+    from confide.pii.ner import _built_lexicon, _lexicon
+
+    gazetteer = {"first": frozenset({"maria", "paris"}), "city": frozenset({"paris"})}
+    clusters = WordClusters({"maria": 0, "table": 1}, {2: [0, 1]})
+    assert _built_lexicon(gazetteer, clusters) == {
+        "maria": 0b01 | 1 << 16,
+        "paris": 0b11,
+        "table": 2 << 16,
+    }
+    assert _built_lexicon(gazetteer, None) == {"maria": 0b01, "paris": 0b11}
+    assert _lexicon(gazetteer, clusters) is _lexicon(gazetteer, clusters)  # built once
+    many = {str(g): frozenset({"x"}) for g in range(17)}
+    with pytest.raises(ValueError, match="16 word lists"):
+        _built_lexicon(many, None)

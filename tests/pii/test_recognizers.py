@@ -348,6 +348,20 @@ def test_phone_findings_are_the_matchers_where_the_candidate_is_verified_whole(
     assert [t for t, a, b in zip(texts, fast, slow, strict=True) if a != b] == []
 
 
+def test_libphonenumbers_patterns_are_compiled_when_the_recognizer_is_built() -> None:
+    import phonenumbers
+    from phonenumbers import re_util
+
+    if not hasattr(phonenumbers, "enable_pattern_cache"):
+        pytest.skip("this phonenumbers has no pattern cache (before 9.0.43)")
+    recognizer = PhoneRecognizer(("US", "GB", "DE", "FR", "IN", "BR", "JP", "AU"))
+    compiled = set(re_util._COMPILED_PATTERNS or ())
+    assert len(compiled) > 1000
+    texts = _example_number_texts()
+    assert sum(len(recognizer.find(t)) for t in texts) > 1000
+    assert set(re_util._COMPILED_PATTERNS or ()) == compiled  # nothing compiled on the way
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

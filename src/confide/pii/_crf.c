@@ -26,9 +26,11 @@ typedef struct {
     Py_ssize_t n_parts;
     PyObject *families; /* tuple of N_FAMILIES dicts: value -> parts row */
     int flag_rows[N_FLAG_CODES];
-    PyObject *gaz_sets; /* tuple of sets of lower-cased words, in the gazetteer's order */
+    /* dict lower-cased word -> the word lists holding it as a bit mask (the gazetteer's
+     * order) | (its finest cluster + 1) << 16: one lookup instead of one per list. */
+    PyObject *lexicon;
     int n_gaz;
-    int *gaz_rows; /* by bit mask of the sets holding the word; [0] unused */
+    int *gaz_rows; /* by bit mask of the lists holding the word; [0] unused */
     PyObject *char_weights; /* dict n-gram -> tuple of floats, or NULL */
     /* The same weights by packed n-gram (see pack), for n-grams of at most 4 characters below
      * U+FFFF: no string is built to look one up. */
@@ -40,8 +42,7 @@ typedef struct {
     double *char_bias;
     int ngram_low, ngram_high;
     int *char_rows; /* [class * N_LEVELS + level] */
-    PyObject *cluster_words; /* dict lower-cased word -> finest cluster, or NULL */
-    int *cluster_rows;
+    int *cluster_rows; /* by finest cluster, or NULL */
     Py_ssize_t n_clusters;
     PyObject *shape; /* the Python shape function, for words that are not ASCII */
     double *state;   /* rows of k: every attribute's state weights */
@@ -120,9 +121,8 @@ static int *int_list(PyObject *seq, Py_ssize_t expected, Py_ssize_t limit, const
 
 static void encoder_dealloc(Encoder *self) {
     Py_XDECREF(self->families);
-    Py_XDECREF(self->gaz_sets);
+    Py_XDECREF(self->lexicon);
     Py_XDECREF(self->char_weights);
-    Py_XDECREF(self->cluster_words);
     Py_XDECREF(self->shape);
     Py_XDECREF(self->before);
     Py_XDECREF(self->after);
@@ -201,14 +201,14 @@ static int build_grams(Encoder *self) {
     return 0;
 }
 
-/* Encoder(k, parts, families, flag_rows, gaz_sets, gaz_rows, char_weights, char_bias,
- *         ngram_range, char_rows, cluster_words, cluster_rows, shape, state, first, last,
+/* Encoder(k, parts, families, flag_rows, lexicon, gaz_rows, char_weights, char_bias,
+ *         ngram_range, char_rows, cluster_rows, shape, state, first, last,
  *         flat, line_start, line_end, before, after, cues, cache_size) */
 static int encoder_init(Encoder *self, PyObject *args, PyObject *kwds) {
     int k;
-    PyObject *parts, *families, *flag_rows, *gaz_sets, *gaz_rows, *char_weights, *char_bias;
+    PyObject *parts, *families, *flag_rows, *lexicon, *gaz_rows, *char_weights, *char_bias;
     int ngram_low, ngram_high;
-    PyObject *char_rows, *cluster_words, *cluster_rows, *shape, *state, *first, *last, *flat;
+    PyObject *char_rows, *cluster_rows, *shape, *state, *first, *last, *flat;
     Py_ssize_t line_start, line_end, cache_size;
     PyObject *before, *after, *cues;
     if (kwds && PyDict_GET_SIZE(kwds)) {
@@ -219,13 +219,13 @@ static int encoder_init(Encoder *self, PyObject *args, PyObject *kwds) {
         PyErr_SetString(PyExc_TypeError, "Encoder is already initialised");
         return -1;
     }
-    if (!PyArg_ParseTuple(args, "iOO!OO!OOO(ii)OOOOOOOOnnO!O!O!n:Encoder", &k, &parts, &PyTuple_Type, &families,
-                          &flag_rows, &PyTuple_Type, &gaz_sets, &gaz_rows, &char_weights, &char_bias,
-                          &ngram_low, &ngram_high, &char_rows, &cluster_words, &cluster_rows, &shape, &state,
+    if (!PyArg_ParseTuple(args, "iOO!OO!OOO(ii)OOOOOOOnnO!O!O!n:Encoder", &k, &parts, &PyTuple_Type, &families,
+                          &flag_rows, &PyDict_Type, &lexicon, &gaz_rows, &char_weights, &char_bias,
+                          &ngram_low, &ngram_high, &char_rows, &cluster_rows, &shape, &state,
                           &first, &last, &flat, &line_start, &line_end, &PyDict_Type, &before, &PyDict_Type,
                           &after, &PyDict_Type, &cues, &cache_size))
         return -1;
-    if (k < 1 || PyTuple_GET_SIZE(families) != N_FAMILIES || PyTuple_GET_SIZE(gaz_sets) > 16 ||
+    if (k < 1 || PyTuple_GET_SIZE(families) != N_FAMILIES ||
         !PyCallable_Check(shape) || cache_size < 1) {
         PyErr_SetString(PyExc_ValueError, "Encoder: bad tables");
         return -1;
@@ -245,17 +245,16 @@ static int encoder_init(Encoder *self, PyObject *args, PyObject *kwds) {
     if (flags == NULL) return -1;
     memcpy(self->flag_rows, flags, sizeof self->flag_rows);
     PyMem_Free(flags);
-    self->n_gaz = (int)PyTuple_GET_SIZE(gaz_sets);
-    for (int g = 0; g < self->n_gaz; g++) {
-        if (!PyAnySet_Check(PyTuple_GET_ITEM(gaz_sets, g))) {
-            PyErr_SetString(PyExc_TypeError, "gaz_sets must be sets");
-            return -1;
-        }
-    }
-    Py_INCREF(gaz_sets);
-    self->gaz_sets = gaz_sets;
-    if ((self->gaz_rows = int_list(gaz_rows, (Py_ssize_t)1 << self->n_gaz, self->n_parts, "gaz_rows")) == NULL)
+    Py_ssize_t n_masks = PySequence_Size(gaz_rows);
+    if (n_masks < 0) return -1;
+    while (self->n_gaz < 16 && ((Py_ssize_t)1 << self->n_gaz) < n_masks) self->n_gaz++;
+    if (((Py_ssize_t)1 << self->n_gaz) != n_masks) {
+        PyErr_SetString(PyExc_ValueError, "gaz_rows: one row per mask of at most 16 word lists");
         return -1;
+    }
+    Py_INCREF(lexicon);
+    self->lexicon = lexicon;
+    if ((self->gaz_rows = int_list(gaz_rows, n_masks, self->n_parts, "gaz_rows")) == NULL) return -1;
     if (char_weights != Py_None) {
         if (!PyDict_Check(char_weights) || ngram_low < 1 || ngram_high < ngram_low) {
             PyErr_SetString(PyExc_ValueError, "Encoder: bad character model");
@@ -287,15 +286,9 @@ static int encoder_init(Encoder *self, PyObject *args, PyObject *kwds) {
         self->ngram_high = ngram_high;
         if (ngram_high <= 4 && build_grams(self) < 0) return -1;
     }
-    if (cluster_words != Py_None) {
-        if (!PyDict_Check(cluster_words)) {
-            PyErr_SetString(PyExc_TypeError, "cluster_words must be a dict");
-            return -1;
-        }
+    if (cluster_rows != Py_None) {
         if ((self->cluster_rows = int_list(cluster_rows, -1, self->n_parts, "cluster_rows")) == NULL) return -1;
         self->n_clusters = PySequence_Size(cluster_rows);
-        Py_INCREF(cluster_words);
-        self->cluster_words = cluster_words;
     }
     Py_INCREF(shape);
     self->shape = shape;
@@ -512,21 +505,21 @@ static Py_ssize_t new_row(Encoder *self, PyObject *word) {
             parts[m++] = (int)r;
         }
     }
-    int mask = 0;
-    for (int g = 0; g < self->n_gaz; g++) {
-        int in = PySet_Contains(PyTuple_GET_ITEM(self->gaz_sets, g), low);
-        if (in < 0) goto done;
-        mask |= in << g;
+    long entry = lookup(self->lexicon, low);
+    if (entry == -2) goto done;
+    if (entry < -1 || (entry >= 0 && (entry & 0xFFFF) >> self->n_gaz)) {
+        PyErr_SetString(PyExc_ValueError, "a word's lists are out of range");
+        goto done;
     }
+    int mask = entry > 0 ? (int)(entry & 0xFFFF) : 0;
     if (mask) parts[m++] = self->gaz_rows[mask];
     if (self->char_weights) {
         int r = char_row(self, word, low);
         if (r == -2) goto done;
         if (r >= 0) parts[m++] = r;
     }
-    if (self->cluster_words) {
-        long fine = lookup(self->cluster_words, low);
-        if (fine == -2) goto done;
+    if (self->cluster_rows) {
+        long fine = entry > 0 ? (entry >> 16) - 1 : -1;
         if (fine >= self->n_clusters) {
             PyErr_SetString(PyExc_ValueError, "a word's cluster is out of range");
             goto done;

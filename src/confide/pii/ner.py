@@ -48,7 +48,7 @@ __all__ = [
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "models" / "ner.crfsuite"
 # The version of confide.pii._crf this module was written for (_crf.h's CRF_VERSION).
-CRF_VERSION = 2
+CRF_VERSION = 3
 _log = logging.getLogger(__name__)
 
 
@@ -676,7 +676,7 @@ class StateScoreEncoder:
                 for levels in chars._names
                 for names in map(tuple, levels)
             ]
-        clusters, cluster_rows = extractor.clusters, []
+        clusters, cluster_rows = extractor.clusters, None
         if clusters is not None:
             cluster_rows = [self._combo(names, names, names) for names in clusters._names]
         # The state rows a text's scores may need beyond its words' rows, numbered afresh.
@@ -710,13 +710,12 @@ class StateScoreEncoder:
             np.ascontiguousarray(self._parts[: self._parts_used]),
             tuple(self._families),
             flag_rows,
-            tuple(extractor.gazetteer.values()),
+            _lexicon(extractor.gazetteer, clusters),
             gazetteer_rows,
             chars.weights if chars is not None else None,
             chars.bias if chars is not None else (),
             chars.ngram_range if chars is not None else (1, 1),
             char_rows,
-            clusters.words if clusters is not None else None,
             cluster_rows,
             _shape,
             np.ascontiguousarray(self._state[list(used)]),
@@ -800,6 +799,38 @@ class StateScoreEncoder:
         if at:
             self._np.add.at(scores, at, self._state[add])
         return scores, lowered
+
+
+# Lexicons built, with the tables they were built from (kept, so that their ids stay theirs):
+# every recognizer of a process shares its model's gazetteer and clusters.
+_LEXICONS: dict[tuple[int, int], tuple[Gazetteer, WordClusters | None, dict[str, int]]] = {}
+
+
+def _lexicon(gazetteer: Gazetteer, clusters: WordClusters | None) -> dict[str, int]:
+    """Each lower-cased word in a word list or a cluster: the lists that hold it, as a bit
+    mask in the gazetteer's order, | (its finest cluster + 1) << 16. The C encoder looks a
+    new word up once here instead of once in every list and in the clusters."""
+    key = (id(gazetteer), id(clusters))
+    built = _LEXICONS.get(key)
+    if built is None:
+        if len(_LEXICONS) >= 4:
+            _LEXICONS.clear()
+        built = _LEXICONS[key] = (gazetteer, clusters, _built_lexicon(gazetteer, clusters))
+    return built[2]
+
+
+def _built_lexicon(gazetteer: Gazetteer, clusters: WordClusters | None) -> dict[str, int]:
+    if len(gazetteer) > 16:
+        raise ValueError("the C encoder takes at most 16 word lists")
+    entries: dict[str, int] = {}
+    if clusters is not None:
+        entries = {word: (fine + 1) << 16 for word, fine in clusters.words.items()}
+    get = entries.get
+    for g, words in enumerate(gazetteer.values()):
+        bit = 1 << g
+        for word in words:
+            entries[word] = get(word, 0) | bit
+    return entries
 
 
 class ChainDecoder:

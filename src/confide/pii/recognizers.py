@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -694,6 +695,60 @@ def _number_gate(region: str) -> _NumberGate | None:
     return national, re.compile(idd) if idd else None
 
 
+_NUMBER_DESCS = (
+    "general_desc",
+    "fixed_line",
+    "mobile",
+    "toll_free",
+    "premium_rate",
+    "shared_cost",
+    "personal_number",
+    "voip",
+    "pager",
+    "uan",
+    "voicemail",
+    "no_international_dialling",
+)
+
+
+@functools.cache
+def _compile_phone_patterns() -> int:
+    """Compile libphonenumber's metadata patterns (every region's) once, at start-up: the
+    library compiles each when a number first needs it, so a customer's first number from
+    a region would pay for it (about 0.15 s for all, a few ms per region), and without its
+    own cache (releases before 9.0.43 have none) the re module's 512 slots cannot hold them
+    and they are compiled again and again. Returns how many patterns were compiled."""
+    enable_cache = getattr(phonenumbers, "enable_pattern_cache", None)
+    if enable_cache is None:
+        return 0
+    enable_cache()
+    from phonenumbers.re_util import re_compile
+
+    patterns: set[str] = set()
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        metadata = PhoneMetadata.metadata_for_region(region)
+        if metadata is None:
+            continue
+        for name in _NUMBER_DESCS:
+            desc = getattr(metadata, name, None)
+            if desc is not None and desc.national_number_pattern:
+                patterns.add(desc.national_number_pattern)
+        for fmt in (*metadata.number_format, *metadata.intl_number_format):
+            if fmt.pattern:
+                patterns.add(fmt.pattern)
+            patterns.update(fmt.leading_digits_pattern)
+        for extra in (
+            metadata.national_prefix_for_parsing,
+            metadata.international_prefix,
+            metadata.leading_digits,
+        ):
+            if extra:
+                patterns.add(extra)
+    for pattern in patterns:
+        re_compile(pattern)
+    return len(patterns)
+
+
 @dataclass(slots=True)
 class PhoneRecognizer:
     """International phone numbers through Google's libphonenumber port.
@@ -710,11 +765,7 @@ class PhoneRecognizer:
 
     def __post_init__(self) -> None:
         self._gates = {region: _number_gate(region) for region in self.regions}
-        # libphonenumber's metadata holds more patterns than the re module caches (512):
-        # without its own cache, numbers from several regions compile them again and again.
-        enable_cache = getattr(phonenumbers, "enable_pattern_cache", None)
-        if enable_cache is not None:
-            enable_cache()
+        _compile_phone_patterns()
 
     @property
     def min_digits(self) -> int:
