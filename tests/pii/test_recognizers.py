@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -12,6 +13,7 @@ from confide.pii.recognizers import (
     Pattern,
     PatternRecognizer,
     PhoneRecognizer,
+    configured_pattern,
     default_recognizers,
 )
 
@@ -486,3 +488,93 @@ def test_a_pattern_with_any_of_runs_only_where_one_of_its_words_is() -> None:
 def test_patterns_gated_by_words_find_them_in_any_case(text: str, entity: str, value: str) -> None:
     found = [text[f.start : f.end] for f in ANALYZER.analyze(text) if f.entity_type == entity]
     assert found == [value]
+
+
+def test_a_pattern_with_a_gate_runs_only_where_the_gate_is_found() -> None:
+    def recognizer(gate: str) -> PatternRecognizer:
+        return PatternRecognizer("ticket", "TICKET", [Pattern(r"\bAB\d{4}\b", 0.8, gate=gate)])
+
+    assert [(f.start, f.end) for f in recognizer(r"\d(?<=B\d)").find("ref AB1234")] == [(4, 10)]
+    assert recognizer("ZZ").find("ref AB1234") == []  # the gate is consulted first
+
+
+# Texts that hold what each gated built-in pattern matches, and texts made of its pieces
+# at random: wherever a pattern matches, its gate must be found too.
+_GATED_SAMPLES = [
+    "she is 52 years old",
+    "I just turned 81!",
+    "My son Tom is 12",
+    "our daughter will be 9 in May",
+    "his friend, Ana, is turning 30",
+    "born on 3rd of March, 1990",
+    "on the 21st Sept. 2019",
+    "March 3, 1990 or Jan. 5 2001",
+    "since Sept 2019",
+    "see you Wednesday or Friday",
+    "IBAN: GB82 WEST 1234 5698 7654 32",
+    "de89370400440532013000",
+    "fe80::1ff:fe23:4567:890a and ::1",
+    "RSSMRA85T10A562S",
+    "call (555) 555-0142 or 555.555.0142",
+    "+44 20 7946 0958 / 020 7946 0958",
+    "dates 12/03/2024, 1.2.24 and 3-4-2024",
+]
+
+
+def _gated_patterns() -> list[tuple[str, Pattern]]:
+    return [
+        (recognizer.name, pattern)
+        for recognizer in default_recognizers()
+        if isinstance(recognizer, PatternRecognizer)
+        for pattern in recognizer.patterns
+        if pattern.gate
+    ]
+
+
+def test_every_gate_is_found_where_its_pattern_matches() -> None:
+    rng = random.Random(11)
+    pieces = [
+        *"".join(_GATED_SAMPLES).split(" "),
+        *"0123456789",
+        *" -./:,()",
+        "is", "was", "be", "turning", "day", "nday", "Mon", "Sun", "st", "of", "ab", "AB",
+    ]  # fmt: skip
+    texts = _GATED_SAMPLES + [
+        rng.choice([" ", "", " "]).join(rng.choice(pieces) for _ in range(rng.randint(2, 12)))
+        for _ in range(3000)
+    ]
+    gated = _gated_patterns()
+    assert len(gated) >= 9
+    for name, pattern in gated:
+        regex, gate = (
+            re.compile(pattern.regex, pattern.flags),
+            re.compile(pattern.gate, pattern.flags),
+        )
+        matched = [text for text in texts if regex.search(text)]
+        assert matched, f"{name}: no sample text holds a match"
+        assert [text for text in matched if not gate.search(text)] == [], name
+
+
+@pytest.mark.parametrize(
+    ("regex", "literal"),
+    [
+        (r"\bNW-\d{5}\b", "NW-"),
+        (r"INV-\d{4}-\d+", "INV-"),
+        (r"\bNW-?\d{5}", "NW"),  # the hyphen is optional: not part of the literal
+        (r"\bAB{2}\d", ""),  # "B" repeated
+        (r"\bNW-\d{5}|\bOR-\d{4}", ""),  # either of two
+        (r"(?i)\bnw-\d{5}", ""),  # any case
+        (r"\b[A-Z]{2}\d{6}", ""),
+        (r"\bN\W\d", ""),
+    ],
+)
+def test_a_configured_pattern_is_tried_only_where_its_leading_literal_is(
+    regex: str, literal: str
+) -> None:
+    assert configured_pattern(regex, 0.9).contains == literal
+
+
+def test_order_numbers_are_still_found_with_their_literal_gate() -> None:
+    analyzer = PiiAnalyzer(options=AnalyzerOptions(order_patterns=(r"\bNW-\d{5}\b",)))
+    text = "order NW-12345, not XNW-12345 nor nw-12345"
+    assert [text[f.start : f.end] for f in analyzer.analyze(text)] == ["NW-12345"]

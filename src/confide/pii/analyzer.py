@@ -19,9 +19,9 @@ from confide.pii.recognizers import (
     DEFAULT_ORDER_PATTERNS,
     DEFAULT_PHONE_REGIONS,
     DigitStats,
-    Pattern,
     PatternRecognizer,
     PhoneRecognizer,
+    configured_pattern,
 )
 from confide.pii.recognizers import default_recognizers as _defaults
 
@@ -376,7 +376,7 @@ def _custom_recognizers(options: AnalyzerOptions) -> list[Recognizer]:
     recognizers: list[Recognizer] = []
     for p in options.custom_patterns:
         try:
-            pattern = Pattern(p.regex, p.score)
+            pattern = configured_pattern(p.regex, p.score)
             name = f"custom_{p.entity_type.lower()}"
             recognizers.append(PatternRecognizer(name, p.entity_type, [pattern]))
         except re.error as exc:

@@ -45,7 +45,11 @@ class Pattern:
     case-insensitive regex matches "i" to the dotted capital and the dotless small i of
     Turkish, and "s" to the long s, which no lower-cased or case-folded string says. With
     ``needs_context`` the pattern is not even tried in a text without one of the
-    recognizer's context words: its matches are personal data only next to one.
+    recognizer's context words: its matches are personal data only next to one. ``gate``
+    is a regular expression (compiled with the pattern's flags) that every text holding a
+    match holds too, and that the regex engine finds quickly: one that starts with a
+    digit, say, where the pattern starts with a word boundary or a lookahead, which make
+    the engine try the pattern at every position of the text.
     """
 
     regex: str
@@ -57,6 +61,7 @@ class Pattern:
     contains_times: int = 1  # how often ``contains`` must occur ("-" five times in a MAC)
     needs_context: bool = False
     any_of: tuple[str, ...] = ()
+    gate: str = ""
 
 
 _DIGIT_RUN = re.compile(r"\d+")
@@ -101,14 +106,19 @@ class PatternRecognizer:
     # Context words as whole words ("itin" not in "itinerary"); else a word's start is enough.
     whole_words: bool = False
     entities: tuple[str, ...] = field(init=False)
-    _compiled: list[tuple[re.Pattern[str], Pattern]] = field(init=False, repr=False)
+    _compiled: list[tuple[re.Pattern[str], Pattern, re.Pattern[str] | None]] = field(
+        init=False, repr=False
+    )
     _context: re.Pattern[str] | None = field(init=False, repr=False)
     _veto: re.Pattern[str] | None = field(init=False, repr=False)
     _min_digits: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.entities = (self.entity,)
-        self._compiled = [(re.compile(p.regex, p.flags), p) for p in self.patterns]
+        self._compiled = [
+            (re.compile(p.regex, p.flags), p, re.compile(p.gate, p.flags) if p.gate else None)
+            for p in self.patterns
+        ]
         # Whole words at the start, so "tel" does not fire inside "hotel".
         words = "|".join(re.escape(w) for w in self.context)
         end = r"\b" if self.whole_words else ""
@@ -131,7 +141,7 @@ class PatternRecognizer:
         found: list[Finding] = []
         lower: str | None = None
         ascii_text = text.isascii()
-        for regex, pattern in self._compiled:
+        for regex, pattern, gate in self._compiled:
             if pattern.min_digits or pattern.min_run:
                 stats = stats or DigitStats.of(text)
                 if stats.digits < pattern.min_digits or stats.run < pattern.min_run:
@@ -153,6 +163,8 @@ class PatternRecognizer:
                 # Whole words: "machine" holds "mac", but names no MAC address.
                 if self.whole_words and self._context and not self._context.search(lower):
                     continue
+            if gate is not None and gate.search(text) is None:
+                continue
             self._scan(text, regex, pattern.score, found)
         return found
 
@@ -249,6 +261,7 @@ IBAN = PatternRecognizer(
             1.0,
             min_digits=2,
             min_run=2,
+            gate=r"\d(?<=[A-Za-z]{2}\d)\d",  # two letters, two digits
         )
     ],
     validate=iban.is_valid,
@@ -312,6 +325,7 @@ IT_FISCAL_CODE = PatternRecognizer(
             0.95,
             min_digits=7,
             min_run=3,
+            gate=r"\d(?<=[A-Za-z]{6}\d)",
         )
     ],
     validate=codicefiscale.is_valid,
@@ -330,7 +344,10 @@ IP_ADDRESS = PatternRecognizer(
     [
         Pattern(r"\d(?<!\w\d)\d{0,2}\.(?:\d{1,3}\.){2}\d{1,3}\b", 0.95, min_digits=4, contains="."),
         Pattern(
-            r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])", 0.95, contains=":"
+            r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])",
+            0.95,
+            contains=":",
+            gate=":[0-9A-Fa-f]{0,4}:",
         ),
     ],
     validate=_is_ip,
@@ -393,8 +410,17 @@ DATE_TIME = PatternRecognizer(
             0.6,
             min_digits=4,
             min_run=2,
+            gate=r"\d(?<!\w\d)\d?[/.-]\d",
         ),
-        Pattern(rf"\b{_DAY} (?:of )?{_MONTH},? \d{{4}}\b", 0.85, re.I, 5, 4, any_of=_MONTH_WORDS),
+        Pattern(
+            rf"\b{_DAY} (?:of )?{_MONTH},? \d{{4}}\b",
+            0.85,
+            re.I,
+            5,
+            4,
+            any_of=_MONTH_WORDS,
+            gate=rf"\d(?:st|nd|rd|th)? (?:of )?[{_MONTH_INITIALS}]",
+        ),
         # The lookahead only lets the regex engine skip to a month's first letter quickly.
         Pattern(
             rf"(?=[{_MONTH_INITIALS}])\b{_MONTH} {_DAY},? \d{{4}}\b",
@@ -403,9 +429,16 @@ DATE_TIME = PatternRecognizer(
             5,
             4,
             any_of=_MONTH_WORDS,
+            gate=r"\d(?<=[a-z.] \d)",  # a month's last letter (or a dot), a space, a digit
         ),
         Pattern(
-            rf"(?=[{_MONTH_INITIALS}])\b{_MONTH} \d{{4}}\b", 0.6, re.I, 4, 4, any_of=_MONTH_WORDS
+            rf"(?=[{_MONTH_INITIALS}])\b{_MONTH} \d{{4}}\b",
+            0.6,
+            re.I,
+            4,
+            4,
+            any_of=_MONTH_WORDS,
+            gate=r"\d(?<=[a-z.] \d)",
         ),
         Pattern(rf"{_CENTURY}(?:{_YEAR_AFTER})\d{{2}}\b{_YEAR_BEFORE}", 0.6, re.I, 4, 4),
         Pattern(
@@ -416,7 +449,11 @@ DATE_TIME = PatternRecognizer(
             8,
             4,
         ),
-        Pattern(r"(?=[MTWFS])\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b", 0.6, contains="day"),
+        Pattern(
+            r"(?=[MTWFS])\b(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b",
+            0.6,
+            gate=r"day(?<=[nsir]day)\b",  # the letters before "day" in a weekday's name
+        ),
     ],
     context=("born", "birth", "dob", "date"),
 )
@@ -446,6 +483,7 @@ _AGE_SUBJECTS = (
     "age of|aged|age:"
 )
 _AGE_SUBJECT_LIST = _AGE_SUBJECTS.split("|")
+_AGE_VERBS = ("is", "was", "turned", "turns", "be", "turning")  # the last words before "N"
 AGE = PatternRecognizer(
     "age",
     "AGE",
@@ -453,25 +491,27 @@ AGE = PatternRecognizer(
     # man", "she is 52 years old", "at the age of 69", "I just turned 81". The age of a card
     # or an account ("my card is 3 years old") and spans of time ("aged 90 days") are not.
     [
+        # "\d(?<!\w\d)" is "\b\d", and each lookbehind holds the digit, as below: a pattern
+        # that starts with a digit lets the regex engine skip to the digits.
         Pattern(
-            rf"\b\d{{1,3}}(?=[- ](?:years?|yrs?)[- ]old[- ](?:{_PERSON_NOUNS})s?\b)",
+            rf"\d(?<!\w\d)\d{{0,2}}(?=[- ](?:years?|yrs?)[- ]old[- ](?:{_PERSON_NOUNS})s?\b)",
             0.8,
             re.I,
             min_digits=1,
             any_of=("old",),
         ),
         Pattern(
-            "(?=\\d)(?:"
-            + "|".join(f"(?<=\\b{subject} )" for subject in _AGE_SUBJECT_LIST)
-            + r")\d{1,3}\b"
+            "\\d(?<= \\d)(?:"
+            + "|".join(f"(?<=\\b{subject} \\d)" for subject in _AGE_SUBJECT_LIST)
+            + r")\d{0,2}\b"
             + _NOT_AGE_AFTER,
             0.7,
             re.I,
             min_digits=1,
-            any_of=tuple(f"{subject} " for subject in _AGE_SUBJECT_LIST),
         ),
         # A relative, named or not, before "is N": "my son Tom is 12", "our daughter is 9"
-        # (the name capitalised, whatever the case of the rest).
+        # (the name capitalised, whatever the case of the rest). Tried only where a number
+        # follows one of the verbs.
         Pattern(
             rf"\b(?:my|our|his|her|their) (?:{_RELATIVES})(?:,? (?-i:[A-Z])[\w'-]*,?)?"
             r" (?:is|was|turned|turns|will be|is turning) (?P<value>\d{1,3})\b"
@@ -480,15 +520,31 @@ AGE = PatternRecognizer(
             0.7,
             re.I,
             min_digits=1,
-            any_of=tuple(_RELATIVES.split("|")),
+            gate="\\d(?<= \\d)(?:" + "|".join(f"(?<=\\b{verb} \\d)" for verb in _AGE_VERBS) + ")",
         ),
     ],
 )
 
 
+# Letters, digits, "_" and "-" at the start of a regular expression (after "\b"), none of
+# them made optional or repeated by what follows.
+_LEADING_LITERAL = re.compile(r"(?:\\b)?([A-Za-z0-9_-]{2,})(?![?*+{])")
+
+
+def configured_pattern(regex: str, score: float) -> Pattern:
+    """A deployment's pattern, tried only in a text that holds the literal it starts with
+    ("NW-" of "\\bNW-\\d{5}\\b"), if it starts with one: the regex engine tries a pattern
+    that starts with "\\b" at every position of the text, and is several times slower at
+    that than a substring search."""
+    lead = _LEADING_LITERAL.match(regex) if "|" not in regex else None
+    return Pattern(regex, score, contains=lead.group(1) if lead else "")
+
+
 def order_number_recognizer(patterns: Iterable[str] = DEFAULT_ORDER_PATTERNS) -> PatternRecognizer:
     """Order and account numbers from deployment-specific regular expressions."""
-    return PatternRecognizer("order_number", "ORDER_NUMBER", [Pattern(p, 0.9) for p in patterns])
+    return PatternRecognizer(
+        "order_number", "ORDER_NUMBER", [configured_pattern(p, 0.9) for p in patterns]
+    )
 
 
 # A date written with dots, slashes or hyphens ("12.03.2024") is no phone number.
@@ -512,6 +568,7 @@ PHONE_BY_CONTEXT = PatternRecognizer(
             0.3,
             min_digits=7,  # see _phone_length
             min_run=2,
+            gate=r"\d\d[ .-]\d\d",
         ),
         # Ten or eleven digits written together ("Desk: 5691061671").
         Pattern(r"(?<![\w+.-])\d{10,11}(?!\w|[.-]\d)", 0.3, min_digits=10, min_run=10),
@@ -558,6 +615,7 @@ PHONE_BY_SHAPE = PatternRecognizer(
             0.55,
             min_digits=10,
             min_run=3,
+            gate=r"\d{3}[.-]\d{4}",
         )
     ],
     unless_after=(
