@@ -27,6 +27,9 @@ def found(text: str) -> list[tuple[str, str]]:
         ("my neighbour Salikh S. Kadyrov at number 211.", "Salikh S. Kadyrov"),
         ("My manager, Jo van der Berg, agreed", "Jo van der Berg"),
         ("my friend O'Brien says hi", "O'Brien"),
+        # the cue in any case (the text's lower case is searched for it first)
+        ("MY SON Tom Baker called", "Tom Baker"),
+        ("Spoke With Ana Lima today", "Ana Lima"),
         # the name stops before a common word and a possessive
         ("I spoke to Sarah Jones Yesterday", "Sarah Jones"),
         ("My son Tom's account", "Tom"),

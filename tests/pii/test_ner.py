@@ -735,3 +735,24 @@ def test_the_pronoun_i_is_no_part_of_a_finding(
 ) -> None:
     found = [text[f.start : f.end] for f in recognizer.find(text)]
     assert [v for v in found if v in expected or "I" in v.split()] == expected
+
+
+def test_words_remembered_as_no_street_words_change_no_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from confide.pii import ner
+
+    monkeypatch.setattr(ner, "_NO_STREET_WORDS", set())
+    assert not ner._may_hold_address(["call", "me", "at", "12"])
+    assert {"call", "me", "at", "12"} <= ner._NO_STREET_WORDS
+    # Remembered words do not hide a street word, a street-name ending or a piece.
+    assert ner._may_hold_address(["call", "me", "at", "hauptstraße"])
+    assert ner._may_hold_address(["call", "me", "at", "via-roma"])
+    assert ner._may_hold_address(["12", "main", "st"])
+    assert "hauptstraße" not in ner._NO_STREET_WORDS
+    # Past the bound nothing more is remembered, and the answers stay the same.
+    monkeypatch.setattr(ner, "_NO_STREET_WORDS_MAX", len(ner._NO_STREET_WORDS))
+    assert not ner._may_hold_address(["hello", "there"])
+    assert "hello" not in ner._NO_STREET_WORDS
+    text = "Ship it to 1121 New Creek Road please"
+    assert [text[a:b] for a, b in ner.address_shapes(text)] == ["1121 New Creek Road"]

@@ -54,6 +54,7 @@ _FORM_HINTS = tuple(
         "Co.",
     ]
 )
+_FORM_HINT = re.compile("|".join(re.escape(hint) for hint in _FORM_HINTS))
 _CAP_WORD = r"[A-Z][\w&'-]*"
 _LEGAL_NAME = re.compile(
     rf"(?<![\w-]){_CAP_WORD}(?: (?:(?:of|for|the|de|&) )?{_CAP_WORD}){{0,5}},?"
@@ -115,7 +116,7 @@ def with_legal_names(
     model's "Factory PLC" of "Card Factory PLC"); anything else there keeps it out. Words
     that start a sentence rather than a name, or common words (``common``, lower case:
     "I WANT A REFUND FROM ACME PLC"), are not part of it."""
-    if not any(hint in text for hint in _FORM_HINTS):
+    if _FORM_HINT.search(text) is None:
         return list(findings)
     index: SpanIndex | None = None  # built at the first legal name: most texts have none
     for match in _LEGAL_NAME.finditer(text):
