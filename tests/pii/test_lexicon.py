@@ -259,8 +259,8 @@ def test_only_names_reported_a_group_word_still_overrules_a_guess_but_not_a_sure
     )
     assert patterns.analyze(text) == []
     assert patterns._arbiters == frozenset()
-    assert "NRP" not in {e for r, _, _ in patterns._plan for e in r.entities}
-    assert "NRP" in {e for r, _, _ in only_names._plan for e in r.entities}
+    assert "NRP" not in {e for r, *_ in patterns._plan for e in r.entities}
+    assert "NRP" in {e for r, *_ in only_names._plan for e in r.entities}
 
 
 def test_patterns_that_need_a_word_are_not_tried_without_one() -> None:

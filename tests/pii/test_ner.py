@@ -756,3 +756,20 @@ def test_words_remembered_as_no_street_words_change_no_answer(
     assert "hello" not in ner._NO_STREET_WORDS
     text = "Ship it to 1121 New Creek Road please"
     assert [text[a:b] for a, b in ner.address_shapes(text)] == ["1121 New Creek Road"]
+
+
+def test_what_the_name_shape_rule_remembers_of_a_word_changes_no_finding() -> None:
+    from confide.pii.ner import CrfRecognizer
+
+    texts = [
+        "Lafontaine called about a film starring Lafontaine",
+        "a film starring Lafontaine. Lafontaine called",
+        "Ship it to Rosewood, then Kingsbridge. Rosewood is fine",
+        "Dear Szonja,\nSzonja Tot",
+    ]
+    fresh = [CrfRecognizer().find(text) for text in texts]
+    warm = CrfRecognizer()
+    for text in texts + texts[::-1]:
+        warm.find(text)
+    assert {opening for _, opening in warm._kinds} == {True, False}
+    assert [warm.find(text) for text in texts] == fresh

@@ -291,12 +291,14 @@ class PiiAnalyzer:
             for r in self._recognizers
             if models_wanted and r.name in self._yielding and not self._wanted(r.entities)
         )
-        self._plan: list[tuple[Recognizer, bool, int]] = []
+        # Each recognizer with the digits and the longest run of them any finding needs.
+        self._plan: list[tuple[Recognizer, bool, int, int]] = []
         for r in self._recognizers:
             if self._wanted(r.entities) or r.name in self._arbiters:
-                min_digits = getattr(r, "min_digits", 0)
+                min_digits, min_run = getattr(r, "min_digits", 0), getattr(r, "min_run", 0)
                 digits = min_digits if type(min_digits) is int else 0
-                self._plan.append((r, type(r) in _TAKES_STATS, digits))
+                run = min_run if type(min_run) is int else 0
+                self._plan.append((r, type(r) in _TAKES_STATS, digits, run))
         types = {e for r in self._recognizers for e in r.entities} | set(self.options.deny_list)
         names = "|".join(sorted(map(re.escape, types)))
         self._placeholder = re.compile(rf"<(?:{names})(?:_\d{{1,6}})?>") if types else None
@@ -304,10 +306,10 @@ class PiiAnalyzer:
     def analyze(self, text: str) -> list[Finding]:
         """All findings in ``text`` that pass the options, without overlaps, by position."""
         stats = DigitStats.of(text)
-        digits = stats.digits
+        digits, run = stats.digits, stats.run
         found: list[Finding] = []
-        for recognizer, takes_stats, min_digits in self._plan:
-            if digits < min_digits:
+        for recognizer, takes_stats, min_digits, min_run in self._plan:
+            if digits < min_digits or run < min_run:
                 continue
             if takes_stats:
                 found.extend(recognizer.find(text, stats))  # type: ignore[call-arg]

@@ -30,9 +30,11 @@ _NEXT_WORD = re.compile(r" ([a-z]+)")
 _OPENERS = " \t\"'([\u201c\u2018*-"
 _SENTENCE_ENDS = ".!?:;\n"
 # Someone saying what they are: here a form counts in any case ("I am russian").
+# Each branch starts with its first letter, the word boundary checked after it ("i(?<!\wi)"
+# is "\bi"): with a letter first in every branch the regex engine skips to those letters.
 _SELF_CUE = (
-    r"(?=[ihswtab])"  # the first letters: the regex engine skips to them
-    r"\b(?:i(?: am|'m|m| was)|we(?: are|'re)|s?he(?: is|'s| was)|they(?: are|'re)|as an?|being)"
+    r"(?:i(?<!\wi)(?: am|'m|m| was)|w(?<!\ww)e(?: are|'re)|s(?<!\ws)he(?: is|'s| was)"
+    r"|h(?<!\wh)e(?: is|'s| was)|t(?<!\wt)hey(?: are|'re)|a(?<!\wa)s an?|b(?<!\wb)eing)"
     r"\s+(?:an?\s+)?(?:proud\s+)?(?:practi[cs]ing\s+)?"
 )
 _SELF = re.compile(_SELF_CUE)  # searched in the text in lower case: faster than re.I

@@ -1411,6 +1411,8 @@ class CrfRecognizer:
         self.decoder = ChainDecoder(resources.labels, resources.transitions, priors, accelerated)
         # The encoder's word rows are shared state.
         self._lock = threading.Lock()
+        # What _shape_kind made of a word, at a sentence's start or not (bounded).
+        self._kinds: dict[tuple[str, bool], str | None] = {}
 
     def tag(self, text: str) -> tuple[list[Token], list[str], list[float]]:
         """Tokens, their BIO labels and each entity label's marginal probability (0.0 for
@@ -1544,14 +1546,24 @@ class CrfRecognizer:
         word = tokens[i].text
         if len(word) < 3 or not (word[0].isupper() and word[1:].islower()):
             return None
-        if not word.replace("-", "").replace("'", "").isalpha():
-            return None
         # At the start of a sentence capital letters say nothing: both signals must agree.
         opening = (
             i == 0
             or tokens[i - 1].text in _SENTENCE_OPENERS
             or "\n" in text[tokens[i - 1].end : tokens[i].start]
         )
+        key = (word, opening)
+        try:
+            return self._kinds[key]
+        except KeyError:
+            kind = self._word_kind(word, opening)
+        if len(self._kinds) < _WORD_CACHE_SIZE:
+            self._kinds[key] = kind
+        return kind
+
+    def _word_kind(self, word: str, opening: bool) -> str | None:
+        if not word.replace("-", "").replace("'", "").isalpha():
+            return None
         low = word.lower()
         gaz = self.gazetteer
         if low in _NOT_NAME_SHAPED or low in gaz.get("common", ()):

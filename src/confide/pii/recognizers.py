@@ -106,17 +106,24 @@ class PatternRecognizer:
     # Context words as whole words ("itin" not in "itinerary"); else a word's start is enough.
     whole_words: bool = False
     entities: tuple[str, ...] = field(init=False)
-    _compiled: list[tuple[re.Pattern[str], Pattern, re.Pattern[str] | None]] = field(
-        init=False, repr=False
-    )
+    # Each pattern's regex, its gate's and (for more than two words) its any_of words' in one.
+    _compiled: list[
+        tuple[re.Pattern[str], Pattern, re.Pattern[str] | None, re.Pattern[str] | None]
+    ] = field(init=False, repr=False)
     _context: re.Pattern[str] | None = field(init=False, repr=False)
     _veto: re.Pattern[str] | None = field(init=False, repr=False)
     _min_digits: int = field(init=False, repr=False)
+    _min_run: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.entities = (self.entity,)
         self._compiled = [
-            (re.compile(p.regex, p.flags), p, re.compile(p.gate, p.flags) if p.gate else None)
+            (
+                re.compile(p.regex, p.flags),
+                p,
+                re.compile(p.gate, p.flags) if p.gate else None,
+                re.compile("|".join(map(re.escape, p.any_of))) if len(p.any_of) > 2 else None,
+            )
             for p in self.patterns
         ]
         # Whole words at the start, so "tel" does not fire inside "hotel".
@@ -126,11 +133,17 @@ class PatternRecognizer:
         vetoes = "|".join(re.escape(w) for w in self.unless_after)
         self._veto = re.compile(rf"\b(?:{vetoes})\b") if self.unless_after else None
         self._min_digits = min((p.min_digits for p in self.patterns), default=0)
+        self._min_run = min((p.min_run for p in self.patterns), default=0)
 
     @property
     def min_digits(self) -> int:
         """Digits any finding needs: a text with fewer need not be scanned."""
         return self._min_digits
+
+    @property
+    def min_run(self) -> int:
+        """The run of digits any finding needs: a text without one need not be scanned."""
+        return self._min_run
 
     def find(self, text: str, stats: DigitStats | None = None) -> list[Finding]:
         """Findings in ``text``; ``stats`` saves a scan when the caller already has them."""
@@ -141,7 +154,7 @@ class PatternRecognizer:
         found: list[Finding] = []
         lower: str | None = None
         ascii_text = text.isascii()
-        for regex, pattern, gate in self._compiled:
+        for regex, pattern, gate, words in self._compiled:
             if pattern.min_digits or pattern.min_run:
                 stats = stats or DigitStats.of(text)
                 if stats.digits < pattern.min_digits or stats.run < pattern.min_run:
@@ -154,7 +167,10 @@ class PatternRecognizer:
                 continue
             if pattern.any_of and ascii_text:
                 lower = text.lower() if lower is None else lower
-                if not any(word in lower for word in pattern.any_of):
+                if words is None:
+                    if not any(word in lower for word in pattern.any_of):
+                        continue
+                elif words.search(lower) is None:
                     continue
             if pattern.needs_context:
                 lower = text.lower() if lower is None else lower
