@@ -750,10 +750,12 @@ def test_words_remembered_as_no_street_words_change_no_answer(
     assert ner._may_hold_address(["call", "me", "at", "via-roma"])
     assert ner._may_hold_address(["12", "main", "st"])
     assert "hauptstraße" not in ner._NO_STREET_WORDS
-    # Past the bound nothing more is remembered, and the answers stay the same.
+    # Full, it is emptied before it takes more; a long word is never kept.
     monkeypatch.setattr(ner, "_NO_STREET_WORDS_MAX", len(ner._NO_STREET_WORDS))
     assert not ner._may_hold_address(["hello", "there"])
-    assert "hello" not in ner._NO_STREET_WORDS
+    assert sorted(ner._NO_STREET_WORDS) == ["hello", "there"]
+    assert not ner._may_hold_address(["x" * 40])
+    assert "x" * 40 not in ner._NO_STREET_WORDS
     text = "Ship it to 1121 New Creek Road please"
     assert [text[a:b] for a, b in ner.address_shapes(text)] == ["1121 New Creek Road"]
 
@@ -773,3 +775,5 @@ def test_what_the_name_shape_rule_remembers_of_a_word_changes_no_finding() -> No
         warm.find(text)
     assert {opening for _, opening in warm._kinds} == {True, False}
     assert [warm.find(text) for text in texts] == fresh
+    # Each remembered answer is the one the rule gives the word afresh.
+    assert all(warm._word_kind(*key) == kind for key, kind in warm._kinds.items())

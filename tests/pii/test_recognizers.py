@@ -566,6 +566,7 @@ def test_every_gate_is_found_where_its_pattern_matches() -> None:
         (r"(?i)\bnw-\d{5}", ""),  # any case
         (r"\b[A-Z]{2}\d{6}", ""),
         (r"\bN\W\d", ""),
+        (r"\bNW-(?#the dash is optional)?\d{5}", ""),  # a comment before a quantifier
     ],
 )
 def test_a_configured_pattern_is_tried_only_where_its_leading_literal_is(

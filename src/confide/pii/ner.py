@@ -1289,9 +1289,11 @@ def _reads_as_address(words: Sequence[str]) -> bool:
 
 # Lower-case words found to be no street word, to end in none and to have no piece that
 # is one: after a few hundred texts most of a text's words are here, and a set difference
-# leaves only the others to check. Bounded; words past the bound are checked each time.
+# leaves only the others to check. Like the tagger's word caches it holds words of the
+# messages seen, in memory only: emptied when full, and no word longer than a name's.
 _NO_STREET_WORDS: set[str] = set()
 _NO_STREET_WORDS_MAX = 200_000
+_MEMO_WORD_CHARS = 32
 
 
 def _street_like(word: str) -> bool:
@@ -1309,7 +1311,9 @@ def _may_hold_address(lowered: Sequence[str]) -> bool:
     for word in set(lowered).difference(_NO_STREET_WORDS):
         if _street_like(word):
             return True
-        if len(_NO_STREET_WORDS) < _NO_STREET_WORDS_MAX:
+        if len(word) <= _MEMO_WORD_CHARS:
+            if len(_NO_STREET_WORDS) >= _NO_STREET_WORDS_MAX:
+                _NO_STREET_WORDS.clear()
             _NO_STREET_WORDS.add(word)
     return False
 
@@ -1411,7 +1415,7 @@ class CrfRecognizer:
         self.decoder = ChainDecoder(resources.labels, resources.transitions, priors, accelerated)
         # The encoder's word rows are shared state.
         self._lock = threading.Lock()
-        # What _shape_kind made of a word, at a sentence's start or not (bounded).
+        # What _shape_kind made of a word, at a sentence's start or not (emptied when full).
         self._kinds: dict[tuple[str, bool], str | None] = {}
 
     def tag(self, text: str) -> tuple[list[Token], list[str], list[float]]:
@@ -1557,7 +1561,9 @@ class CrfRecognizer:
             return self._kinds[key]
         except KeyError:
             kind = self._word_kind(word, opening)
-        if len(self._kinds) < _WORD_CACHE_SIZE:
+        if len(word) <= _MEMO_WORD_CHARS:
+            if len(self._kinds) >= _WORD_CACHE_SIZE:
+                self._kinds.clear()
             self._kinds[key] = kind
         return kind
 

@@ -552,7 +552,9 @@ def configured_pattern(regex: str, score: float) -> Pattern:
     ("NW-" of "\\bNW-\\d{5}\\b"), if it starts with one: the regex engine tries a pattern
     that starts with "\\b" at every position of the text, and is several times slower at
     that than a substring search."""
-    lead = _LEADING_LITERAL.match(regex) if "|" not in regex else None
+    # Not with "|" (either of two) nor a comment ("(?#...)", after which a quantifier still
+    # applies to the literal's last character).
+    lead = _LEADING_LITERAL.match(regex) if "|" not in regex and "(?#" not in regex else None
     return Pattern(regex, score, contains=lead.group(1) if lead else "")
 
 
