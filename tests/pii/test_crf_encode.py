@@ -266,3 +266,23 @@ def test_the_lexicon_holds_each_words_lists_and_cluster() -> None:
     many = {str(g): frozenset({"x"}) for g in range(17)}
     with pytest.raises(ValueError, match="16 word lists"):
         _built_lexicon(many, None)
+
+
+def test_the_character_models_probabilities_in_c_equal_pythons_to_the_bit() -> None:
+    recognizer = CrfRecognizer(accelerated=True)
+    assert recognizer.chars is not None and recognizer.encoder._c is not None
+    words = WORDS + [w for text in fictional_texts(200) for w, *_ in tokenize(text)]
+    for word in words:
+        assert recognizer.encoder._c.char_probabilities(word) == recognizer.chars._probabilities(
+            word
+        ), word
+    with pytest.raises(TypeError):
+        recognizer.encoder._c.char_probabilities(5)
+
+
+def test_the_rules_read_the_character_model_from_c_only_on_the_c_path() -> None:
+    fast = CrfRecognizer(accelerated=True)
+    slow = CrfRecognizer(accelerated=False)
+    assert fast._char_probabilities is not None and slow._char_probabilities is not None
+    assert fast._char_probabilities.keywords["compute"] is not None
+    assert slow._char_probabilities.keywords["compute"] is None

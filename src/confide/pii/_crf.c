@@ -370,29 +370,15 @@ static PyObject *slice(PyObject *low, Py_ssize_t start, Py_ssize_t end) {
     return PyUnicode_Substring(low, start, end);
 }
 
-/* The character model's parts row for a word (ner.CharNgramModel.features), -1 for none,
- * -2 on error. The n-grams of " low " are added in order, shortest first, as in Python. */
-static int char_row(Encoder *self, PyObject *word, PyObject *low) {
-    Py_ssize_t n_word = PyUnicode_GET_LENGTH(word);
-    if (n_word < 2) return -1;
-    int kind = PyUnicode_KIND(word);
-    const void *data = PyUnicode_DATA(word);
-    int alpha = 0;
-    for (Py_ssize_t i = 0; i < n_word && !alpha; i++) alpha = Py_UNICODE_ISALPHA(PyUnicode_READ(kind, data, i));
-    if (!alpha) return -1;
+/* The character model's class probabilities of the lower-cased word `low` into `scores`
+ * (n_classes of them), as ner.CharNgramModel.probabilities computes them: the n-grams of
+ * " low " added in order, shortest first, then the softmax. 0, or -1 on error. */
+static int char_scores(Encoder *self, PyObject *low, double *scores) {
     PyObject *padded = PyUnicode_FromFormat(" %U ", low);
-    if (padded == NULL) return -2;
+    if (padded == NULL) return -1;
     int c_n = self->n_classes;
-    double scores_small[8];
-    double *scores = c_n <= 8 ? scores_small : PyMem_Malloc(sizeof(double) * (size_t)c_n);
-    if (scores == NULL) {
-        Py_DECREF(padded);
-        PyErr_NoMemory();
-        return -2;
-    }
     for (int c = 0; c < c_n; c++) scores[c] = self->char_bias[c];
     Py_ssize_t size = PyUnicode_GET_LENGTH(padded);
-    int result = -1;
     int p_kind = PyUnicode_KIND(padded);
     const void *p_data = PyUnicode_DATA(padded);
     for (int g = self->ngram_low; g <= self->ngram_high; g++) {
@@ -430,18 +416,73 @@ static int char_row(Encoder *self, PyObject *word, PyObject *low) {
         scores[c] = exp(scores[c] - top);
         total += scores[c];
     }
-    int best = 0;
-    for (int c = 0; c < c_n; c++) {
-        scores[c] = scores[c] / total;
-        if (scores[c] > scores[best]) best = c;
-    }
-    int level = (int)(scores[best] * 4);
-    if (level > N_LEVELS - 1) level = N_LEVELS - 1;
-    result = self->char_rows[best * N_LEVELS + level];
+    for (int c = 0; c < c_n; c++) scores[c] = scores[c] / total;
 done:
-    if (scores != scores_small) PyMem_Free(scores);
     Py_DECREF(padded);
-    return PyErr_Occurred() ? -2 : result;
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+/* The character model's parts row for a word (ner.CharNgramModel.features), -1 for none,
+ * -2 on error. */
+static int char_row(Encoder *self, PyObject *word, PyObject *low) {
+    Py_ssize_t n_word = PyUnicode_GET_LENGTH(word);
+    if (n_word < 2) return -1;
+    int kind = PyUnicode_KIND(word);
+    const void *data = PyUnicode_DATA(word);
+    int alpha = 0;
+    for (Py_ssize_t i = 0; i < n_word && !alpha; i++) alpha = Py_UNICODE_ISALPHA(PyUnicode_READ(kind, data, i));
+    if (!alpha) return -1;
+    int c_n = self->n_classes;
+    double scores_small[8];
+    double *scores = c_n <= 8 ? scores_small : PyMem_Malloc(sizeof(double) * (size_t)c_n);
+    if (scores == NULL) {
+        PyErr_NoMemory();
+        return -2;
+    }
+    int result = -2;
+    if (char_scores(self, low, scores) == 0) {
+        int best = 0;
+        for (int c = 1; c < c_n; c++)
+            if (scores[c] > scores[best]) best = c;
+        int level = (int)(scores[best] * 4);
+        if (level > N_LEVELS - 1) level = N_LEVELS - 1;
+        result = self->char_rows[best * N_LEVELS + level];
+    }
+    if (scores != scores_small) PyMem_Free(scores);
+    return result;
+}
+
+/* Encoder.char_probabilities(word): ner.CharNgramModel.probabilities(word), to the bit. */
+static PyObject *encoder_char_probabilities(Encoder *self, PyObject *word) {
+    if (!PyUnicode_Check(word)) {
+        PyErr_SetString(PyExc_TypeError, "word must be a str");
+        return NULL;
+    }
+    if (self->char_weights == NULL) {
+        PyErr_SetString(PyExc_ValueError, "the encoder has no character model");
+        return NULL;
+    }
+    PyObject *low = PyObject_CallMethodNoArgs(word, str_lower);
+    if (low == NULL) return NULL;
+    int c_n = self->n_classes;
+    double scores_small[8];
+    double *scores = c_n <= 8 ? scores_small : PyMem_Malloc(sizeof(double) * (size_t)c_n);
+    PyObject *out = NULL;
+    if (scores == NULL) {
+        PyErr_NoMemory();
+    } else if (char_scores(self, low, scores) == 0 && (out = PyList_New(c_n)) != NULL) {
+        for (int c = 0; c < c_n; c++) {
+            PyObject *p = PyFloat_FromDouble(scores[c]);
+            if (p == NULL) {
+                Py_CLEAR(out);
+                break;
+            }
+            PyList_SET_ITEM(out, c, p);
+        }
+    }
+    if (scores != NULL && scores != scores_small) PyMem_Free(scores);
+    Py_DECREF(low);
+    return out;
 }
 
 /* Look `value` up in `dict` (value -> int): the int, -1 when absent, -2 on error. */
@@ -743,6 +784,8 @@ static PyMethodDef encoder_methods[] = {
      "encode(tokens, text, flat, out) -> lower-cased words; writes the state scores into out"},
     {"row", (PyCFunction)encoder_row, METH_O, "row(word) -> the word's row (own, next, previous)"},
     {"clear", (PyCFunction)encoder_clear, METH_NOARGS, "forget the cached words"},
+    {"char_probabilities", (PyCFunction)encoder_char_probabilities, METH_O,
+     "char_probabilities(word) -> the character model's class probabilities"},
     {NULL, NULL, 0, NULL},
 };
 

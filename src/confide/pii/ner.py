@@ -49,7 +49,7 @@ __all__ = [
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "models" / "ner.crfsuite"
 # The version of confide.pii._crf this module was written for (_crf.h's CRF_VERSION).
-CRF_VERSION = 3
+CRF_VERSION = 4
 _log = logging.getLogger(__name__)
 
 
@@ -295,12 +295,16 @@ class CharNgramModel:
             self._slices_by_size[size] = slices
         return slices
 
-    def probabilities(self, word: str) -> list[float]:
+    def probabilities(
+        self, word: str, compute: Callable[[str], list[float]] | None = None
+    ) -> list[float]:
+        """The class probabilities of ``word``, cached; ``compute`` computes them instead of
+        the Python code below (the C encoder's, equal to the bit)."""
         cached = self._cache.get(word)
         if cached is None:
             if len(self._cache) >= _WORD_CACHE_SIZE:
                 self._cache.clear()
-            cached = self._cache[word] = self._probabilities(word)
+            cached = self._cache[word] = (compute or self._probabilities)(word)
         return cached
 
     def _probabilities(self, word: str) -> list[float]:
@@ -1415,6 +1419,17 @@ class CrfRecognizer:
         self.decoder = ChainDecoder(resources.labels, resources.transitions, priors, accelerated)
         # The encoder's word rows are shared state.
         self._lock = threading.Lock()
+        # The character model's probabilities for the rules below, from the C encoder when it
+        # is in use (a new word's, about ten times faster than in Python).
+        c_encoder = self.encoder._c
+        self._char_probabilities = (
+            None
+            if self.chars is None
+            else functools.partial(
+                self.chars.probabilities,
+                compute=None if c_encoder is None else c_encoder.char_probabilities,
+            )
+        )
         # What _shape_kind made of a word, at a sentence's start or not (emptied when full).
         self._kinds: dict[tuple[str, bool], str | None] = {}
 
@@ -1542,8 +1557,8 @@ class CrfRecognizer:
         low = word.lower()
         if low in _NOT_NAME_SHAPED or low in self.gazetteer.get("common", ()):
             return False
-        assert self.chars is not None
-        probs = self.chars.probabilities(word)
+        assert self.chars is not None and self._char_probabilities is not None
+        probs = self._char_probabilities(word)
         return self.chars.classes[max(range(len(probs)), key=probs.__getitem__)] == "person"
 
     def _shape_kind(self, text: str, tokens: Sequence[Token], i: int) -> str | None:
@@ -1586,7 +1601,8 @@ class CrfRecognizer:
                 if listed_place
                 else None
             )
-        probs = self.chars.probabilities(word)
+        assert self._char_probabilities is not None
+        probs = self._char_probabilities(word)
         best = max(range(len(probs)), key=probs.__getitem__)
         kind, sure = self.chars.classes[best], probs[best] >= NAME_SHAPE_MIN_PROB
         if kind == "word" and probs[best] >= 0.5:
