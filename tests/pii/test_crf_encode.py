@@ -280,6 +280,19 @@ def test_the_character_models_probabilities_in_c_equal_pythons_to_the_bit() -> N
         recognizer.encoder._c.char_probabilities(5)
 
 
+class _OddWord(str):
+    def lower(self) -> Any:  # type: ignore[override]
+        return 5
+
+
+def test_a_word_whose_lower_case_is_no_str_is_refused_not_misread() -> None:
+    encoder = CrfRecognizer(accelerated=True).encoder._c
+    with pytest.raises(TypeError, match="lower"):
+        encoder.char_probabilities(_OddWord("Maria"))
+    with pytest.raises(TypeError, match="lower"):
+        encoder.row(_OddWord("Zyxwvut"))
+
+
 def test_the_rules_read_the_character_model_from_c_only_on_the_c_path() -> None:
     fast = CrfRecognizer(accelerated=True)
     slow = CrfRecognizer(accelerated=False)

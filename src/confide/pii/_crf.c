@@ -464,6 +464,11 @@ static PyObject *encoder_char_probabilities(Encoder *self, PyObject *word) {
     }
     PyObject *low = PyObject_CallMethodNoArgs(word, str_lower);
     if (low == NULL) return NULL;
+    if (!PyUnicode_Check(low)) {
+        Py_DECREF(low);
+        PyErr_SetString(PyExc_TypeError, "lower() must return a str");
+        return NULL;
+    }
     int c_n = self->n_classes;
     double scores_small[8];
     double *scores = c_n <= 8 ? scores_small : PyMem_Malloc(sizeof(double) * (size_t)c_n);
@@ -519,6 +524,11 @@ static Py_ssize_t new_row(Encoder *self, PyObject *word) {
 
     PyObject *low = PyObject_CallMethodNoArgs(word, str_lower);
     if (low == NULL) return -1;
+    if (!PyUnicode_Check(low)) {
+        Py_DECREF(low);
+        PyErr_SetString(PyExc_TypeError, "lower() must return a str");
+        return -1;
+    }
     Py_ssize_t n_low = PyUnicode_GET_LENGTH(low);
     PyObject *values[N_FAMILIES] = {NULL};
     Py_INCREF(low);

@@ -327,7 +327,9 @@ class CharNgramModel:
             ]
         top = max(scores)
         exps = [math.exp(x - top) for x in scores]
-        total = sum(exps)
+        total = 0.0
+        for e in exps:  # a plain loop again: the C encoder's sum, on every Python version
+            total += e
         return [e / total for e in exps]
 
     def features(self, word: str) -> list[str]:
