@@ -5,7 +5,9 @@ from __future__ import annotations
 import random
 import re
 
+import phonenumbers
 import pytest
+from phonenumbers import PhoneNumberFormat
 
 from confide.pii import AnalyzerOptions, PiiAnalyzer
 from confide.pii.recognizers import (
@@ -579,3 +581,27 @@ def test_order_numbers_are_still_found_with_their_literal_gate() -> None:
     analyzer = PiiAnalyzer(options=AnalyzerOptions(order_patterns=(r"\bNW-\d{5}\b",)))
     text = "order NW-12345, not XNW-12345 nor nw-12345"
     assert [text[f.start : f.end] for f in analyzer.analyze(text)] == ["NW-12345"]
+
+
+def test_phone_gates_let_through_every_valid_example_number_of_their_country() -> None:
+    """The gate before the parser (a region's general pattern and one number type's) never
+    rejects libphonenumber's own example numbers, of every type, written nationally or as
+    bare digits, from any region that shares the gate region's country code."""
+    regions = tuple(sorted(phonenumbers.SUPPORTED_REGIONS))
+    recognizer = PhoneRecognizer(regions)
+    checked = 0
+    for gate_region in regions:
+        code = phonenumbers.country_code_for_region(gate_region)
+        for region in phonenumbers.COUNTRY_CODE_TO_REGION_CODE[code]:
+            for kind in range(11):
+                example = phonenumbers.example_number_for_type(region, kind)
+                if example is None:
+                    continue
+                national = phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL)
+                nsn = phonenumbers.national_significant_number(example)
+                for value in (national, nsn):
+                    digits = re.sub(r"\D", "", value)
+                    if value.isascii() and recognizer._parse(value, gate_region) is not None:
+                        checked += 1
+                        assert recognizer._may_parse(digits, gate_region), (gate_region, value)
+    assert checked > 1000

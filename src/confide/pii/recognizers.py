@@ -734,14 +734,17 @@ _SEPARATOR_RUN = re.compile(r"\D{5}")
 _MATCHER_LEADS = frozenset("([\uff08\uff3b+\uff0b")
 
 
+@functools.cache  # libphonenumber's metadata does not change while we run
 def _number_gate(region: str) -> _NumberGate | None:
     """A cheap necessary condition for digits dialled in ``region`` to be a valid number.
 
     Without an international prefix (let through to the parser), parsing strips at most
     the country code and the national prefix (twice, by the rules of this region or the
     main one of its country code) and keeps the rest as the national number, which is valid
-    only if it has a possible length and matches the general pattern of a region sharing
-    the country code. None when a national prefix is rewritten rather than stripped.
+    only if, for a region sharing the country code, it has a possible length and matches the
+    general pattern, and matches one number type's pattern with that type's lengths (as
+    libphonenumber's ``_number_type_helper`` decides). None when a national prefix is
+    rewritten rather than stripped.
     """
     metadata = PhoneMetadata.metadata_for_region(region)
     if metadata is None or metadata.country_code is None:
@@ -755,22 +758,49 @@ def _number_gate(region: str) -> _NumberGate | None:
             return None
         if dialled.national_prefix_for_parsing:
             prefixes.append(f"(?:{dialled.national_prefix_for_parsing})")
-    general: list[str] = []
+    valid: list[str] = []
     for other in shared:
         if other is None or other.general_desc is None:
             return None
-        desc = other.general_desc
-        if not desc.national_number_pattern:
+        general = _desc_pattern(other.general_desc)
+        if general is None:
             return None
-        lengths = "|".join(rf"\d{{{n}}}" for n in desc.possible_length)
-        length = rf"(?=(?:{lengths})\Z)" if lengths else ""
-        general.append(f"{length}(?:{desc.national_number_pattern})")
+        types = [t for t in (_desc_pattern(getattr(other, n, None)) for n in _VALID_TYPES) if t]
+        if types:
+            valid.append(rf"(?=(?:{general})\Z)(?:{'|'.join(types)})")
     prefix = f"(?:{'|'.join(prefixes)})?" if prefixes else ""
-    national = re.compile(f"(?:{code})?{prefix}{prefix}(?:{'|'.join(general)})")
+    # (No type anywhere: nothing is valid without an international prefix.)
+    national = re.compile(f"(?:{code})?{prefix}{prefix}(?:{'|'.join(valid) or '(?!)'})")
     idd = metadata.international_prefix
     return national, re.compile(idd) if idd else None
 
 
+def _desc_pattern(desc: Any) -> str | None:
+    """A number description's pattern with its possible lengths, for a full match; None
+    for a description no number matches (no pattern, or no length but -1)."""
+    if desc is None or not desc.national_number_pattern:
+        return None
+    lengths = [n for n in desc.possible_length if n > 0]
+    if desc.possible_length and not lengths:
+        return None
+    any_length = "|".join(rf"\d{{{n}}}" for n in lengths)
+    length = rf"(?=(?:{any_length})\Z)" if lengths else ""
+    return f"{length}(?:{desc.national_number_pattern})"
+
+
+# The types libphonenumber's is_valid_number accepts (_number_type_helper's order).
+_VALID_TYPES = (
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+    "fixed_line",
+    "mobile",
+)
 _NUMBER_DESCS = (
     "general_desc",
     "fixed_line",
