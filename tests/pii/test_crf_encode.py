@@ -29,7 +29,8 @@ WORDS = [
     "555-0100", "x1", "A", "a", "", "İstanbul", "ǅemal", "ÅSA", "Ⅻ", "٣٤", "\uff2daria", "ßtraße",
     "aaaa", "AAAbbbCCC", "__init__", "日本語", "Łódź", "Zoë", "naïve", "😀", "a😀b", "🇩🇪",
     "supercalifragilistic", "Gairbekov", "Bergsveinsson", "refund", "@", "maria@example.com",
-    "\u00a0", "x\u0301", "ΣΊΣΥΦΟΣ", "Straße", "ﬁle", "Ǉ", "ǈubljana",
+    "\u00a0", "x\u0301", "ΣΊΣΥΦΟΣ", "Straße", "ﬁle", "Ǉ", "ǈubljana", "😀berg", "Bergs😀",
+    "ab😀cd", "Ma\U00010400ia", "\uffffson",
 ]  # fmt: skip
 
 TEXTS = [
@@ -115,6 +116,19 @@ def test_every_word_of_many_texts_has_the_pythons_row(
     fast, slow = encoders
     words = {t.text for text in fictional_texts(300) + wnut_texts(800) for t in tokenize(text)}
     assert len(words) > 1000
+    differ = [w for w in words if not np.array_equal(fast._c.row(w), python_row(slow, w))]
+    assert differ == []
+
+
+def test_every_prefix_and_suffix_the_model_knows_gives_the_pythons_row(
+    encoders: tuple[StateScoreEncoder, StateScoreEncoder],
+) -> None:
+    """The C encoder reads the affix families from a packed table of its own: each of their
+    values, as a word and inside longer ones, must give the Python path's row."""
+    fast, slow = encoders
+    affixes = {value for family in slow._families[2:] for value in family}
+    assert len(affixes) > 1000
+    words = {w for a in affixes for w in (a, "x" + a, a + "x", a.upper(), a + a)}
     differ = [w for w in words if not np.array_equal(fast._c.row(w), python_row(slow, w))]
     assert differ == []
 

@@ -14,9 +14,26 @@
 #include <stdint.h>
 
 #define N_FAMILIES 7 /* ner._VALUE_FAMILIES: w, shape, p2, p3, s2, s3, s4 */
+#define FIRST_AFFIX 2 /* p2: the first of the families of prefixes and suffixes */
 #define N_LEVELS 5   /* the character model's confidence bins */
 #define MAX_LENGTH 8 /* ner._LEN */
 #define N_FLAG_CODES (32 * (MAX_LENGTH + 1))
+#define GRAM_BATCH 32 /* n-grams prefetched at once */
+
+/* A word of the packed n-gram table: a slot is a key, then its classes' weights, in one
+ * cache line (see build_grams). */
+typedef union {
+    uint64_t key;
+    double weight;
+} GramWord;
+
+/* A slot of the affix table: a packed prefix or suffix (0: an empty slot), its family and
+ * its parts row. */
+typedef struct {
+    uint64_t key;
+    int32_t family;
+    int32_t row;
+} AffixSlot;
 
 typedef struct {
     PyObject_HEAD
@@ -25,6 +42,10 @@ typedef struct {
     double *parts;
     Py_ssize_t n_parts;
     PyObject *families; /* tuple of N_FAMILIES dicts: value -> parts row */
+    /* The affix families' rows by packed value (see pack): no string is built to look up a
+     * prefix or suffix that packs. */
+    AffixSlot *affixes;
+    uint64_t affix_mask;
     int flag_rows[N_FLAG_CODES];
     /* dict lower-cased word -> the word lists holding it as a bit mask (the gazetteer's
      * order) | (its finest cluster + 1) << 16: one lookup instead of one per list. */
@@ -34,9 +55,9 @@ typedef struct {
     PyObject *char_weights; /* dict n-gram -> tuple of floats, or NULL */
     /* The same weights by packed n-gram (see pack), for n-grams of at most 4 characters below
      * U+FFFF: no string is built to look one up. */
-    uint64_t *gram_keys; /* 0: an empty slot */
-    int32_t *gram_rows;
-    double *gram_weights;
+    GramWord *grams; /* slots of gram_stride words: the key (0: an empty slot), the weights */
+    void *grams_block; /* what was allocated: grams is its first cache-line boundary */
+    int gram_stride;
     uint64_t gram_mask;
     int n_classes;
     double *char_bias;
@@ -127,9 +148,8 @@ static void encoder_dealloc(Encoder *self) {
     Py_XDECREF(self->before);
     Py_XDECREF(self->after);
     Py_XDECREF(self->cues);
-    PyMem_Free(self->gram_keys);
-    PyMem_Free(self->gram_rows);
-    PyMem_Free(self->gram_weights);
+    PyMem_Free(self->grams_block);
+    PyMem_Free(self->affixes);
     Py_XDECREF(self->rows);
     Py_XDECREF(self->lowers);
     PyMem_Free(self->parts);
@@ -161,20 +181,26 @@ static inline uint64_t slot_of(uint64_t key, uint64_t mask) {
     return (key * 0x9E3779B97F4A7C15ull >> 17) & mask;
 }
 
-/* The packed table of the character model's weights (the dict stays for other n-grams). */
+/* The packed table of the character model's weights (the dict stays for other n-grams): an
+ * open-addressing table whose slot holds the key and the weights together, a power of two
+ * of 8-byte words long and aligned to a cache line, so that a lookup reads one line (it
+ * reads three from separate key, index and weight arrays, and the tables are too large to
+ * stay in cache between two texts). */
 static int build_grams(Encoder *self) {
     Py_ssize_t n = PyDict_GET_SIZE(self->char_weights);
     uint64_t cap = 16;
     while (cap < (uint64_t)n * 2) cap <<= 1;
-    self->gram_keys = PyMem_Calloc((size_t)cap, sizeof(uint64_t));
-    self->gram_rows = PyMem_Malloc(sizeof(int32_t) * (size_t)cap);
-    self->gram_weights = PyMem_Malloc(sizeof(double) * (size_t)(n * self->n_classes + 1));
-    if (!self->gram_keys || !self->gram_rows || !self->gram_weights) {
+    int stride = 1;
+    while (stride < 1 + self->n_classes) stride <<= 1;
+    self->gram_stride = stride;
+    self->grams_block = PyMem_Calloc((size_t)(cap * (uint64_t)stride) + 8, sizeof(GramWord));
+    if (!self->grams_block) {
         PyErr_NoMemory();
         return -1;
     }
+    self->grams = (GramWord *)(((uintptr_t)self->grams_block + 63) & ~(uintptr_t)63);
     self->gram_mask = cap - 1;
-    Py_ssize_t pos = 0, used = 0;
+    Py_ssize_t pos = 0;
     PyObject *gram, *w;
     while (PyDict_Next(self->char_weights, &pos, &gram, &w)) {
         if (!PyUnicode_Check(gram) || !PyTuple_Check(w) || PyTuple_GET_SIZE(w) != self->n_classes) {
@@ -185,20 +211,70 @@ static int build_grams(Encoder *self) {
         if (len < 1 || len > 4) continue;
         uint64_t key = pack(PyUnicode_KIND(gram), PyUnicode_DATA(gram), 0, (int)len);
         if (key == 0) continue;
+        uint64_t slot = slot_of(key, self->gram_mask);
+        while (self->grams[slot * stride].key) slot = (slot + 1) & self->gram_mask;
+        GramWord *at = self->grams + slot * stride;
         for (int c = 0; c < self->n_classes; c++) {
             PyObject *v = PyTuple_GET_ITEM(w, c);
             if (!PyFloat_Check(v)) {
                 PyErr_SetString(PyExc_ValueError, "character model weights must be floats");
                 return -1;
             }
-            self->gram_weights[used * self->n_classes + c] = PyFloat_AS_DOUBLE(v);
+            at[1 + c].weight = PyFloat_AS_DOUBLE(v);
         }
-        uint64_t slot = slot_of(key, self->gram_mask);
-        while (self->gram_keys[slot]) slot = (slot + 1) & self->gram_mask;
-        self->gram_keys[slot] = key;
-        self->gram_rows[slot] = (int32_t)used++;
+        at->key = key;
     }
     return 0;
+}
+
+/* The packed table of the affix families (FIRST_AFFIX on), from their dicts: each value
+ * that packs, with its family. The dicts stay for values that do not (an astral
+ * character). */
+static int build_affixes(Encoder *self) {
+    Py_ssize_t n = 0;
+    for (int f = FIRST_AFFIX; f < N_FAMILIES; f++) n += PyDict_GET_SIZE(PyTuple_GET_ITEM(self->families, f));
+    uint64_t cap = 16;
+    while (cap < (uint64_t)n * 2) cap <<= 1;
+    self->affixes = PyMem_Calloc((size_t)cap, sizeof(AffixSlot));
+    if (self->affixes == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->affix_mask = cap - 1;
+    for (int f = FIRST_AFFIX; f < N_FAMILIES; f++) {
+        Py_ssize_t pos = 0;
+        PyObject *value, *row;
+        while (PyDict_Next(PyTuple_GET_ITEM(self->families, f), &pos, &value, &row)) {
+            if (!PyUnicode_Check(value)) continue; /* never looked up: values are str */
+            Py_ssize_t len = PyUnicode_GET_LENGTH(value);
+            if (len < 1 || len > 4) continue;
+            uint64_t key = pack(PyUnicode_KIND(value), PyUnicode_DATA(value), 0, (int)len);
+            if (key == 0) continue;
+            long r = PyLong_Check(row) ? PyLong_AsLong(row) : -1;
+            if (r < 0 || r >= self->n_parts) {
+                PyErr_Clear();
+                PyErr_SetString(PyExc_ValueError, "a family's row is out of range");
+                return -1;
+            }
+            uint64_t slot = slot_of(key + (uint64_t)f, self->affix_mask);
+            while (self->affixes[slot].key) slot = (slot + 1) & self->affix_mask;
+            self->affixes[slot].key = key;
+            self->affixes[slot].family = f;
+            self->affixes[slot].row = (int32_t)r;
+        }
+    }
+    return 0;
+}
+
+/* The parts row of a packed affix of family `f`, or -1 when it has none. */
+static long affix_row(const Encoder *self, int f, uint64_t key) {
+    uint64_t slot = slot_of(key + (uint64_t)f, self->affix_mask);
+    for (;;) {
+        const AffixSlot *at = self->affixes + slot;
+        if (at->key == 0) return -1;
+        if (at->key == key && at->family == f) return at->row;
+        slot = (slot + 1) & self->affix_mask;
+    }
 }
 
 /* Encoder(k, parts, families, flag_rows, lexicon, gaz_rows, char_weights, char_bias,
@@ -241,6 +317,7 @@ static int encoder_init(Encoder *self, PyObject *args, PyObject *kwds) {
     }
     Py_INCREF(families);
     self->families = families;
+    if (build_affixes(self) < 0) return -1;
     int *flags = int_list(flag_rows, N_FLAG_CODES, self->n_parts, "flag_rows");
     if (flags == NULL) return -1;
     memcpy(self->flag_rows, flags, sizeof self->flag_rows);
@@ -381,19 +458,50 @@ static int char_scores(Encoder *self, PyObject *low, double *scores) {
     Py_ssize_t size = PyUnicode_GET_LENGTH(padded);
     int p_kind = PyUnicode_KIND(padded);
     const void *p_data = PyUnicode_DATA(padded);
-    for (int g = self->ngram_low; g <= self->ngram_high; g++) {
-        for (Py_ssize_t i = 0; i + g <= size; i++) {
-            uint64_t key = self->gram_keys ? pack(p_kind, p_data, i, g) : 0;
-            if (key) {
-                uint64_t slot = slot_of(key, self->gram_mask);
-                while (self->gram_keys[slot] && self->gram_keys[slot] != key) slot = (slot + 1) & self->gram_mask;
-                if (self->gram_keys[slot]) {
-                    const double *w = self->gram_weights + (Py_ssize_t)self->gram_rows[slot] * c_n;
-                    for (int c = 0; c < c_n; c++) scores[c] += w[c];
-                }
+    /* The n-grams in batches: each batch's slots are asked of memory at once (prefetched),
+     * then read in order, so that their cache misses overlap. */
+    uint64_t keys[GRAM_BATCH], slots[GRAM_BATCH];
+    int g = self->ngram_low;
+    Py_ssize_t i = 0;
+    while (g <= self->ngram_high) {
+        int b = 0;
+        int g0 = g;
+        Py_ssize_t i0 = i;
+        for (; g <= self->ngram_high && b < GRAM_BATCH; b++) {
+            if (i + g > size) {
+                g++;
+                i = 0;
+                b--;
                 continue;
             }
-            PyObject *gram = PyUnicode_Substring(padded, i, i + g);
+            uint64_t key = self->grams ? pack(p_kind, p_data, i, g) : 0;
+            keys[b] = key;
+            if (key) {
+                slots[b] = slot_of(key, self->gram_mask);
+                __builtin_prefetch(self->grams + slots[b] * self->gram_stride);
+            }
+            i++;
+        }
+        Py_ssize_t gi = i0;
+        int gg = g0;
+        for (int j = 0; j < b; j++, gi++) {
+            while (gi + gg > size) {
+                gg++;
+                gi = 0;
+            }
+            uint64_t key = keys[j];
+            if (key) {
+                uint64_t slot = slots[j];
+                const GramWord *at = self->grams + slot * self->gram_stride;
+                while (at->key && at->key != key) {
+                    slot = (slot + 1) & self->gram_mask;
+                    at = self->grams + slot * self->gram_stride;
+                }
+                if (at->key)
+                    for (int c = 0; c < c_n; c++) scores[c] += at[1 + c].weight;
+                continue;
+            }
+            PyObject *gram = PyUnicode_Substring(padded, gi, gi + gg);
             if (gram == NULL) goto done;
             PyObject *w = PyDict_GetItemWithError(self->char_weights, gram);
             Py_DECREF(gram);
@@ -534,13 +642,26 @@ static Py_ssize_t new_row(Encoder *self, PyObject *word) {
     Py_INCREF(low);
     values[0] = low;
     values[1] = PyUnicode_IS_ASCII(word) ? ascii_shape(word) : PyObject_CallOneArg(self->shape, word);
-    values[2] = slice(low, 0, 2);
-    values[3] = slice(low, 0, 3);
-    values[4] = slice(low, n_low - 2, n_low);
-    values[5] = slice(low, n_low - 3, n_low);
-    values[6] = slice(low, n_low - 4, n_low);
+    /* The affixes (low[:2], low[:3], low[-2:], low[-3:], low[-4:]) read packed where they
+     * pack; else as strings, from the dicts. */
+    static const int affix_from_end[N_FAMILIES - FIRST_AFFIX] = {0, 0, 1, 1, 1};
+    static const int affix_length[N_FAMILIES - FIRST_AFFIX] = {2, 3, 2, 3, 4};
+    long affix_rows[N_FAMILIES];
+    int low_kind = PyUnicode_KIND(low);
+    const void *low_data = PyUnicode_DATA(low);
+    for (int f = FIRST_AFFIX; f < N_FAMILIES; f++) {
+        Py_ssize_t len = affix_length[f - FIRST_AFFIX] < n_low ? affix_length[f - FIRST_AFFIX] : n_low;
+        Py_ssize_t start = affix_from_end[f - FIRST_AFFIX] ? n_low - len : 0;
+        uint64_t key = len > 0 ? pack(low_kind, low_data, start, (int)len) : 0;
+        affix_rows[f] = key ? affix_row(self, f, key) : -2;
+        if (!key) values[f] = slice(low, start, start + len);
+    }
     Py_ssize_t row = -1;
     for (int f = 0; f < N_FAMILIES; f++) {
+        if (f >= FIRST_AFFIX && affix_rows[f] != -2) {
+            if (affix_rows[f] >= 0) parts[m++] = (int)affix_rows[f];
+            continue;
+        }
         if (values[f] == NULL) goto done;
         if (f == 1 && !PyUnicode_Check(values[1])) {
             PyErr_SetString(PyExc_TypeError, "shape must return a str");
