@@ -167,6 +167,12 @@ static void encoder_dealloc(Encoder *self) {
 
 /* An n-gram of at most 4 characters below U+FFFF as one number: each character plus one in
  * 16 bits, so that grams of different lengths differ too. 0 when it cannot be packed. */
+/* Ask the memory for a row of `width` doubles before it is read. */
+static inline void prefetch_row(const double *row, int width) {
+    for (int j = 0; j < width; j += 8) __builtin_prefetch(row + j);
+    __builtin_prefetch(row + width - 1);
+}
+
 static uint64_t pack(int kind, const void *data, Py_ssize_t start, int n) {
     uint64_t key = 0;
     for (int j = 0; j < n; j++) {
@@ -710,6 +716,7 @@ static Py_ssize_t new_row(Encoder *self, PyObject *word) {
     }
     /* Summed part by part, as numpy sums a (parts x width) array along its first axis. */
     int width = self->width;
+    for (int p = 0; p < m; p++) prefetch_row(self->parts + (Py_ssize_t)parts[p] * width, width);
     double *out = self->words + self->n_words * width;
     memcpy(out, self->parts + (Py_ssize_t)parts[0] * width, sizeof(double) * (size_t)width);
     for (int p = 1; p < m; p++) {
@@ -819,6 +826,8 @@ static PyObject *encoder_encode(Encoder *self, PyObject *const *args, Py_ssize_t
         ids[i] = word_row(self, PyTuple_GET_ITEM(PyList_GET_ITEM(tokens, i), 0));
         if (ids[i] < 0) goto fail;
     }
+    /* The words' rows are far apart in a large table: ask for them all before reading. */
+    for (Py_ssize_t i = 0; i < n; i++) prefetch_row(self->words + ids[i] * width, width);
     if ((lowered = PyList_New(n)) == NULL) goto fail;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *low = PyList_GET_ITEM(self->lowers, ids[i]);
