@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 
 import phonenumbers
 import pytest
@@ -333,6 +334,12 @@ def _example_number_texts() -> list[str]:
             for joint in "-.":
                 written = joint.join((digits[:3], digits[3:5], digits[5:]))
                 texts.append(rng.choice(contexts).format(written, written))
+            # And split by a space or a slash, where the matcher looks for a number in the
+            # pieces ("30 901820" in Germany: neither piece is one).
+            for cut in (2, 3):
+                for joint in (" ", " / "):
+                    written = joint.join((digits[:cut], digits[cut:]))
+                    texts.append(rng.choice(contexts).format(written, written))
     return texts
 
 
@@ -350,6 +357,38 @@ def test_phone_findings_are_the_matchers_where_the_candidate_is_verified_whole(
     slow = [[(f.start, f.end) for f in recognizer.find(t)] for t in texts]
     assert sum(map(len, slow)) > 1000  # most example numbers are found
     assert [t for t, a, b in zip(texts, fast, slow, strict=True) if a != b] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "asks_matcher", "found"),
+    [
+        # Valid whole but for the trunk prefix, and no piece is a number: nothing to ask.
+        ("Tel. 12 3456 bitte", False, []),
+        ("Tel 30 901820", False, []),
+        ("Nr. (30) 901820", False, []),
+        # A piece may be a number: the matcher looks, and finds what it finds.
+        ("Tel 030 901820 / 089 1234567", True, ["030 901820", "089 1234567"]),
+        ("Ruf 221 / 0221 4710", True, [" 0221 4710"]),
+    ],
+)
+def test_the_matcher_is_asked_only_where_a_piece_may_be_a_number(
+    monkeypatch: pytest.MonkeyPatch, text: str, asks_matcher: bool, found: list[str]
+) -> None:
+    import confide.pii.recognizers as recognizers
+
+    asked: list[str] = []
+    match = recognizers.PhoneRecognizer._match
+
+    def spy(text: str, start: int, end: int, regions: Sequence[str]) -> list[tuple[int, int]]:
+        asked.append(text[start:end])
+        return match(text, start, end, regions)
+
+    monkeypatch.setattr(recognizers.PhoneRecognizer, "_match", staticmethod(spy))
+    recognizer = PhoneRecognizer(("DE",))
+    assert [text[f.start : f.end] for f in recognizer.find(text)] == found
+    assert bool(asked) is asks_matcher
+    monkeypatch.setattr(recognizers, "_MATCHER", None)  # the matcher decides every candidate
+    assert [text[f.start : f.end] for f in recognizer.find(text)] == found
 
 
 def test_libphonenumbers_patterns_are_compiled_when_the_recognizer_is_built() -> None:

@@ -718,6 +718,8 @@ def _matcher_checks() -> Any:
         "_TIME_STAMPS",
         "_contains_only_valid_x_chars",
         "_is_national_prefix_present_if_required",
+        "_INNER_MATCHES",
+        "_UNWANTED_END_CHAR_PATTERN",
     )
     methods = ("_is_latin_letter", "_is_invalid_punctuation_symbol")
     if all(hasattr(pm, n) for n in names) and all(
@@ -732,6 +734,31 @@ _MATCHER = _matcher_checks()
 # full width): before ours, the matcher's candidate would start earlier.
 _SEPARATOR_RUN = re.compile(r"\D{5}")
 _MATCHER_LEADS = frozenset("([\uff08\uff3b+\uff0b")
+# A piece of a candidate that our number gate can judge: digits and the separators of a
+# candidate, no letter (an extension, a vanity number) and no "+".
+_GATED_PIECE = re.compile(r"[\d \t().\-/]*")
+
+
+def _inner_pieces(candidate: str) -> Iterator[str]:
+    """Every piece of ``candidate`` that libphonenumber's matcher parses when the whole
+    candidate fails (its ``_extract_inner_match``, at most; it stops earlier after a number
+    found or too many tries): for each way of splitting (at slashes, brackets, spaced
+    hyphens, wide dashes, full stops, white space), the part before the first split and the
+    part after each, with trailing punctuation cut as it cuts it."""
+    pm = _MATCHER
+    trailing = pm._UNWANTED_END_CHAR_PATTERN
+    for inner in pm._INNER_MATCHES:
+        split = inner.search(candidate)
+        if split is not None:
+            yield _cut_at(trailing, candidate[: split.start()])
+        while split is not None:
+            yield _cut_at(trailing, split.group(1))
+            split = inner.search(candidate, split.start() + 1)
+
+
+def _cut_at(pattern: re.Pattern[str], value: str) -> str:
+    found = pattern.search(value)
+    return value[: found.start()] if found else value
 
 
 @functools.cache  # libphonenumber's metadata does not change while we run
@@ -898,7 +925,7 @@ class PhoneRecognizer:
             tries = (
                 self._match(text, start, end, (r,)) if verdict is None else verdict
                 for r, number in self._valid_numbers(value)
-                for verdict in (self._verified(text, start, end, number),)
+                for verdict in (self._verified(text, start, end, number, r),)
             )
             matched = next(filter(None, tries), [])
             if not matched and len(_digits(value)) > MAX_PHONE_DIGITS:
@@ -968,9 +995,8 @@ class PhoneRecognizer:
             return None
         return number if phonenumbers.is_valid_number(number) else None
 
-    @staticmethod
     def _verified(
-        text: str, start: int, end: int, number: phonenumbers.PhoneNumber
+        self, text: str, start: int, end: int, number: phonenumbers.PhoneNumber, region: str
     ) -> list[tuple[int, int]] | None:
         """``[(start, end)]`` when the whole candidate, already parsed as the valid
         ``number``, passes the other checks libphonenumber's matcher makes of a candidate at
@@ -1013,8 +1039,23 @@ class PhoneRecognizer:
             return [(start, end)]
         # The matcher's candidate is this one and fails the same way. It then looks for a
         # number inside, split at a slash, a bracket, a dot, white space or a wide dash: in
-        # digits and hyphens ("308-63-0237" in Germany, no trunk 0) there is none.
-        return [] if _UNSPLITTABLE.fullmatch(candidate) else None
+        # digits and hyphens ("308-63-0237" in Germany, no trunk 0) there is none, nor
+        # where no piece it would try passes the gate of a valid number of this region
+        # ("12 3456" in Germany: neither "12" nor "3456" is one).
+        # (A piece that is the whole candidate again fails again.)
+        if _UNSPLITTABLE.fullmatch(candidate) or not any(
+            piece != candidate and self._may_hold_number(piece, region)
+            for piece in _inner_pieces(candidate)
+        ):
+            return []
+        return None
+
+    def _may_hold_number(self, piece: str, region: str) -> bool:
+        """Whether ``piece``, parsed in ``region``, may be a valid number: False only where
+        the gate says it cannot (a piece with a letter or "+" may always be one)."""
+        if "+" in piece or not piece.isascii() or not _GATED_PIECE.fullmatch(piece):
+            return True
+        return self._may_parse(_digits(piece), region)
 
     @staticmethod
     def _match(text: str, start: int, end: int, regions: Sequence[str]) -> list[tuple[int, int]]:
