@@ -3,8 +3,10 @@ tagger's two paths against each other (fictional PII only)."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
+import random
 import re
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ import pytest
 from faker import Faker
 
 from confide.pii import ner
-from confide.pii.ner import CrfRecognizer, StateScoreEncoder, Token, tokenize
+from confide.pii.ner import CharNgramModel, CrfRecognizer, StateScoreEncoder, Token, tokenize
 from tests.pii._crf_build import BUILT, crf_built  # noqa: F401 (the fixture skips)
 
 _crf = BUILT
@@ -313,3 +315,42 @@ def test_the_rules_read_the_character_model_from_c_only_on_the_c_path() -> None:
     assert fast._char_probabilities is not None and slow._char_probabilities is not None
     assert fast._char_probabilities.keywords["compute"] is not None
     assert slow._char_probabilities.keywords["compute"] is None
+
+
+@pytest.mark.parametrize(
+    ("ngram_range", "classes"),
+    [((1, 1), 3), ((1, 3), 2), ((2, 4), 1), ((1, 4), 8), ((3, 4), 9), ((2, 6), 3), ((5, 5), 2)],
+)
+def test_character_models_of_other_shapes_read_the_same_from_c(
+    ngram_range: tuple[int, int], classes: int
+) -> None:
+    """The shipped model has n-grams of 2 to 4 characters and 3 classes. The C encoder reads
+    n-grams of up to 4 characters from a packed table of slots sized by the classes, in
+    batches, and longer ones from the dict: for any range and number of classes, each word,
+    shorter or longer than the n-grams and with characters beyond U+FFFF, must get Python's
+    probabilities to the bit."""
+    if BUILT is None:
+        pytest.skip("confide.pii._crf is not built (no C compiler at install)")
+    rng = random.Random(5)
+    alphabet = "ab c\U0001f600\uffffİ"
+    low, high = ngram_range
+    weights = {
+        "".join(gram): [rng.uniform(-1, 1) for _ in range(classes)]
+        for n in range(low, min(high, 4) + 1)
+        for gram in itertools.product(alphabet, repeat=n)
+        if rng.random() < 0.6
+    }
+    for _ in range(300 if high > 4 else 0):
+        gram = "".join(rng.choice(alphabet) for _ in range(rng.randint(max(low, 5), high)))
+        weights[gram] = [rng.uniform(-1, 1) for _ in range(classes)]
+    model = CharNgramModel(
+        [f"c{i}" for i in range(classes)],
+        [rng.uniform(-1, 1) for _ in range(classes)],
+        weights,
+        ngram_range,
+    )
+    encoder = CrfRecognizer(accelerated=True).encoder
+    encoder.features.chars = model
+    fast = encoder._c_encoder(BUILT)
+    words = ["".join(rng.choice(alphabet) for _ in range(n)) for n in range(40) for _ in range(8)]
+    assert [w for w in words if fast.char_probabilities(w) != model._probabilities(w)] == []

@@ -362,13 +362,15 @@ def test_phone_findings_are_the_matchers_where_the_candidate_is_verified_whole(
 @pytest.mark.parametrize(
     ("text", "asks_matcher", "found"),
     [
-        # Valid whole but for the trunk prefix, and no piece is a number: nothing to ask.
-        ("Tel. 12 3456 bitte", False, []),
+        # Valid whole but for the trunk prefix Germany requires, and no piece the matcher
+        # would try is a number: it is not asked.
         ("Tel 30 901820", False, []),
         ("Nr. (30) 901820", False, []),
-        # A piece may be a number: the matcher looks, and finds what it finds.
-        ("Tel 030 901820 / 089 1234567", True, ["030 901820", "089 1234567"]),
+        ("Ruf 89 1234567 an", False, []),
+        # A piece may be a number: the matcher looks, and finds what it finds (the piece
+        # after a slash keeps its leading space: libphonenumber's span, either way).
         ("Ruf 221 / 0221 4710", True, [" 0221 4710"]),
+        ("Tel. 30 / 0301234567", True, [" 0301234567"]),
     ],
 )
 def test_the_matcher_is_asked_only_where_a_piece_may_be_a_number(
@@ -377,15 +379,23 @@ def test_the_matcher_is_asked_only_where_a_piece_may_be_a_number(
     import confide.pii.recognizers as recognizers
 
     asked: list[str] = []
-    match = recognizers.PhoneRecognizer._match
+    verdicts: list[object] = []
+    match, verified = recognizers.PhoneRecognizer._match, recognizers.PhoneRecognizer._verified
 
-    def spy(text: str, start: int, end: int, regions: Sequence[str]) -> list[tuple[int, int]]:
+    def spy_match(text: str, start: int, end: int, regions: Sequence[str]) -> object:
         asked.append(text[start:end])
         return match(text, start, end, regions)
 
-    monkeypatch.setattr(recognizers.PhoneRecognizer, "_match", staticmethod(spy))
+    def spy_verified(self: PhoneRecognizer, *args: object) -> object:
+        verdicts.append(verdict := verified(self, *args))
+        return verdict
+
+    monkeypatch.setattr(recognizers.PhoneRecognizer, "_match", staticmethod(spy_match))
+    monkeypatch.setattr(recognizers.PhoneRecognizer, "_verified", spy_verified)
     recognizer = PhoneRecognizer(("DE",))
     assert [text[f.start : f.end] for f in recognizer.find(text)] == found
+    # The whole candidate was parsed as valid and failed only the national-prefix check.
+    assert verdicts == [None if asks_matcher else []]
     assert bool(asked) is asks_matcher
     monkeypatch.setattr(recognizers, "_MATCHER", None)  # the matcher decides every candidate
     assert [text[f.start : f.end] for f in recognizer.find(text)] == found

@@ -20,8 +20,8 @@
 #define N_FLAG_CODES (32 * (MAX_LENGTH + 1))
 #define GRAM_BATCH 32 /* n-grams prefetched at once */
 
-/* A word of the packed n-gram table: a slot is a key, then its classes' weights, in one
- * cache line (see build_grams). */
+/* A word of the packed n-gram table: a slot is a key, then its classes' weights, within one
+ * cache line for up to seven classes (see build_grams). */
 typedef union {
     uint64_t key;
     double weight;
@@ -189,9 +189,9 @@ static inline uint64_t slot_of(uint64_t key, uint64_t mask) {
 
 /* The packed table of the character model's weights (the dict stays for other n-grams): an
  * open-addressing table whose slot holds the key and the weights together, a power of two
- * of 8-byte words long and aligned to a cache line, so that a lookup reads one line (it
- * reads three from separate key, index and weight arrays, and the tables are too large to
- * stay in cache between two texts). */
+ * of 8-byte words long and aligned to a cache line, so that a lookup reads one line for up
+ * to seven classes (it read three from separate key, index and weight arrays, and the
+ * tables are too large to stay in cache between two texts). */
 static int build_grams(Encoder *self) {
     Py_ssize_t n = PyDict_GET_SIZE(self->char_weights);
     uint64_t cap = 16;

@@ -718,8 +718,6 @@ def _matcher_checks() -> Any:
         "_TIME_STAMPS",
         "_contains_only_valid_x_chars",
         "_is_national_prefix_present_if_required",
-        "_INNER_MATCHES",
-        "_UNWANTED_END_CHAR_PATTERN",
     )
     methods = ("_is_latin_letter", "_is_invalid_punctuation_symbol")
     if all(hasattr(pm, n) for n in names) and all(
@@ -730,6 +728,15 @@ def _matcher_checks() -> Any:
 
 
 _MATCHER = _matcher_checks()
+# How the matcher splits a candidate that fails whole (see _inner_pieces), or None when this
+# version of phonenumbers lacks those names (the matcher then looks inside every such one).
+_MATCHER_SPLITS = (
+    (_MATCHER._INNER_MATCHES, _MATCHER._UNWANTED_END_CHAR_PATTERN)
+    if _MATCHER is not None
+    and hasattr(_MATCHER, "_INNER_MATCHES")
+    and hasattr(_MATCHER, "_UNWANTED_END_CHAR_PATTERN")
+    else None
+)
 # Characters that may open a candidate of the matcher (brackets and plus signs, also in
 # full width): before ours, the matcher's candidate would start earlier.
 _SEPARATOR_RUN = re.compile(r"\D{5}")
@@ -745,9 +752,10 @@ def _inner_pieces(candidate: str) -> Iterator[str]:
     found or too many tries): for each way of splitting (at slashes, brackets, spaced
     hyphens, wide dashes, full stops, white space), the part before the first split and the
     part after each, with trailing punctuation cut as it cuts it."""
-    pm = _MATCHER
-    trailing = pm._UNWANTED_END_CHAR_PATTERN
-    for inner in pm._INNER_MATCHES:
+    if _MATCHER_SPLITS is None:
+        return
+    splits, trailing = _MATCHER_SPLITS
+    for inner in splits:
         split = inner.search(candidate)
         if split is not None:
             yield _cut_at(trailing, candidate[: split.start()])
@@ -1041,9 +1049,11 @@ class PhoneRecognizer:
         # number inside, split at a slash, a bracket, a dot, white space or a wide dash: in
         # digits and hyphens ("308-63-0237" in Germany, no trunk 0) there is none, nor
         # where no piece it would try passes the gate of a valid number of this region
-        # ("12 3456" in Germany: neither "12" nor "3456" is one).
+        # ("30 901820" in Germany: neither "30" nor "901820" is one).
         # (A piece that is the whole candidate again fails again.)
-        if _UNSPLITTABLE.fullmatch(candidate) or not any(
+        if _UNSPLITTABLE.fullmatch(candidate):
+            return []
+        if _MATCHER_SPLITS is not None and not any(
             piece != candidate and self._may_hold_number(piece, region)
             for piece in _inner_pieces(candidate)
         ):
