@@ -465,36 +465,32 @@ static int char_scores(Encoder *self, PyObject *low, double *scores) {
     int p_kind = PyUnicode_KIND(padded);
     const void *p_data = PyUnicode_DATA(padded);
     /* The n-grams in batches: each batch's slots are asked of memory at once (prefetched),
-     * then read in order, so that their cache misses overlap. */
+     * then read in order (by size, then start), so that their cache misses overlap. */
     uint64_t keys[GRAM_BATCH], slots[GRAM_BATCH];
+    Py_ssize_t starts[GRAM_BATCH];
+    int sizes[GRAM_BATCH];
     int g = self->ngram_low;
     Py_ssize_t i = 0;
     while (g <= self->ngram_high) {
         int b = 0;
-        int g0 = g;
-        Py_ssize_t i0 = i;
-        for (; g <= self->ngram_high && b < GRAM_BATCH; b++) {
+        while (b < GRAM_BATCH && g <= self->ngram_high) {
             if (i + g > size) {
                 g++;
                 i = 0;
-                b--;
                 continue;
             }
             uint64_t key = self->grams ? pack(p_kind, p_data, i, g) : 0;
             keys[b] = key;
+            starts[b] = i;
+            sizes[b] = g;
             if (key) {
                 slots[b] = slot_of(key, self->gram_mask);
                 __builtin_prefetch(self->grams + slots[b] * self->gram_stride);
             }
+            b++;
             i++;
         }
-        Py_ssize_t gi = i0;
-        int gg = g0;
-        for (int j = 0; j < b; j++, gi++) {
-            while (gi + gg > size) {
-                gg++;
-                gi = 0;
-            }
+        for (int j = 0; j < b; j++) {
             uint64_t key = keys[j];
             if (key) {
                 uint64_t slot = slots[j];
@@ -507,7 +503,7 @@ static int char_scores(Encoder *self, PyObject *low, double *scores) {
                     for (int c = 0; c < c_n; c++) scores[c] += at[1 + c].weight;
                 continue;
             }
-            PyObject *gram = PyUnicode_Substring(padded, gi, gi + gg);
+            PyObject *gram = PyUnicode_Substring(padded, starts[j], starts[j] + sizes[j]);
             if (gram == NULL) goto done;
             PyObject *w = PyDict_GetItemWithError(self->char_weights, gram);
             Py_DECREF(gram);

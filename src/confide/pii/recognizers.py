@@ -746,15 +746,14 @@ _MATCHER_LEADS = frozenset("([\uff08\uff3b+\uff0b")
 _GATED_PIECE = re.compile(r"[\d \t().\-/]*")
 
 
-def _inner_pieces(candidate: str) -> Iterator[str]:
+def _inner_pieces(
+    candidate: str, splits: Sequence[re.Pattern[str]], trailing: re.Pattern[str]
+) -> Iterator[str]:
     """Every piece of ``candidate`` that libphonenumber's matcher parses when the whole
     candidate fails (its ``_extract_inner_match``, at most; it stops earlier after a number
-    found or too many tries): for each way of splitting (at slashes, brackets, spaced
-    hyphens, wide dashes, full stops, white space), the part before the first split and the
-    part after each, with trailing punctuation cut as it cuts it."""
-    if _MATCHER_SPLITS is None:
-        return
-    splits, trailing = _MATCHER_SPLITS
+    found or too many tries): for each way of splitting (``splits``: at slashes, brackets,
+    spaced hyphens, wide dashes, full stops, white space), the part before the first split
+    and the part after each, with ``trailing`` punctuation cut as it cuts it."""
     for inner in splits:
         split = inner.search(candidate)
         if split is not None:
@@ -1055,7 +1054,7 @@ class PhoneRecognizer:
             return []
         if _MATCHER_SPLITS is not None and not any(
             piece != candidate and self._may_hold_number(piece, region)
-            for piece in _inner_pieces(candidate)
+            for piece in _inner_pieces(candidate, *_MATCHER_SPLITS)
         ):
             return []
         return None
@@ -1063,9 +1062,8 @@ class PhoneRecognizer:
     def _may_hold_number(self, piece: str, region: str) -> bool:
         """Whether ``piece``, parsed in ``region``, may be a valid number: False only where
         the gate says it cannot (a piece with a letter or "+" may always be one)."""
-        if "+" in piece or not piece.isascii() or not _GATED_PIECE.fullmatch(piece):
-            return True
-        return self._may_parse(_digits(piece), region)
+        gated = "+" not in piece and piece.isascii() and _GATED_PIECE.fullmatch(piece)
+        return self._may_parse(_digits(piece) if gated else None, region)
 
     @staticmethod
     def _match(text: str, start: int, end: int, regions: Sequence[str]) -> list[tuple[int, int]]:
