@@ -354,3 +354,61 @@ def test_character_models_of_other_shapes_read_the_same_from_c(
     fast = encoder._c_encoder(BUILT)
     words = ["".join(rng.choice(alphabet) for _ in range(n)) for n in range(40) for _ in range(8)]
     assert [w for w in words if fast.char_probabilities(w) != model._probabilities(w)] == []
+
+
+def _encoder_arguments(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The arguments the shipped model builds the C encoder with."""
+    captured: list[Any] = []
+    real = _crf.Encoder
+    monkeypatch.setattr(_crf, "Encoder", lambda *args: captured.append(list(args)) or real(*args))
+    CrfRecognizer(accelerated=True)
+    monkeypatch.undo()
+    return captured[0]
+
+
+@pytest.mark.parametrize(
+    ("before", "error", "message"),
+    [
+        ({"my": {"name": 10**6}}, ValueError, "a pair's row is out of range"),
+        ({"my": {"name": -1}}, ValueError, "a pair's row is out of range"),
+        ({"my": {"name": "0"}}, ValueError, "a pair's row is out of range"),
+        ({"my": ["name"]}, TypeError, "dicts of dicts"),
+        ({"my": {5: 0}}, TypeError, "pair words must be str"),
+        ({5: {"name": 0}}, TypeError, "pair words must be str"),
+    ],
+)
+def test_bad_word_pair_tables_are_refused(
+    monkeypatch: pytest.MonkeyPatch, before: Any, error: type[Exception], message: str
+) -> None:
+    args = _encoder_arguments(monkeypatch)
+    args[-4] = before  # the pairs the token after the two sees (then after, cues, cache size)
+    with pytest.raises(error, match=re.escape(message)):
+        _crf.Encoder(*args)
+
+
+def test_each_word_pair_of_the_model_adds_its_row_on_either_side(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The C encoder looks pairs up by word ids in a table of its own: a pair of the model
+    must add its row to the token that sees it (the one after the two words, or the one
+    before), and to the token on the other side only the other table's row, if any."""
+    args = _encoder_arguments(monkeypatch)
+    before, after = args[-4], args[-3]
+    assert sum(map(len, before.values())) > 1000 and sum(map(len, after.values())) > 1000
+    k, state = args[0], args[12]
+    encoder = _crf.Encoder(*args)
+    plain = _crf.Encoder(*args[:-4], {}, {}, *args[-2:])
+    rng = random.Random(3)
+    for side, pairs in enumerate((before, after)):
+        other = (before, after)[1 - side]
+        for a, b in rng.sample([(a, b) for a, inner in pairs.items() for b in inner], 300):
+            words = ["zqxjv9", a, b, "zqxjv9"]
+            tokens, text = [Token(w, 0, 0) for w in words], " ".join(words)
+            got, base = np.empty((4, k)), np.empty((4, k))
+            encoder.encode(tokens, text, False, got)
+            plain.encode(tokens, text, False, base)
+            seer, across = (0, 3) if side else (3, 0)
+            assert np.allclose(got[seer], base[seer] + state[pairs[a][b]], rtol=0, atol=1e-12)
+            extra = state[other[a][b]] if b in other.get(a, {}) else 0.0
+            assert np.allclose(got[across], base[across] + extra, rtol=0, atol=1e-12)
+            assert np.array_equal(got[1:3], base[1:3])

@@ -35,10 +35,24 @@ typedef struct {
     int32_t row;
 } AffixSlot;
 
+/* A slot of the pair table: (side, first word's id, second word's id) + 1 (0: an empty
+ * slot) and the pair's state row. */
+typedef struct {
+    uint64_t key;
+    int64_t row;
+} PairSlot;
+
+/* A word's pair code (id << 4 | these flags): where it stands in some pair of the model. */
+#define FIRST_BEFORE 1 /* first of a pair that the token after the two sees */
+#define SECOND_BEFORE 2
+#define FIRST_AFTER 4 /* first of a pair that the token before the two sees */
+#define SECOND_AFTER 8
+
 typedef struct {
     PyObject_HEAD
-    int k;     /* labels */
-    int width; /* 3 * k: a word's own weights, then what the next and the previous token see */
+    int k;      /* labels */
+    int width;  /* 3 * k: a word's own weights, then what the next and the previous token see */
+    int stride; /* width + 1: a cached word's row, then its pair code (an int64_t) */
     double *parts;
     Py_ssize_t n_parts;
     PyObject *families; /* tuple of N_FAMILIES dicts: value -> parts row */
@@ -70,7 +84,13 @@ typedef struct {
     Py_ssize_t n_state;
     double *first, *last, *flat;
     Py_ssize_t line_start, line_end; /* state rows, or -1 */
-    PyObject *before, *after;        /* dict word -> dict word -> state row */
+    /* The two-word features (before: the two words before a token; after: the two after)
+     * by the words' ids: a word's pair code rides in its cached row, and only a pair whose
+     * words both have the flags of its side is looked up, in one compact table, instead of
+     * looking every two tokens up in a dict of dicts. */
+    PyObject *pair_words; /* dict lower-cased word -> pair code */
+    PairSlot *pairs;
+    uint64_t pair_mask;
     PyObject *cues;                  /* dict last word -> tuple of (entity, state row, words before) */
     /* The cache of words seen: word -> row of `words`, and each row's lower-cased word. */
     PyObject *rows;
@@ -145,8 +165,8 @@ static void encoder_dealloc(Encoder *self) {
     Py_XDECREF(self->lexicon);
     Py_XDECREF(self->char_weights);
     Py_XDECREF(self->shape);
-    Py_XDECREF(self->before);
-    Py_XDECREF(self->after);
+    Py_XDECREF(self->pair_words);
+    PyMem_Free(self->pairs);
     Py_XDECREF(self->cues);
     PyMem_Free(self->grams_block);
     PyMem_Free(self->affixes);
@@ -283,6 +303,102 @@ static long affix_row(const Encoder *self, int f, uint64_t key) {
     }
 }
 
+/* Look `value` up in `dict` (value -> int): the int, -1 when absent, -2 on error. */
+static long lookup(PyObject *dict, PyObject *value) {
+    PyObject *hit = PyDict_GetItemWithError(dict, value);
+    if (hit == NULL) return PyErr_Occurred() ? -2 : -1;
+    long v = PyLong_AsLong(hit);
+    return (v == -1 && PyErr_Occurred()) ? -2 : v;
+}
+
+static inline uint64_t pair_key(int side, int64_t a, int64_t b) {
+    return ((uint64_t)side << 62 | (uint64_t)a << 31 | (uint64_t)b) + 1;
+}
+
+/* The state row of pair (a, b) (by word id) on `side` (0 before, 1 after), or -1. */
+static int64_t pair_row(const Encoder *self, int side, int64_t a, int64_t b) {
+    uint64_t key = pair_key(side, a, b);
+    uint64_t slot = slot_of(key, self->pair_mask);
+    for (;;) {
+        const PairSlot *at = self->pairs + slot;
+        if (at->key == key) return at->row;
+        if (at->key == 0) return -1;
+        slot = (slot + 1) & self->pair_mask;
+    }
+}
+
+/* A word of a pair: its id in `words` (dict word -> pair code), given one if new, and
+ * `flag` added to its code; -1 on error. */
+static int pair_word(PyObject *words, PyObject *word, long flag, int64_t *id) {
+    if (!PyUnicode_Check(word)) {
+        PyErr_SetString(PyExc_TypeError, "pair words must be str");
+        return -1;
+    }
+    long code = lookup(words, word);
+    if (code == -2) return -1;
+    if (code == -1) code = (long)PyDict_GET_SIZE(words) << 4;
+    PyObject *value = PyLong_FromLong(code | flag);
+    if (value == NULL || PyDict_SetItem(words, word, value) < 0) {
+        Py_XDECREF(value);
+        return -1;
+    }
+    Py_DECREF(value);
+    *id = code >> 4;
+    return 0;
+}
+
+/* pair_words and the pair table, from `before` and `after` (dict word -> dict word -> row). */
+static int build_pairs(Encoder *self, PyObject *before, PyObject *after) {
+    if ((self->pair_words = PyDict_New()) == NULL) return -1;
+    PyObject *sides[2] = {before, after};
+    Py_ssize_t n = 0;
+    for (int side = 0; side < 2; side++) {
+        Py_ssize_t pos = 0;
+        PyObject *a, *inner;
+        while (PyDict_Next(sides[side], &pos, &a, &inner)) {
+            if (!PyDict_Check(inner)) {
+                PyErr_SetString(PyExc_TypeError, "pairs must be dicts of dicts");
+                return -1;
+            }
+            n += PyDict_GET_SIZE(inner);
+        }
+    }
+    uint64_t cap = 16;
+    while (cap < (uint64_t)n * 2) cap <<= 1;
+    if ((self->pairs = PyMem_Calloc((size_t)cap, sizeof(PairSlot))) == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->pair_mask = cap - 1;
+    for (int side = 0; side < 2; side++) {
+        Py_ssize_t pos = 0;
+        PyObject *a, *inner;
+        while (PyDict_Next(sides[side], &pos, &a, &inner)) {
+            Py_ssize_t inner_pos = 0;
+            PyObject *b, *row;
+            while (PyDict_Next(inner, &inner_pos, &b, &row)) {
+                int64_t id_a, id_b;
+                if (pair_word(self->pair_words, a, side ? FIRST_AFTER : FIRST_BEFORE, &id_a) < 0 ||
+                    pair_word(self->pair_words, b, side ? SECOND_AFTER : SECOND_BEFORE, &id_b) < 0)
+                    return -1;
+                long r = PyLong_Check(row) ? PyLong_AsLong(row) : -1;
+                if (r < 0 || r >= self->n_state) {
+                    PyErr_Clear();
+                    PyErr_SetString(PyExc_ValueError, "a pair's row is out of range");
+                    return -1;
+                }
+                uint64_t key = pair_key(side, id_a, id_b);
+                uint64_t slot = slot_of(key, self->pair_mask);
+                while (self->pairs[slot].key != 0 && self->pairs[slot].key != key)
+                    slot = (slot + 1) & self->pair_mask;
+                self->pairs[slot].key = key;
+                self->pairs[slot].row = r;
+            }
+        }
+    }
+    return 0;
+}
+
 /* Encoder(k, parts, families, flag_rows, lexicon, gaz_rows, char_weights, char_bias,
  *         ngram_range, char_rows, cluster_rows, shape, state, first, last,
  *         flat, line_start, line_end, before, after, cues, cache_size) */
@@ -314,6 +430,7 @@ static int encoder_init(Encoder *self, PyObject *args, PyObject *kwds) {
     }
     self->k = k;
     self->width = 3 * k;
+    self->stride = self->width + 1;
     if ((self->parts = copy_matrix(parts, self->width, &self->n_parts, "parts")) == NULL) return -1;
     for (int f = 0; f < N_FAMILIES; f++) {
         if (!PyDict_Check(PyTuple_GET_ITEM(families, f))) {
@@ -385,16 +502,13 @@ static int encoder_init(Encoder *self, PyObject *args, PyObject *kwds) {
     }
     self->line_start = line_start;
     self->line_end = line_end;
-    Py_INCREF(before);
-    self->before = before;
-    Py_INCREF(after);
-    self->after = after;
+    if (build_pairs(self, before, after) < 0) return -1;
     Py_INCREF(cues);
     self->cues = cues;
     self->cache_size = cache_size;
     if ((self->rows = PyDict_New()) == NULL || (self->lowers = PyList_New(0)) == NULL) return -1;
     self->cap_words = 1024;
-    self->words = PyMem_Malloc(sizeof(double) * (size_t)(self->cap_words * self->width));
+    self->words = PyMem_Malloc(sizeof(double) * (size_t)(self->cap_words * self->stride));
     if (self->words == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -600,14 +714,6 @@ static PyObject *encoder_char_probabilities(Encoder *self, PyObject *word) {
     return out;
 }
 
-/* Look `value` up in `dict` (value -> int): the int, -1 when absent, -2 on error. */
-static long lookup(PyObject *dict, PyObject *value) {
-    PyObject *hit = PyDict_GetItemWithError(dict, value);
-    if (hit == NULL) return PyErr_Occurred() ? -2 : -1;
-    long v = PyLong_AsLong(hit);
-    return (v == -1 && PyErr_Occurred()) ? -2 : v;
-}
-
 /* A new word's row (StateScoreEncoder._word_parts, summed): its index, or -1 on error. */
 static Py_ssize_t new_row(Encoder *self, PyObject *word) {
     if (!PyUnicode_Check(word)) {
@@ -702,7 +808,7 @@ static Py_ssize_t new_row(Encoder *self, PyObject *word) {
     }
     if (self->n_words == self->cap_words) {
         Py_ssize_t cap = self->cap_words * 2;
-        double *grown = PyMem_Realloc(self->words, sizeof(double) * (size_t)(cap * self->width));
+        double *grown = PyMem_Realloc(self->words, sizeof(double) * (size_t)(cap * self->stride));
         if (grown == NULL) {
             PyErr_NoMemory();
             goto done;
@@ -713,12 +819,16 @@ static Py_ssize_t new_row(Encoder *self, PyObject *word) {
     /* Summed part by part, as numpy sums a (parts x width) array along its first axis. */
     int width = self->width;
     for (int p = 0; p < m; p++) prefetch_row(self->parts + (Py_ssize_t)parts[p] * width, width);
-    double *out = self->words + self->n_words * width;
+    double *out = self->words + self->n_words * self->stride;
     memcpy(out, self->parts + (Py_ssize_t)parts[0] * width, sizeof(double) * (size_t)width);
     for (int p = 1; p < m; p++) {
         const double *add = self->parts + (Py_ssize_t)parts[p] * width;
         for (int j = 0; j < width; j++) out[j] += add[j];
     }
+    long pair = lookup(self->pair_words, low);
+    if (pair == -2) goto done;
+    int64_t pair_code = pair < 0 ? 0 : pair;
+    memcpy(out + width, &pair_code, sizeof pair_code);
     PyObject *index = PyLong_FromSsize_t(self->n_words);
     if (index == NULL) goto done;
     int failed = PyDict_SetItem(self->rows, word, index) < 0 || PyList_Append(self->lowers, low) < 0;
@@ -760,7 +870,7 @@ static PyObject *encoder_row(Encoder *self, PyObject *word) {
     PyObject *out = PyList_New(self->width);
     if (out == NULL) return NULL;
     for (int j = 0; j < self->width; j++) {
-        PyObject *v = PyFloat_FromDouble(self->words[r * self->width + j]);
+        PyObject *v = PyFloat_FromDouble(self->words[r * self->stride + j]);
         if (v == NULL) {
             Py_DECREF(out);
             return NULL;
@@ -772,13 +882,6 @@ static PyObject *encoder_row(Encoder *self, PyObject *word) {
 
 static inline void add_row(double *to, const double *row, int k) {
     for (int j = 0; j < k; j++) to[j] += row[j];
-}
-
-/* The state row of the pair (a, b) in `pairs` (dict a -> dict b -> row): -1 none, -2 error. */
-static long pair_row(PyObject *pairs, PyObject *a, PyObject *b) {
-    PyObject *inner = PyDict_GetItemWithError(pairs, a);
-    if (inner == NULL) return PyErr_Occurred() ? -2 : -1;
-    return lookup(inner, b);
 }
 
 /* encode(tokens, text, flat, out) -> the tokens' lower-cased words.
@@ -798,7 +901,7 @@ static PyObject *encoder_encode(Encoder *self, PyObject *const *args, Py_ssize_t
         if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) < 3)
             return PyErr_Format(PyExc_TypeError, "tokens must be (word, start, end) tuples");
     }
-    int k = self->k, width = self->width;
+    int k = self->k, stride = self->stride;
     Py_buffer view;
     if (PyObject_GetBuffer(args[3], &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return NULL;
     Py_ssize_t *ids = NULL;
@@ -823,7 +926,7 @@ static PyObject *encoder_encode(Encoder *self, PyObject *const *args, Py_ssize_t
         if (ids[i] < 0) goto fail;
     }
     /* The words' rows are far apart in a large table: ask for them all before reading. */
-    for (Py_ssize_t i = 0; i < n; i++) prefetch_row(self->words + ids[i] * width, width);
+    for (Py_ssize_t i = 0; i < n; i++) prefetch_row(self->words + ids[i] * stride, stride);
     if ((lowered = PyList_New(n)) == NULL) goto fail;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *low = PyList_GET_ITEM(self->lowers, ids[i]);
@@ -834,9 +937,9 @@ static PyObject *encoder_encode(Encoder *self, PyObject *const *args, Py_ssize_t
     const double *words = self->words;
     /* In numpy's order: own weights; then what the previous token shows its next; then what the
      * next token shows its previous; the ends; a text all in one case. */
-    for (Py_ssize_t i = 0; i < n; i++) memcpy(scores + i * k, words + ids[i] * width, sizeof(double) * (size_t)k);
-    for (Py_ssize_t i = 1; i < n; i++) add_row(scores + i * k, words + ids[i - 1] * width + k, k);
-    for (Py_ssize_t i = 0; i + 1 < n; i++) add_row(scores + i * k, words + ids[i + 1] * width + 2 * k, k);
+    for (Py_ssize_t i = 0; i < n; i++) memcpy(scores + i * k, words + ids[i] * stride, sizeof(double) * (size_t)k);
+    for (Py_ssize_t i = 1; i < n; i++) add_row(scores + i * k, words + ids[i - 1] * stride + k, k);
+    for (Py_ssize_t i = 0; i + 1 < n; i++) add_row(scores + i * k, words + ids[i + 1] * stride + 2 * k, k);
     add_row(scores, self->first, k);
     add_row(scores + (n - 1) * k, self->last, k);
     if (flat)
@@ -859,14 +962,14 @@ static PyObject *encoder_encode(Encoder *self, PyObject *const *args, Py_ssize_t
     /* Pair j (words j and j + 1) is seen by token j + 2 as the two before it, and by token
      * j - 1 as the two after it. */
     for (int side = 0; side < 2; side++) {
-        PyObject *pairs = side ? self->after : self->before;
+        int64_t first_flag = side ? FIRST_AFTER : FIRST_BEFORE;
+        int64_t second_flag = side ? SECOND_AFTER : SECOND_BEFORE;
         for (Py_ssize_t j = side; j + 2 - side < n; j++) {
-            long r = pair_row(pairs, PyList_GET_ITEM(lowered, j), PyList_GET_ITEM(lowered, j + 1));
-            if (r == -2) goto fail;
-            if (r >= self->n_state) {
-                PyErr_SetString(PyExc_ValueError, "a pair's row is out of range");
-                goto fail;
-            }
+            int64_t a, b;
+            memcpy(&a, words + ids[j] * stride + 3 * k, sizeof a);
+            memcpy(&b, words + ids[j + 1] * stride + 3 * k, sizeof b);
+            if (!(a & first_flag) || !(b & second_flag)) continue;
+            int64_t r = pair_row(self, side, a >> 4, b >> 4);
             if (r >= 0) add_row(scores + (side ? j - 1 : j + 2) * k, self->state + r * k, k);
         }
     }
