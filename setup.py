@@ -15,6 +15,7 @@ setup(
                 "src/confide/pii/_crf.c",
                 "src/confide/pii/_crf_decode.c",
                 "src/confide/pii/_crf_tokenize.c",
+                "src/confide/pii/_crf_spans.c",
             ],
             depends=["src/confide/pii/_crf.h"],
             optional=True,

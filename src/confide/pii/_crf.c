@@ -1045,6 +1045,8 @@ static PyTypeObject EncoderType = {
 static PyMethodDef module_methods[] = {
     {"decode", (PyCFunction)(void (*)(void))crf_decode, METH_FASTCALL,
      "decode(scores, transitions, prior, outside) -> (path, probs)"},
+    {"spans", (PyCFunction)(void (*)(void))crf_spans, METH_FASTCALL,
+     "spans(tokens, labels, text, label_info, flat, lowered, particles, surnames) -> the tagger's spans"},
     {"tokenize", (PyCFunction)(void (*)(void))crf_tokenize, METH_FASTCALL,
      "tokenize(token_type, text) -> the tokens of ner.tokenize, as token_type tuples"},
     {NULL, NULL, 0, NULL},
