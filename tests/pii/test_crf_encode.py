@@ -412,3 +412,44 @@ def test_each_word_pair_of_the_model_adds_its_row_on_either_side(
             extra = state[other[a][b]] if b in other.get(a, {}) else 0.0
             assert np.allclose(got[across], base[across] + extra, rtol=0, atol=1e-12)
             assert np.array_equal(got[1:3], base[1:3])
+
+
+def test_tag_in_one_call_equals_encoding_then_decoding() -> None:
+    """``Encoder.tag`` (the tagger's C path) gives the lower-cased words, labels and
+    marginals that ``encode`` and the decoder give one after the other, to the bit."""
+    fused = CrfRecognizer(accelerated=True)
+    separate = CrfRecognizer(accelerated=True)
+    assert fused._c_tag is not None
+    separate._c_tag = None
+    texts = TEXTS + fictional_texts(300) + wnut_texts(500) + ["", " ", "MY NAME IS ANA LUND"]
+    named = 0
+    for text in texts:
+        tokens, lowered, labels, probs = fused._tagged(text)
+        assert (tokens, lowered, labels, probs) == separate._tagged(text), text
+        named += labels.count("B-PERSON")
+    assert named > 200
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        (lambda a: a[:6], TypeError, "7 arguments"),
+        (lambda a: [tuple(a[0]), *a[1:]], TypeError, "list of tokens"),
+        (lambda a: [*a[:6], a[6][:-1]], ValueError, "tuple of 9 names"),
+        (lambda a: [*a[:6], list(a[6])], ValueError, "tuple of 9 names"),
+        (lambda a: [*a[:3], a[3][:-1], *a[4:]], ValueError, "transitions must have shape"),
+        (lambda a: [*a[:4], np.zeros(3), *a[5:]], ValueError, "prior must have shape"),
+        (lambda a: [*a[:5], 9, a[6]], ValueError, "outside must be -1"),
+        (lambda a: [*a[:5], "8", a[6]], TypeError, "outside must be an int"),
+    ],
+)
+def test_tag_refuses_bad_arguments(change: Any, error: type[Exception], message: str) -> None:
+    recognizer = CrfRecognizer(accelerated=True)
+    decoding = recognizer.decoder.c_arguments
+    assert decoding is not None and len(decoding[3]) == 9
+    text = "Ask Ana Lund"
+    arguments = [tokenize(text), text, False, *decoding]
+    lowered, labels, _ = recognizer.encoder._c.tag(*arguments)
+    assert lowered == ["ask", "ana", "lund"] and labels[1] == "B-PERSON"
+    with pytest.raises(error, match=re.escape(message)):
+        recognizer.encoder._c.tag(*change(arguments))

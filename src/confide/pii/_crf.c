@@ -884,37 +884,34 @@ static inline void add_row(double *to, const double *row, int k) {
     for (int j = 0; j < k; j++) to[j] += row[j];
 }
 
-/* encode(tokens, text, flat, out) -> the tokens' lower-cased words.
- * Writes the (tokens x k) state scores into `out`: as StateScoreEncoder.__call__ computes them
- * before its context cues, which the caller adds. */
-static PyObject *encoder_encode(Encoder *self, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 4) return PyErr_Format(PyExc_TypeError, "encode takes 4 arguments (%zd given)", nargs);
-    if (self->rows == NULL) return PyErr_Format(PyExc_TypeError, "Encoder is not initialised");
-    PyObject *tokens = args[0], *text = args[1];
-    if (!PyList_Check(tokens) || !PyUnicode_Check(text))
-        return PyErr_Format(PyExc_TypeError, "encode takes a list of tokens and a str");
-    int flat = PyObject_IsTrue(args[2]);
-    if (flat < 0) return NULL;
-    Py_ssize_t n = PyList_GET_SIZE(tokens);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *t = PyList_GET_ITEM(tokens, i);
-        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) < 3)
-            return PyErr_Format(PyExc_TypeError, "tokens must be (word, start, end) tuples");
+/* encode's and tag's arguments (tokens, text, flat): the flag, or -1 with an error set. */
+static int encode_arguments(Encoder *self, PyObject *const *args, const char *name) {
+    if (self->rows == NULL) {
+        PyErr_SetString(PyExc_TypeError, "Encoder is not initialised");
+        return -1;
     }
+    PyObject *tokens = args[0], *text = args[1];
+    if (!PyList_Check(tokens) || !PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "%s takes a list of tokens and a str", name);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(tokens); i++) {
+        PyObject *t = PyList_GET_ITEM(tokens, i);
+        if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) < 3) {
+            PyErr_SetString(PyExc_TypeError, "tokens must be (word, start, end) tuples");
+            return -1;
+        }
+    }
+    return PyObject_IsTrue(args[2]);
+}
+
+/* The state scores of `tokens` (n > 0, checked by encode_arguments) into `scores` (n x k):
+ * the tokens' lower-cased words, or NULL with an error set. */
+static PyObject *encode_into(Encoder *self, PyObject *tokens, PyObject *text, int flat, double *scores) {
+    Py_ssize_t n = PyList_GET_SIZE(tokens);
     int k = self->k, stride = self->stride;
-    Py_buffer view;
-    if (PyObject_GetBuffer(args[3], &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return NULL;
     Py_ssize_t *ids = NULL;
     PyObject *lowered = NULL;
-    if (!is_float64(&view) ||
-        view.ndim != 2 || view.shape[0] != n || view.shape[1] != k) {
-        PyErr_Format(PyExc_ValueError, "out must be a C-contiguous float64 array of %zd x %d", n, k);
-        goto fail;
-    }
-    if (n == 0) {
-        PyBuffer_Release(&view);
-        return PyList_New(0);
-    }
     if (self->n_words + n > self->cache_size) encoder_forget(self); /* before this text's rows */
     ids = PyMem_Malloc(sizeof(Py_ssize_t) * (size_t)n);
     if (ids == NULL) {
@@ -933,7 +930,6 @@ static PyObject *encoder_encode(Encoder *self, PyObject *const *args, Py_ssize_t
         Py_INCREF(low);
         PyList_SET_ITEM(lowered, i, low);
     }
-    double *scores = view.buf;
     const double *words = self->words;
     /* In numpy's order: own weights; then what the previous token shows its next; then what the
      * next token shows its previous; the ends; a text all in one case. */
@@ -1005,15 +1001,56 @@ static PyObject *encoder_encode(Encoder *self, PyObject *const *args, Py_ssize_t
         }
     }
     PyMem_Free(ids);
-    PyBuffer_Release(&view);
     return lowered;
 bad_cue:
     PyErr_SetString(PyExc_ValueError, "cues must be (entity, row, words before) tuples");
 fail:
     PyMem_Free(ids);
     Py_XDECREF(lowered);
-    PyBuffer_Release(&view);
     return NULL;
+}
+
+/* encode(tokens, text, flat, out) -> the tokens' lower-cased words.
+ * Writes the (tokens x k) state scores into `out`: as StateScoreEncoder.__call__ computes them. */
+static PyObject *encoder_encode(Encoder *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 4) return PyErr_Format(PyExc_TypeError, "encode takes 4 arguments (%zd given)", nargs);
+    int flat = encode_arguments(self, args, "encode");
+    if (flat < 0) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(args[0]);
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[3], &view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return NULL;
+    PyObject *lowered = NULL;
+    if (!is_float64(&view) || view.ndim != 2 || view.shape[0] != n || view.shape[1] != self->k)
+        PyErr_Format(PyExc_ValueError, "out must be a C-contiguous float64 array of %zd x %d", n, self->k);
+    else
+        lowered = n == 0 ? PyList_New(0) : encode_into(self, args[0], args[1], flat, view.buf);
+    PyBuffer_Release(&view);
+    return lowered;
+}
+
+/* tag(tokens, text, flat, transitions, prior, outside, labels) -> (lowered, labels, probs):
+ * encode, then decode (_crf_decode.c) with the path given as `labels` (a tuple of k label
+ * names), without a numpy array between the two: what CrfRecognizer._tagged needs. */
+static PyObject *encoder_tag(Encoder *self, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 7) return PyErr_Format(PyExc_TypeError, "tag takes 7 arguments (%zd given)", nargs);
+    int flat = encode_arguments(self, args, "tag");
+    if (flat < 0) return NULL;
+    PyObject *names = args[6];
+    if (!PyTuple_Check(names) || PyTuple_GET_SIZE(names) != self->k)
+        return PyErr_Format(PyExc_ValueError, "labels must be a tuple of %d names", self->k);
+    Py_ssize_t n = PyList_GET_SIZE(args[0]);
+    if (n == 0) return Py_BuildValue("([],[],[])");
+    double *scores = PyMem_Malloc(sizeof(double) * (size_t)(n * self->k));
+    if (scores == NULL) return PyErr_NoMemory();
+    PyObject *result = NULL, *decoded = NULL;
+    PyObject *lowered = encode_into(self, args[0], args[1], flat, scores);
+    if (lowered != NULL) decoded = decode_scores(scores, n, self->k, args[3], args[4], args[5], names);
+    if (decoded != NULL)
+        result = PyTuple_Pack(3, lowered, PyTuple_GET_ITEM(decoded, 0), PyTuple_GET_ITEM(decoded, 1));
+    Py_XDECREF(decoded);
+    Py_XDECREF(lowered);
+    PyMem_Free(scores);
+    return result;
 }
 
 static Py_ssize_t encoder_len(Encoder *self) { return self->n_words; }
@@ -1021,6 +1058,8 @@ static Py_ssize_t encoder_len(Encoder *self) { return self->n_words; }
 static PyMethodDef encoder_methods[] = {
     {"encode", (PyCFunction)(void (*)(void))encoder_encode, METH_FASTCALL,
      "encode(tokens, text, flat, out) -> lower-cased words; writes the state scores into out"},
+    {"tag", (PyCFunction)(void (*)(void))encoder_tag, METH_FASTCALL,
+     "tag(tokens, text, flat, transitions, prior, outside, labels) -> (lowered, labels, probs)"},
     {"row", (PyCFunction)encoder_row, METH_O, "row(word) -> the word's row (own, next, previous)"},
     {"clear", (PyCFunction)encoder_clear, METH_NOARGS, "forget the cached words"},
     {"char_probabilities", (PyCFunction)encoder_char_probabilities, METH_O,

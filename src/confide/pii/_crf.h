@@ -16,6 +16,11 @@ int is_float64(const Py_buffer *view);
 /* _crf_decode.c: decode(scores, transitions, prior, outside) -> (path, probs) */
 PyObject *crf_decode(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
+/* _crf_decode.c: the same of a C array of scores (n x k), the path as label indices, or as
+ * `names` (a tuple of k names) when not NULL. */
+PyObject *decode_scores(const double *scores, Py_ssize_t n, Py_ssize_t k, PyObject *transitions,
+                        PyObject *prior, PyObject *outside, PyObject *names);
+
 /* _crf_tokenize.c: tokenize(token_type, text) -> [token_type((word, start, end)), ...] */
 PyObject *crf_tokenize(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 

@@ -242,16 +242,21 @@ marginals(Py_ssize_t n, Py_ssize_t k, double *s, const double *w, const Py_ssize
     }
 }
 
+/* (path, probs) as lists; the path as label indices, or as `names` (a tuple of k) if given. */
 static PyObject *
-build_result(Py_ssize_t n, const Py_ssize_t *path, const double *probs)
+build_result(Py_ssize_t n, const Py_ssize_t *path, const double *probs, PyObject *names)
 {
     PyObject *labels = PyList_New(n), *marginal = PyList_New(n);
     if (labels == NULL || marginal == NULL) {
         goto error;
     }
     for (Py_ssize_t t = 0; t < n; t++) {
-        PyObject *label = PyLong_FromSsize_t(path[t]);
-        if (label == NULL) {
+        PyObject *label = NULL;
+        if (names != NULL) {
+            label = PyTuple_GET_ITEM(names, path[t]);
+            Py_INCREF(label);
+        }
+        else if ((label = PyLong_FromSsize_t(path[t])) == NULL) {
             goto error;
         }
         PyList_SET_ITEM(labels, t, label);
@@ -274,7 +279,7 @@ error:
 /* Decodes checked arrays: scores (n x k, n > 0), prior (k, or NULL), w (k x k). */
 static PyObject *
 decode_arrays(Py_ssize_t n, Py_ssize_t k, const double *scores, const double *prior,
-              const double *w, Py_ssize_t outside)
+              const double *w, Py_ssize_t outside, PyObject *names)
 {
     /* The buffers exist, so n * k and k * k doubles fit in memory; this keeps the work
      * block's size from overflowing. */
@@ -302,43 +307,37 @@ decode_arrays(Py_ssize_t n, Py_ssize_t k, const double *scores, const double *pr
     PyObject *result = NULL;
     if (outside_count == n) { /* the marginals are read only for entity labels */
         memset(probs, 0, (size_t)n * sizeof(double));
-        result = build_result(n, path, probs);
+        result = build_result(n, path, probs, names);
     }
     else if (marginals(n, k, s, w, path, outside, lattice, et, scale, bwd, probs) == 0) {
-        result = build_result(n, path, probs);
+        result = build_result(n, path, probs, names);
     }
     PyMem_Free(block);
     return result;
 }
 
+/* Decodes `scores` (n x k, n > 0) with the model's arrays, checked here; the path as label
+ * indices, or as `names` (a tuple of k names, checked by the caller) when not NULL. */
 PyObject *
-crf_decode(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+decode_scores(const double *scores, Py_ssize_t n, Py_ssize_t k, PyObject *transitions_obj,
+              PyObject *prior_obj, PyObject *outside_obj, PyObject *names)
 {
-    if (nargs != 4) {
-        PyErr_Format(PyExc_TypeError,
-                     "decode() takes 4 arguments (scores, transitions, prior, outside), "
-                     "%zd given",
-                     nargs);
-        return NULL;
-    }
-    if (!PyLong_Check(args[3])) {
+    if (!PyLong_Check(outside_obj)) {
         PyErr_Format(PyExc_TypeError, "outside must be an int, not %.100s",
-                     Py_TYPE(args[3])->tp_name);
+                     Py_TYPE(outside_obj)->tp_name);
         return NULL;
     }
-    const Py_ssize_t outside = PyLong_AsSsize_t(args[3]);
+    const Py_ssize_t outside = PyLong_AsSsize_t(outside_obj);
     if (outside == -1 && PyErr_Occurred()) {
         return NULL;
     }
-    Py_buffer scores = {0}, transitions = {0}, prior = {0};
-    const int has_prior = args[2] != Py_None;
+    Py_buffer transitions = {0}, prior = {0};
+    const int has_prior = prior_obj != Py_None;
     PyObject *result = NULL;
-    if (get_array(args[0], "scores", 2, &scores) < 0 ||
-        get_array(args[1], "transitions", 2, &transitions) < 0 ||
-        (has_prior && get_array(args[2], "prior", 1, &prior) < 0)) {
+    if (get_array(transitions_obj, "transitions", 2, &transitions) < 0 ||
+        (has_prior && get_array(prior_obj, "prior", 1, &prior) < 0)) {
         goto done;
     }
-    const Py_ssize_t n = scores.shape[0], k = scores.shape[1];
     if (k == 0) {
         PyErr_SetString(PyExc_ValueError, "scores must have at least one label (k > 0)");
     }
@@ -358,12 +357,31 @@ crf_decode(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
         result = Py_BuildValue("([],[])");
     }
     else {
-        result = decode_arrays(n, k, scores.buf, has_prior ? prior.buf : NULL, transitions.buf,
-                               outside);
+        result = decode_arrays(n, k, scores, has_prior ? prior.buf : NULL, transitions.buf,
+                               outside, names);
     }
 done:
-    PyBuffer_Release(&scores);
     PyBuffer_Release(&transitions);
     PyBuffer_Release(&prior);
+    return result;
+}
+
+PyObject *
+crf_decode(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4) {
+        PyErr_Format(PyExc_TypeError,
+                     "decode() takes 4 arguments (scores, transitions, prior, outside), "
+                     "%zd given",
+                     nargs);
+        return NULL;
+    }
+    Py_buffer scores = {0};
+    if (get_array(args[0], "scores", 2, &scores) < 0) {
+        return NULL;
+    }
+    PyObject *result = decode_scores(scores.buf, scores.shape[0], scores.shape[1], args[1],
+                                     args[2], args[3], NULL);
+    PyBuffer_Release(&scores);
     return result;
 }

@@ -882,6 +882,14 @@ class ChainDecoder:
                 raise ValueError(f"no such label in the model: {', '.join(unknown)}")
             self._prior = np.array([shifts.get(label, 0.0) for label in self.labels])
 
+    @property
+    def c_arguments(self) -> tuple[Any, Any, int, tuple[str, ...]] | None:
+        """What the C tagger's ``tag`` decodes with (transitions, prior, outside label,
+        labels), or None when this decoder runs in Python."""
+        if self._decode is None:
+            return None
+        return self._weights, self._prior, self._outside, self.labels
+
     def __call__(self, scores: Any) -> tuple[list[str], list[float]]:
         """Labels and each label's marginal (0.0 for "O", which nothing reads)."""
         np, hmmc = self._np, self._hmmc
@@ -1419,8 +1427,15 @@ class CrfRecognizer:
         )
         priors = {"B-PERSON": name_prior}  # a zero shift is no shift: the decoder skips it
         self.decoder = ChainDecoder(resources.labels, resources.transitions, priors, accelerated)
-        # The C path finds _merged_spans's spans (tests compare the two on every text).
+        # The C path finds _merged_spans's spans (tests compare the two on every text), and
+        # encodes and decodes a text in one call.
         self._c_spans = None if module is None else module.spans
+        decoding = self.decoder.c_arguments
+        self._c_tag = (
+            None
+            if self.encoder._c is None or decoding is None
+            else functools.partial(_c_tag, self.encoder._c.tag, decoding)
+        )
         roles = {"PERSON": 1, "STREET_ADDRESS": 2}  # _crf_spans.c: whose joiner, which rules
         self._label_info = {
             label: (int(label[0] == "I"), label[2:], roles.get(label[2:], 0))
@@ -1454,6 +1469,10 @@ class CrfRecognizer:
         tokens = self._tokenize(text)
         if not tokens:
             return tokens, [], [], []
+        if self._c_tag is not None:
+            with self._lock:
+                lowered, labels, probs = self._c_tag(tokens, text)
+            return tokens, lowered, labels, probs
         with self._lock:
             scores, lowered = self.encoder.encode(tokens, text)
         labels, probs = self.decoder(scores)
@@ -1649,6 +1668,13 @@ class CrfRecognizer:
         if text.islower() or text.isupper():
             return trimmed
         return [piece for span in trimmed for piece in _cased_pieces(tokens, span, self._names)]
+
+
+def _c_tag(
+    tag: Callable[..., Any], decoding: tuple[Any, ...], tokens: list[Token], text: str
+) -> tuple[list[str], list[str], list[float]]:
+    """The C encoder's ``tag``: the lower-cased words, labels and marginals of ``tokens``."""
+    return tag(tokens, text, text.isupper() or text.islower(), *decoding)  # type: ignore[no-any-return]
 
 
 # The pronoun "I" (and "I'd", "I'm", "I've", "I'll"), not part of a word nor an initial: "I."
