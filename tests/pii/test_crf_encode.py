@@ -453,3 +453,28 @@ def test_tag_refuses_bad_arguments(change: Any, error: type[Exception], message:
     assert lowered == ["ask", "ana", "lund"] and labels[1] == "B-PERSON"
     with pytest.raises(error, match=re.escape(message)):
         recognizer.encoder._c.tag(*change(arguments))
+
+
+@pytest.mark.parametrize(
+    ("position", "table", "message"),
+    [
+        (4, {"maria": 1 << 15}, "a word's lists are out of range"),
+        (4, {"maria": -2}, "a word's lists are out of range"),
+        (4, {"maria": 1 << 40}, "a word's lists are out of range"),
+        (4, {"maria": "1"}, "a word's lists are out of range"),
+        (2, {"maria": 10**7}, "a family's row is out of range"),
+        (2, {"maria": -1}, "a family's row is out of range"),
+    ],
+)
+def test_bad_word_tables_are_refused_when_built(
+    monkeypatch: pytest.MonkeyPatch, position: int, table: dict[str, Any], message: str
+) -> None:
+    """The words of the w= family, the lexicon and the pairs are read into one table when
+    the encoder is built: a bad value is refused then, not when a word first meets it."""
+    args = _encoder_arguments(monkeypatch)
+    if position == 2:  # the families: the w= family is the first
+        args[2] = (table, *args[2][1:])
+    else:
+        args[position] = table
+    with pytest.raises(ValueError, match=re.escape(message)):
+        _crf.Encoder(*args)

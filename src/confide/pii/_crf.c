@@ -42,6 +42,17 @@ typedef struct {
     int64_t row;
 } PairSlot;
 
+/* A slot of the word table: what a lower-cased word is in the `w=` family, the lexicon and
+ * the pairs, found with one probe (key NULL: an empty slot). */
+typedef struct {
+    Py_hash_t hash;
+    PyObject *key;
+    int32_t w_row; /* the family's parts row, or -1 */
+    int32_t entry; /* the lexicon's entry, or -1 */
+    int32_t pair;  /* the pair code, or 0 */
+    int32_t unused;
+} WordSlot;
+
 /* A word's pair code (id << 4 | these flags): where it stands in some pair of the model. */
 #define FIRST_BEFORE 1 /* first of a pair that the token after the two sees */
 #define SECOND_BEFORE 2
@@ -91,6 +102,10 @@ typedef struct {
     PyObject *pair_words; /* dict lower-cased word -> pair code */
     PairSlot *pairs;
     uint64_t pair_mask;
+    /* A new word's `w=` row, lexicon entry and pair code, from one table built from the
+     * three dicts: a new word costs one probe there instead of three dict lookups. */
+    WordSlot *word_slots;
+    uint64_t word_mask;
     PyObject *cues;                  /* dict last word -> tuple of (entity, state row, words before) */
     /* The cache of words seen: word -> row of `words`, and each row's lower-cased word. */
     PyObject *rows;
@@ -167,6 +182,10 @@ static void encoder_dealloc(Encoder *self) {
     Py_XDECREF(self->shape);
     Py_XDECREF(self->pair_words);
     PyMem_Free(self->pairs);
+    if (self->word_slots != NULL) {
+        for (uint64_t i = 0; i <= self->word_mask; i++) Py_XDECREF(self->word_slots[i].key);
+        PyMem_Free(self->word_slots);
+    }
     Py_XDECREF(self->cues);
     PyMem_Free(self->grams_block);
     PyMem_Free(self->affixes);
@@ -399,6 +418,69 @@ static int build_pairs(Encoder *self, PyObject *before, PyObject *after) {
     return 0;
 }
 
+/* The slot of `word` (a str whose hash is `hash`) in the word table: its own, or the empty
+ * one where it would go. NULL with an error set if a comparison fails. */
+static WordSlot *word_slot(const Encoder *self, PyObject *word, Py_hash_t hash) {
+    uint64_t at = (uint64_t)hash & self->word_mask;
+    for (;;) {
+        WordSlot *slot = self->word_slots + at;
+        if (slot->key == NULL || slot->key == word) return slot;
+        if (slot->hash == hash) {
+            int same = PyUnicode_Compare(slot->key, word);
+            if (same == -1 && PyErr_Occurred()) return NULL;
+            if (same == 0) return slot;
+        }
+        at = (at + 1) & self->word_mask;
+    }
+}
+
+/* One dict's words into the word table: `what` 0 the w= family, 1 the lexicon, 2 pairs. */
+static int add_words(Encoder *self, PyObject *dict, int what) {
+    Py_ssize_t pos = 0;
+    PyObject *word, *value;
+    while (PyDict_Next(dict, &pos, &word, &value)) {
+        if (!PyUnicode_Check(word)) continue; /* never looked up: words are str */
+        long v = PyLong_Check(value) ? PyLong_AsLong(value) : -1;
+        if (v == -1 && PyErr_Occurred()) PyErr_Clear();
+        int bad = what == 0   ? v < 0 || v >= self->n_parts
+                  : what == 1 ? v < 0 || v > INT32_MAX || (v & 0xFFFF) >> self->n_gaz
+                              : v < 0 || v > INT32_MAX;
+        if (bad) {
+            PyErr_SetString(PyExc_ValueError, what == 0   ? "a family's row is out of range"
+                                              : what == 1 ? "a word's lists are out of range"
+                                                          : "a pair code is out of range");
+            return -1;
+        }
+        Py_hash_t hash = PyObject_Hash(word);
+        if (hash == -1) return -1;
+        WordSlot *slot = word_slot(self, word, hash);
+        if (slot == NULL) return -1;
+        if (slot->key == NULL) {
+            Py_INCREF(word);
+            *slot = (WordSlot){hash, word, -1, -1, 0, 0};
+        }
+        if (what == 0) slot->w_row = (int32_t)v;
+        else if (what == 1) slot->entry = (int32_t)v;
+        else slot->pair = (int32_t)v;
+    }
+    return 0;
+}
+
+static int build_words(Encoder *self) {
+    PyObject *dicts[3] = {PyTuple_GET_ITEM(self->families, 0), self->lexicon, self->pair_words};
+    uint64_t n = 0, cap = 16;
+    for (int d = 0; d < 3; d++) n += (uint64_t)PyDict_GET_SIZE(dicts[d]);
+    while (cap < n * 2) cap <<= 1;
+    if ((self->word_slots = PyMem_Calloc((size_t)cap, sizeof(WordSlot))) == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->word_mask = cap - 1;
+    for (int d = 0; d < 3; d++)
+        if (add_words(self, dicts[d], d) < 0) return -1;
+    return 0;
+}
+
 /* Encoder(k, parts, families, flag_rows, lexicon, gaz_rows, char_weights, char_bias,
  *         ngram_range, char_rows, cluster_rows, shape, state, first, last,
  *         flat, line_start, line_end, before, after, cues, cache_size) */
@@ -503,6 +585,7 @@ static int encoder_init(Encoder *self, PyObject *args, PyObject *kwds) {
     self->line_start = line_start;
     self->line_end = line_end;
     if (build_pairs(self, before, after) < 0) return -1;
+    if (build_words(self) < 0) return -1;
     Py_INCREF(cues);
     self->cues = cues;
     self->cache_size = cache_size;
@@ -765,7 +848,16 @@ static Py_ssize_t new_row(Encoder *self, PyObject *word) {
         if (!key) values[f] = slice(low, start, start + len);
     }
     Py_ssize_t row = -1;
+    Py_hash_t hash = PyObject_Hash(low);
+    const WordSlot *known = hash == -1 ? NULL : word_slot(self, low, hash);
+    if (known == NULL) goto done;
+    static const WordSlot unknown = {0, NULL, -1, -1, 0, 0};
+    if (known->key == NULL) known = &unknown; /* an empty slot: in none of the three */
     for (int f = 0; f < N_FAMILIES; f++) {
+        if (f == 0) {
+            if (known->w_row >= 0) parts[m++] = known->w_row;
+            continue;
+        }
         if (f >= FIRST_AFFIX && affix_rows[f] != -2) {
             if (affix_rows[f] >= 0) parts[m++] = (int)affix_rows[f];
             continue;
@@ -785,12 +877,7 @@ static Py_ssize_t new_row(Encoder *self, PyObject *word) {
             parts[m++] = (int)r;
         }
     }
-    long entry = lookup(self->lexicon, low);
-    if (entry == -2) goto done;
-    if (entry < -1 || (entry >= 0 && (entry & 0xFFFF) >> self->n_gaz)) {
-        PyErr_SetString(PyExc_ValueError, "a word's lists are out of range");
-        goto done;
-    }
+    long entry = known->entry;
     int mask = entry > 0 ? (int)(entry & 0xFFFF) : 0;
     if (mask) parts[m++] = self->gaz_rows[mask];
     if (self->char_weights) {
@@ -825,9 +912,7 @@ static Py_ssize_t new_row(Encoder *self, PyObject *word) {
         const double *add = self->parts + (Py_ssize_t)parts[p] * width;
         for (int j = 0; j < width; j++) out[j] += add[j];
     }
-    long pair = lookup(self->pair_words, low);
-    if (pair == -2) goto done;
-    int64_t pair_code = pair < 0 ? 0 : pair;
+    int64_t pair_code = known->pair;
     memcpy(out + width, &pair_code, sizeof pair_code);
     PyObject *index = PyLong_FromSsize_t(self->n_words);
     if (index == NULL) goto done;
