@@ -222,6 +222,18 @@ static uint64_t pack(int kind, const void *data, Py_ssize_t start, int n) {
     return key;
 }
 
+/* pack() of " " + the string (kind, data) + " ", `size` characters long with the blanks. */
+static uint64_t pack_padded(int kind, const void *data, Py_ssize_t size, Py_ssize_t start, int n) {
+    uint64_t key = 0;
+    for (int j = 0; j < n; j++) {
+        Py_ssize_t at = start + j;
+        Py_UCS4 ch = at == 0 || at == size - 1 ? ' ' : PyUnicode_READ(kind, data, at - 1);
+        if (ch >= 0xFFFF) return 0;
+        key |= (uint64_t)(ch + 1) << (16 * j);
+    }
+    return key;
+}
+
 static inline uint64_t slot_of(uint64_t key, uint64_t mask) {
     return (key * 0x9E3779B97F4A7C15ull >> 17) & mask;
 }
@@ -654,13 +666,14 @@ static PyObject *slice(PyObject *low, Py_ssize_t start, Py_ssize_t end) {
  * (n_classes of them), as ner.CharNgramModel.probabilities computes them: the n-grams of
  * " low " added in order, shortest first, then the softmax. 0, or -1 on error. */
 static int char_scores(Encoder *self, PyObject *low, double *scores) {
-    PyObject *padded = PyUnicode_FromFormat(" %U ", low);
-    if (padded == NULL) return -1;
+    /* The n-grams of " " + low + " ", read from `low` (the padded string is built only for an
+     * n-gram that does not pack). */
+    PyObject *padded = NULL;
     int c_n = self->n_classes;
     for (int c = 0; c < c_n; c++) scores[c] = self->char_bias[c];
-    Py_ssize_t size = PyUnicode_GET_LENGTH(padded);
-    int p_kind = PyUnicode_KIND(padded);
-    const void *p_data = PyUnicode_DATA(padded);
+    Py_ssize_t size = PyUnicode_GET_LENGTH(low) + 2;
+    int l_kind = PyUnicode_KIND(low);
+    const void *l_data = PyUnicode_DATA(low);
     /* The n-grams in batches: each batch's slots are asked of memory at once (prefetched),
      * then read in order (by size, then start), so that their cache misses overlap. */
     uint64_t keys[GRAM_BATCH], slots[GRAM_BATCH];
@@ -676,7 +689,7 @@ static int char_scores(Encoder *self, PyObject *low, double *scores) {
                 i = 0;
                 continue;
             }
-            uint64_t key = self->grams ? pack(p_kind, p_data, i, g) : 0;
+            uint64_t key = self->grams ? pack_padded(l_kind, l_data, size, i, g) : 0;
             keys[b] = key;
             starts[b] = i;
             sizes[b] = g;
@@ -700,6 +713,7 @@ static int char_scores(Encoder *self, PyObject *low, double *scores) {
                     for (int c = 0; c < c_n; c++) scores[c] += at[1 + c].weight;
                 continue;
             }
+            if (padded == NULL && (padded = PyUnicode_FromFormat(" %U ", low)) == NULL) goto done;
             PyObject *gram = PyUnicode_Substring(padded, starts[j], starts[j] + sizes[j]);
             if (gram == NULL) goto done;
             PyObject *w = PyDict_GetItemWithError(self->char_weights, gram);
@@ -725,7 +739,7 @@ static int char_scores(Encoder *self, PyObject *low, double *scores) {
     }
     for (int c = 0; c < c_n; c++) scores[c] = scores[c] / total;
 done:
-    Py_DECREF(padded);
+    Py_XDECREF(padded);
     return PyErr_Occurred() ? -1 : 0;
 }
 
@@ -840,13 +854,16 @@ static Py_ssize_t new_row(Encoder *self, PyObject *word) {
     long affix_rows[N_FAMILIES];
     int low_kind = PyUnicode_KIND(low);
     const void *low_data = PyUnicode_DATA(low);
-    for (int f = FIRST_AFFIX; f < N_FAMILIES; f++) {
+    uint64_t affix_keys[N_FAMILIES];
+    for (int f = FIRST_AFFIX; f < N_FAMILIES; f++) { /* the slots asked for at once, then read */
         Py_ssize_t len = affix_length[f - FIRST_AFFIX] < n_low ? affix_length[f - FIRST_AFFIX] : n_low;
         Py_ssize_t start = affix_from_end[f - FIRST_AFFIX] ? n_low - len : 0;
-        uint64_t key = len > 0 ? pack(low_kind, low_data, start, (int)len) : 0;
-        affix_rows[f] = key ? affix_row(self, f, key) : -2;
-        if (!key) values[f] = slice(low, start, start + len);
+        uint64_t key = affix_keys[f] = len > 0 ? pack(low_kind, low_data, start, (int)len) : 0;
+        if (key) __builtin_prefetch(self->affixes + slot_of(key + (uint64_t)f, self->affix_mask));
+        else values[f] = slice(low, start, start + len);
     }
+    for (int f = FIRST_AFFIX; f < N_FAMILIES; f++)
+        affix_rows[f] = affix_keys[f] ? affix_row(self, f, affix_keys[f]) : -2;
     Py_ssize_t row = -1;
     Py_hash_t hash = PyObject_Hash(low);
     const WordSlot *known = hash == -1 ? NULL : word_slot(self, low, hash);

@@ -83,19 +83,16 @@ viterbi(Py_ssize_t n, Py_ssize_t k, const double *s, const double *w, double *de
     for (Py_ssize_t t = 1; t < n; t++) {
         const double *prev = delta + (t - 1) * k;
         double *cur = delta + t * k;
+        /* Each label's best predecessor in a register (the maximum is exact whatever the
+         * order it is taken in, so the lattice is hmmlearn's). */
         for (Py_ssize_t i = 0; i < k; i++) {
-            cur[i] = -HUGE_VAL;
-        }
-        for (Py_ssize_t j = 0; j < k; j++) {
-            const double d = prev[j], *row = w + j * k;
-            for (Py_ssize_t i = 0; i < k; i++) {
-                const double v = d + row[i];
-                /* std::max(cur, v), without a branch to mispredict (maxsd) */
-                cur[i] = cur[i] < v ? v : cur[i];
+            double best = -HUGE_VAL;
+            for (Py_ssize_t j = 0; j < k; j++) {
+                const double v = prev[j] + w[j * k + i];
+                /* std::max(best, v), without a branch to mispredict (maxsd) */
+                best = best < v ? v : best;
             }
-        }
-        for (Py_ssize_t i = 0; i < k; i++) {
-            cur[i] += s[t * k + i];
+            cur[i] = best + s[t * k + i];
         }
     }
     const double *last = delta + (n - 1) * k;

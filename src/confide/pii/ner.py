@@ -1534,8 +1534,9 @@ class CrfRecognizer:
         with a modest score: missing a name costs more than masking one word too many.
         """
         spans: list[tuple[int, int, str]] = []
-        # Only capitalised words qualify; most tokens are ruled out before the full check.
-        for i in [i for i, t in enumerate(tokens) if t[0][:1].isupper() and labels[i] == "O"]:
+        # Only capitalised words qualify; most tokens are ruled out before the full check (a
+        # token is never empty).
+        for i in [i for i, t in enumerate(tokens) if t[0][0].isupper() and labels[i] == "O"]:
             token = tokens[i]
             kind = self._shape_kind(text, tokens, i)
             if kind is None:
