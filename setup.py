@@ -1,8 +1,9 @@
 """Build the PII tagger's optional C accelerator (everything else is in pyproject.toml).
 
-``confide.pii._crf`` computes the CRF tagger's state scores and decodes them in C. The build is
-optional: without a C compiler the install still succeeds and the tagger runs its pure-Python
-path (numpy and hmmlearn), which gives the same labels; tests run both paths and compare them.
+``confide.pii._crf`` tokenizes a text, computes the CRF tagger's state scores, decodes them and
+finds the tagged spans in C. The build is optional: without a C compiler the install still
+succeeds and the tagger runs its pure-Python path (numpy and hmmlearn), which gives the same
+labels and spans; tests run both paths and compare them.
 """
 
 from setuptools import Extension, setup

@@ -5,6 +5,8 @@
  * dict lookup; a new word's row is built here from the tables the Python encoder prepares
  * (feature values by family, the word lists, the character n-gram model, the word clusters).
  * decode (in _crf_decode.c): the Viterbi path and its labels' marginals.
+ * tag: encode and decode in one call. spans (in _crf_spans.c): the tagged spans, as
+ * CrfRecognizer._merged_spans finds them. tokenize (in _crf_tokenize.c): ner.tokenize's tokens.
  *
  * Nothing here sees more of a text than its tokens, and no error message quotes one.
  */
