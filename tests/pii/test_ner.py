@@ -34,6 +34,7 @@ from confide.pii.ner import (
     spans_to_bio,
     tokenize,
 )
+from confide.pii.recognizers import DigitStats
 from tests.pii._scripts import load_script
 
 REPO = Path(__file__).resolve().parents[2]
@@ -546,6 +547,30 @@ def test_names_in_other_languages_are_found_with_exact_spans(
 )
 def test_address_shapes(text: str, addresses: list[str]) -> None:
     assert [text[a:b] for a, b in address_shapes(text)] == addresses
+    # The analyzer's count of the text's digits, when given, spares the scan for one.
+    digits = DigitStats.of(text).digits
+    assert [text[a:b] for a, b in address_shapes(text, None, digits)] == addresses
+
+
+def test_a_digit_count_of_none_means_no_address_shape() -> None:
+    assert address_shapes("1121 New Creek Road") == [(0, 19)]
+    assert address_shapes("1121 New Creek Road", None, 0) == []  # the caller's count rules
+
+
+def test_the_tagger_finds_the_same_with_the_analyzers_digit_counts() -> None:
+    recognizer = CrfRecognizer()
+    texts = [
+        "Ship it to 1121 New Creek Road, Springfield, says Ana Lund",
+        "Pachergasse 64 in Wien, ask for Jonas",
+        "no numbers here, just Maria Jensen from Oslo",
+        "14 Rue Aghlab\nTunis",
+    ]
+    found = 0
+    for text in texts:
+        expected = recognizer.find(text)
+        assert recognizer.find(text, DigitStats.of(text)) == expected
+        found += len(expected)
+    assert found >= len(texts)
 
 
 def test_an_address_shape_replaces_a_street_name_tagged_as_a_place(

@@ -38,7 +38,7 @@ class Clearing(Protocol):
 # A name the model is at least this sure of stays a name against a word list's reading.
 CONFIDENT = 0.9
 # Recognizers that accept the digit counts the analyzer takes once per text.
-_TAKES_STATS = frozenset({PatternRecognizer, PhoneRecognizer})
+_TAKES_STATS = frozenset({PatternRecognizer, PhoneRecognizer, CrfRecognizer})
 
 
 @dataclass(frozen=True, slots=True)

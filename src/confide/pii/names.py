@@ -45,7 +45,6 @@ _CUE_GATE = re.compile(
 # Someone naming themselves or another at a sentence's start: "Jane here, my parcel...",
 # "Szonja Tot asked me to call you".
 _NAMED_BEFORE = (" here", " asked me", " told me")
-_NAMED_BEFORE_GATE = re.compile("|".join(_NAMED_BEFORE))
 _NAMED_FIRST = re.compile(
     rf"(?:^|(?<=[.!?] )|(?<=\n))(?P<name>{_NAME})(?=,? (?:here\b|asked me\b|told me\b))"
 )
@@ -87,7 +86,9 @@ def with_cued_names(
     start before "here" or "asked me" counts too ("Jane here, my parcel...")."""
     index: SpanIndex | None = None  # built at the first cue: most texts have none
     # Every match of _NAMED_FIRST is followed by one of these words: most texts hold none.
-    first = _NAMED_FIRST.finditer(text) if _NAMED_BEFORE_GATE.search(text) else ()
+    # (Three substring searches: several times cheaper than one regex of the three.)
+    named = any(words in text for words in _NAMED_BEFORE)
+    first = _NAMED_FIRST.finditer(text) if named else ()
     cued = _CUED.finditer(text) if _may_hold_cue(text) else ()
     for match in itertools.chain(cued, first):
         span = _name_span(text, match, common)

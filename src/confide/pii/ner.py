@@ -26,12 +26,15 @@ import threading
 from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from confide.pii.clusters import WordClusters, clusters_path, load_clusters
 from confide.pii.findings import Finding
 from confide.pii.names import with_cued_names, with_names_before_addresses
 from confide.pii.titles import with_legal_forms, with_legal_names, without_job_titles
+
+if TYPE_CHECKING:
+    from confide.pii.recognizers import DigitStats
 
 __all__ = [
     "DEFAULT_MODEL_PATH",
@@ -1332,11 +1335,14 @@ def _may_hold_address(lowered: Sequence[str]) -> bool:
     return False
 
 
-def address_shapes(text: str, lowered: Sequence[str] | None = None) -> list[tuple[int, int]]:
+def address_shapes(
+    text: str, lowered: Sequence[str] | None = None, digits: int | None = None
+) -> list[tuple[int, int]]:
     """Character spans of street addresses written in a common shape (see above);
-    ``lowered`` (the text's tokens, lower-cased) saves tokenising it again."""
-    if _DIGIT_RE.search(text) is None:  # every shape holds a number (\d)
-        return []
+    ``lowered`` (the text's tokens, lower-cased) saves tokenising it again, ``digits`` (how
+    many ``\\d`` the text holds) a scan for one."""
+    if digits == 0 or (digits is None and _DIGIT_RE.search(text) is None):
+        return []  # every shape holds a number (\d)
     if lowered is None:
         lowered = [token.text.lower() for token in tokenize(text)]
     if not _may_hold_address(lowered):
@@ -1478,7 +1484,9 @@ class CrfRecognizer:
         labels, probs = self.decoder(scores)
         return tokens, lowered, labels, probs
 
-    def find(self, text: str) -> list[Finding]:
+    def find(self, text: str, stats: DigitStats | None = None) -> list[Finding]:
+        """Findings in ``text``; ``stats`` (its digits, as the analyzer counts them) saves a
+        scan."""
         tokens, lowered, labels, probs = self._tagged(text)
         findings: list[Finding] = []
         for first, last, entity in self._spans(text, tokens, labels, lowered):
@@ -1514,7 +1522,8 @@ class CrfRecognizer:
                 findings.append(Finding(entity, start, end, NAME_SHAPE_SCORE, self.name))
         findings = self._with_leading_names(text, tokens, labels, findings)
         if "STREET_ADDRESS" in self.entities and self.min_score <= ADDRESS_SHAPE_SCORE:
-            findings = _with_address_shapes(text, lowered, findings, self.name)
+            digits = None if stats is None else stats.digits
+            findings = _with_address_shapes(text, lowered, findings, self.name, digits)
         common = self.gazetteer.get("common", frozenset())
         findings = with_legal_names(text, with_legal_forms(text, findings), self.name, common)
         if "PERSON" in self.entities:
@@ -1704,12 +1713,12 @@ def _without_pronoun_i(text: str, findings: list[Finding]) -> list[Finding]:
 
 
 def _with_address_shapes(
-    text: str, lowered: Sequence[str], findings: list[Finding], name: str
+    text: str, lowered: Sequence[str], findings: list[Finding], name: str, digits: int | None
 ) -> list[Finding]:
     """``findings`` plus each address shape no finding overlaps without lying inside it.
     Places and addresses inside it (a street name tagged as a place) give way to it; any
     other finding inside it (a name: "Katie 2 days ago") or a surer address keeps it out."""
-    for start, end in address_shapes(text, lowered):
+    for start, end in address_shapes(text, lowered, digits):
         inside = [f for f in findings if start <= f.start and f.end <= end]
         if any(f.start < end and start < f.end for f in findings if f not in inside):
             continue
