@@ -3,6 +3,7 @@ Python reference (fictional PII only)."""
 
 from __future__ import annotations
 
+import functools
 import random
 from typing import Any
 
@@ -22,10 +23,22 @@ def tagger() -> CrfRecognizer:
     return recognizer
 
 
+@functools.cache
+def python_tagger() -> CrfRecognizer:
+    return CrfRecognizer(accelerated=False)
+
+
 def both(tagger: CrfRecognizer, text: str, labels: list[str] | None = None) -> tuple[Any, Any]:
+    """The C path's spans and the Python reference's; the capitalised "O" tokens of both
+    paths are checked on the way."""
     tokens, lowered, tagged, _ = tagger._tagged(text)
     labels = tagged if labels is None else labels
-    return tagger._spans(text, tokens, labels, lowered), tagger._merged_spans(text, tokens, labels)
+    spans, capitalised = tagger._spans(text, tokens, labels, lowered)
+    upper = [i for i, t in enumerate(tokens) if t.text[0].isupper()]
+    assert capitalised == [i for i in upper if labels[i] == "O"]
+    reference = tagger._merged_spans(text, tokens, labels)
+    assert python_tagger()._spans(text, tokens, labels, lowered) == (reference, capitalised)
+    return spans, reference
 
 
 def labelled(text: str, marks: dict[str, str]) -> tuple[str, list[str]]:
@@ -143,6 +156,6 @@ def test_bad_arguments_are_refused(
 ) -> None:
     assert BUILT is not None
     arguments = _arguments(tagger, "Ask Ana Lund about it")
-    assert BUILT.spans(*arguments) == [(1, 3, "PERSON")]
+    assert BUILT.spans(*arguments) == ([(1, 3, "PERSON")], [0])  # "Ask" is a capitalised "O"
     with pytest.raises(error, match=message):
         BUILT.spans(*change(arguments))

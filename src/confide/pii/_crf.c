@@ -2,7 +2,7 @@
  *
  * Encoder: each token's state scores, as confide.pii.ner.StateScoreEncoder computes them in
  * Python, with the same per-word rows, summed in the same order. A word seen before costs one
- * dict lookup; a new word's row is built here from the tables the Python encoder prepares
+ * probe of its cache; a new word's row is built here from the tables the Python encoder prepares
  * (feature values by family, the word lists, the character n-gram model, the word clusters).
  * decode (in _crf_decode.c): the Viterbi path and its labels' marginals.
  * tag: encode and decode in one call. spans (in _crf_spans.c): the tagged spans, as
@@ -54,6 +54,13 @@ typedef struct {
     int32_t pair;  /* the pair code, or 0 */
     int32_t unused;
 } WordSlot;
+
+/* A slot of the cache of words seen: a word (key NULL: an empty slot) and its row. */
+typedef struct {
+    Py_hash_t hash;
+    PyObject *key;
+    Py_ssize_t row;
+} CacheSlot;
 
 /* A word's pair code (id << 4 | these flags): where it stands in some pair of the model. */
 #define FIRST_BEFORE 1 /* first of a pair that the token after the two sees */
@@ -109,8 +116,11 @@ typedef struct {
     WordSlot *word_slots;
     uint64_t word_mask;
     PyObject *cues;                  /* dict last word -> tuple of (entity, state row, words before) */
-    /* The cache of words seen: word -> row of `words`, and each row's lower-cased word. */
-    PyObject *rows;
+    /* The cache of words seen: word -> row of `words` (an open-addressing table at most half
+     * full: a word seen costs one probe, not a dict's index, entry and int), and each row's
+     * lower-cased word. */
+    CacheSlot *cache;
+    uint64_t cache_mask;
     PyObject *lowers;
     double *words;
     Py_ssize_t n_words, cap_words, cache_size;
@@ -191,7 +201,10 @@ static void encoder_dealloc(Encoder *self) {
     Py_XDECREF(self->cues);
     PyMem_Free(self->grams_block);
     PyMem_Free(self->affixes);
-    Py_XDECREF(self->rows);
+    if (self->cache != NULL) {
+        for (uint64_t i = 0; i <= self->cache_mask; i++) Py_XDECREF(self->cache[i].key);
+        PyMem_Free(self->cache);
+    }
     Py_XDECREF(self->lowers);
     PyMem_Free(self->parts);
     PyMem_Free(self->gaz_rows);
@@ -603,7 +616,12 @@ static int encoder_init(Encoder *self, PyObject *args, PyObject *kwds) {
     Py_INCREF(cues);
     self->cues = cues;
     self->cache_size = cache_size;
-    if ((self->rows = PyDict_New()) == NULL || (self->lowers = PyList_New(0)) == NULL) return -1;
+    if ((self->cache = PyMem_Calloc(2048, sizeof(CacheSlot))) == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    self->cache_mask = 2047;
+    if ((self->lowers = PyList_New(0)) == NULL) return -1;
     self->cap_words = 1024;
     self->words = PyMem_Malloc(sizeof(double) * (size_t)(self->cap_words * self->stride));
     if (self->words == NULL) {
@@ -933,15 +951,7 @@ static Py_ssize_t new_row(Encoder *self, PyObject *word) {
     }
     int64_t pair_code = known->pair;
     memcpy(out + width, &pair_code, sizeof pair_code);
-    PyObject *index = PyLong_FromSsize_t(self->n_words);
-    if (index == NULL) goto done;
-    int failed = PyDict_SetItem(self->rows, word, index) < 0 || PyList_Append(self->lowers, low) < 0;
-    Py_DECREF(index);
-    if (failed) {
-        PyDict_DelItem(self->rows, word); /* keep the dict and the list in step */
-        PyErr_SetString(PyExc_MemoryError, "the word cache could not grow");
-        goto done;
-    }
+    if (PyList_Append(self->lowers, low) < 0) goto done;
     row = self->n_words++;
 done:
     for (int f = 0; f < N_FAMILIES; f++) Py_XDECREF(values[f]);
@@ -949,26 +959,77 @@ done:
     return row;
 }
 
+/* The cache's slot for `word` (hashing to `hash`): its own, or the empty one where it would
+ * go; NULL with an error set if a comparison fails. */
+static CacheSlot *cache_slot(CacheSlot *cache, uint64_t mask, PyObject *word, Py_hash_t hash) {
+    uint64_t at = (uint64_t)hash & mask;
+    for (;;) {
+        CacheSlot *slot = cache + at;
+        if (slot->key == NULL || slot->key == word) return slot;
+        if (slot->hash == hash) {
+            int same = PyUnicode_Compare(slot->key, word);
+            if (same == -1 && PyErr_Occurred()) return NULL;
+            if (same == 0) return slot;
+        }
+        at = (at + 1) & mask;
+    }
+}
+
+/* Doubles the cache's slots before more than half of them would be used: 0, or -1 with an
+ * error set. */
+static int cache_room(Encoder *self) {
+    uint64_t cap = self->cache_mask + 1;
+    if ((uint64_t)(self->n_words + 1) * 2 <= cap) return 0;
+    CacheSlot *grown = PyMem_Calloc((size_t)(cap * 2), sizeof(CacheSlot));
+    if (grown == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (uint64_t i = 0; i < cap; i++) {
+        CacheSlot *old = self->cache + i;
+        if (old->key == NULL) continue;
+        uint64_t at = (uint64_t)old->hash & (cap * 2 - 1);
+        while (grown[at].key != NULL) at = (at + 1) & (cap * 2 - 1);
+        grown[at] = *old;
+    }
+    PyMem_Free(self->cache);
+    self->cache = grown;
+    self->cache_mask = cap * 2 - 1;
+    return 0;
+}
+
 static Py_ssize_t word_row(Encoder *self, PyObject *word) {
-    PyObject *hit = PyDict_GetItemWithError(self->rows, word);
-    if (hit != NULL) return PyLong_AsSsize_t(hit);
-    if (PyErr_Occurred()) return -1;
-    return new_row(self, word);
+    if (!PyUnicode_Check(word)) {
+        PyErr_SetString(PyExc_TypeError, "tokens must hold str words");
+        return -1;
+    }
+    Py_hash_t hash = PyObject_Hash(word);
+    if (hash == -1) return -1;
+    CacheSlot *slot = cache_slot(self->cache, self->cache_mask, word, hash);
+    if (slot == NULL) return -1;
+    if (slot->key != NULL) return slot->row;
+    if (cache_room(self) < 0) return -1;
+    Py_ssize_t row = new_row(self, word);
+    if (row < 0) return -1;
+    if ((slot = cache_slot(self->cache, self->cache_mask, word, hash)) == NULL) return -1;
+    Py_INCREF(word);
+    *slot = (CacheSlot){hash, word, row};
+    return row;
 }
 
 static void encoder_forget(Encoder *self) {
-    PyDict_Clear(self->rows);
+    for (uint64_t i = 0; i <= self->cache_mask; i++) Py_CLEAR(self->cache[i].key);
     if (PyList_GET_SIZE(self->lowers)) PyList_SetSlice(self->lowers, 0, PyList_GET_SIZE(self->lowers), NULL);
     self->n_words = 0;
 }
 
 static PyObject *encoder_clear(Encoder *self, PyObject *Py_UNUSED(ignored)) {
-    if (self->rows) encoder_forget(self);
+    if (self->lowers) encoder_forget(self);
     Py_RETURN_NONE;
 }
 
 static PyObject *encoder_row(Encoder *self, PyObject *word) {
-    if (self->rows == NULL) return PyErr_Format(PyExc_TypeError, "Encoder is not initialised");
+    if (self->lowers == NULL) return PyErr_Format(PyExc_TypeError, "Encoder is not initialised");
     Py_ssize_t r = word_row(self, word);
     if (r < 0) return NULL;
     PyObject *out = PyList_New(self->width);
@@ -990,7 +1051,7 @@ static inline void add_row(double *to, const double *row, int k) {
 
 /* encode's and tag's arguments (tokens, text, flat): the flag, or -1 with an error set. */
 static int encode_arguments(Encoder *self, PyObject *const *args, const char *name) {
-    if (self->rows == NULL) {
+    if (self->lowers == NULL) {
         PyErr_SetString(PyExc_TypeError, "Encoder is not initialised");
         return -1;
     }
@@ -1189,7 +1250,7 @@ static PyMethodDef module_methods[] = {
     {"decode", (PyCFunction)(void (*)(void))crf_decode, METH_FASTCALL,
      "decode(scores, transitions, prior, outside) -> (path, probs)"},
     {"spans", (PyCFunction)(void (*)(void))crf_spans, METH_FASTCALL,
-     "spans(tokens, labels, text, label_info, flat, lowered, particles, surnames) -> the tagger's spans"},
+     "spans(tokens, labels, text, label_info, flat, lowered, particles, surnames) -> (spans, capitalised)"},
     {"tokenize", (PyCFunction)(void (*)(void))crf_tokenize, METH_FASTCALL,
      "tokenize(token_type, text) -> the tokens of ner.tokenize, as token_type tuples"},
     {NULL, NULL, 0, NULL},

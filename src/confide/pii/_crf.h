@@ -7,7 +7,7 @@
 /* Raised with every change to what the module computes or takes: confide.pii.ner uses the C
  * path only when the built module says the version its Python side was written for (an
  * editable install keeps an old build until it is reinstalled). */
-#define CRF_VERSION 5
+#define CRF_VERSION 6
 
 /* _crf_decode.c: whether a buffer holds native float64 values (format "d", "@d", "=d", and
  * "<d" on a little-endian machine). */
@@ -25,7 +25,7 @@ PyObject *decode_scores(const double *scores, Py_ssize_t n, Py_ssize_t k, PyObje
 PyObject *crf_tokenize(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
 /* _crf_spans.c: spans(tokens, labels, text, label_info, flat, lowered, particles, surnames)
- * -> [(first, last, entity), ...] (CrfRecognizer._merged_spans) */
+ * -> ([(first, last, entity), ...], [capitalised "O" token, ...]) (CrfRecognizer._spans) */
 PyObject *crf_spans(PyObject *self, PyObject *const *args, Py_ssize_t nargs);
 
 #endif

@@ -12,7 +12,9 @@
  *   lowered     list of the tokens' words lower-cased
  *   particles   set of lower-case words that belong inside names ("de", "van")
  *   surnames    container of lower-case words a half lower-case name may end with, or None
- * -> list of (first, last, entity): token spans, last exclusive.
+ * -> (spans, capitalised): the spans as (first, last, entity) (last exclusive), and the
+ *    indices of the tokens labelled "O" whose first character is a capital (the candidates
+ *    of CrfRecognizer._name_shaped).
  *
  * The steps, each as its Python function does it: the BIO spans (_bio_spans); same-entity
  * neighbours joined across blanks (a person's) or blanks, a comma and a line break (an
@@ -215,14 +217,21 @@ PyObject *crf_spans(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     Span *spans = PyMem_Malloc(sizeof(Span) * (size_t)(n + 1));
     if (spans == NULL) return PyErr_NoMemory();
     Py_ssize_t count = 0;
-    PyObject *out = NULL;
+    PyObject *out = NULL, *capitalised = PyList_New(0), *result = NULL;
+    if (capitalised == NULL) goto done;
     /* The BIO spans, each joined to the one before where the entity's joiner says. */
     Py_ssize_t previous = -1; /* the last token of the open span */
     for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *found = PyDict_GetItemWithError(info, PyList_GET_ITEM(labels, k));
-        if (found == NULL) {
+        if (found == NULL) { /* "O" */
             if (PyErr_Occurred()) goto done;
-            continue; /* "O" */
+            if (Py_UNICODE_ISUPPER(first_char(word_of(tokens, k)))) {
+                PyObject *index = PyLong_FromSsize_t(k);
+                int failed = index == NULL || PyList_Append(capitalised, index) < 0;
+                Py_XDECREF(index);
+                if (failed) goto done;
+            }
+            continue;
         }
         if (!PyTuple_Check(found) || PyTuple_GET_SIZE(found) != 3 || !PyUnicode_Check(PyTuple_GET_ITEM(found, 1))) {
             PyErr_SetString(PyExc_TypeError, "label_info values must be (inside, entity, role) tuples");
@@ -260,12 +269,12 @@ PyObject *crf_spans(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
         trim(tokens, &trimmed.first, &trimmed.last);
         if (trimmed.first >= trimmed.last) continue;
         c.span = &trimmed;
-        if (name_pieces(&c, kind, data, flat) < 0) {
-            Py_CLEAR(out);
-            goto done;
-        }
+        if (name_pieces(&c, kind, data, flat) < 0) goto done;
     }
+    result = PyTuple_Pack(2, out, capitalised);
 done:
+    Py_XDECREF(out);
+    Py_XDECREF(capitalised);
     PyMem_Free(spans);
-    return out;
+    return result;
 }

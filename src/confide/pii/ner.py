@@ -52,7 +52,7 @@ __all__ = [
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "models" / "ner.crfsuite"
 # The version of confide.pii._crf this module was written for (_crf.h's CRF_VERSION).
-CRF_VERSION = 5
+CRF_VERSION = 6
 _log = logging.getLogger(__name__)
 
 
@@ -1489,7 +1489,8 @@ class CrfRecognizer:
         scan."""
         tokens, lowered, labels, probs = self._tagged(text)
         findings: list[Finding] = []
-        for first, last, entity in self._spans(text, tokens, labels, lowered):
+        merged, capitalised = self._spans(text, tokens, labels, lowered)
+        for first, last, entity in merged:
             if entity not in self.entities:
                 continue
             if entity == "PERSON" and set(lowered[first:last]) <= _LONE_TITLE:
@@ -1516,7 +1517,7 @@ class CrfRecognizer:
                 first, last = _with_name_suffixes(tokens, lowered, first, last)
             start, end = tokens[first].start, tokens[last - 1].end
             findings.append(Finding(entity, start, end, round(score, 4), self.name))
-        for first, last, entity in self._name_shaped(text, tokens, labels):
+        for first, last, entity in self._name_shaped(text, tokens, capitalised):
             if entity in self.entities and self.min_score <= NAME_SHAPE_SCORE:
                 start, end = tokens[first].start, tokens[last - 1].end
                 findings.append(Finding(entity, start, end, NAME_SHAPE_SCORE, self.name))
@@ -1533,7 +1534,7 @@ class CrfRecognizer:
         return _without_pronoun_i(text, without_job_titles(text, findings))
 
     def _name_shaped(
-        self, text: str, tokens: Sequence[Token], labels: Sequence[str]
+        self, text: str, tokens: Sequence[Token], capitalised: Sequence[int]
     ) -> list[tuple[int, int, str]]:
         """Capitalised words the tagger left alone that look like a name or a place.
 
@@ -1543,9 +1544,8 @@ class CrfRecognizer:
         with a modest score: missing a name costs more than masking one word too many.
         """
         spans: list[tuple[int, int, str]] = []
-        # Only capitalised words qualify; most tokens are ruled out before the full check (a
-        # token is never empty).
-        for i in [i for i, t in enumerate(tokens) if t[0][0].isupper() and labels[i] == "O"]:
+        # Only capitalised words the tagger left alone (``capitalised``, from ``_spans``) qualify.
+        for i in capitalised:
             token = tokens[i]
             kind = self._shape_kind(text, tokens, i)
             if kind is None:
@@ -1654,10 +1654,13 @@ class CrfRecognizer:
 
     def _spans(
         self, text: str, tokens: Sequence[Token], labels: Sequence[str], lowered: Sequence[str]
-    ) -> list[tuple[int, int, str]]:
-        """``_merged_spans``, in C when the tagger runs there."""
+    ) -> tuple[list[tuple[int, int, str]], list[int]]:
+        """``_merged_spans``, and the tokens labelled "O" whose first letter is a capital
+        (a token is never empty): in C when the tagger runs there."""
         if self._c_spans is None:
-            return self._merged_spans(text, tokens, labels)
+            capitalised = [i for i, t in enumerate(tokens) if t[0][0].isupper()]
+            capitalised = [i for i in capitalised if labels[i] == "O"]
+            return self._merged_spans(text, tokens, labels), capitalised
         flat = text.islower() or text.isupper()
         info, names = self._label_info, self._names
         return self._c_spans(tokens, labels, text, info, flat, lowered, _NAME_PARTICLES, names)  # type: ignore[no-any-return]
