@@ -8,7 +8,8 @@
  * tag: encode and decode in one call. spans (in _crf_spans.c): the tagged spans, as
  * CrfRecognizer._merged_spans finds them. tokenize (in _crf_tokenize.c): ner.tokenize's tokens.
  *
- * Nothing here sees more of a text than its tokens, and no error message quotes one.
+ * No error message quotes a text; the word cache keeps the words of texts seen, in memory
+ * only, as the Python encoder's does.
  */
 #include "_crf.h"
 

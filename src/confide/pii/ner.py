@@ -1658,8 +1658,9 @@ class CrfRecognizer:
         """``_merged_spans``, and the tokens labelled "O" whose first letter is a capital
         (a token is never empty): in C when the tagger runs there."""
         if self._c_spans is None:
-            capitalised = [i for i, t in enumerate(tokens) if t[0][0].isupper()]
-            capitalised = [i for i in capitalised if labels[i] == "O"]
+            capitalised = [
+                i for i, t in enumerate(tokens) if t[0][0].isupper() and labels[i] == "O"
+            ]
             return self._merged_spans(text, tokens, labels), capitalised
         flat = text.islower() or text.isupper()
         info, names = self._label_info, self._names
