@@ -45,21 +45,24 @@ typedef struct {
     int64_t row;
 } PairSlot;
 
-/* A slot of the word table: what a lower-cased word is in the `w=` family, the lexicon and
- * the pairs, found with one probe (key NULL: an empty slot). */
+/* What a slot of a table keyed by str starts with (key NULL: an empty slot); see str_slot. */
 typedef struct {
     Py_hash_t hash;
-    PyObject *key;
+    PyObject *key; /* a reference the table owns */
+} StrKey;
+
+/* A slot of the word table: what a lower-cased word is in the `w=` family, the lexicon and
+ * the pairs, found with one probe. */
+typedef struct {
+    StrKey k;
     int32_t w_row; /* the family's parts row, or -1 */
     int32_t entry; /* the lexicon's entry, or -1 */
     int32_t pair;  /* the pair code, or 0 */
-    int32_t unused;
 } WordSlot;
 
-/* A slot of the cache of words seen: a word (key NULL: an empty slot) and its row. */
+/* A slot of the cache of words seen: a word and its row. */
 typedef struct {
-    Py_hash_t hash;
-    PyObject *key;
+    StrKey k;
     Py_ssize_t row;
 } CacheSlot;
 
@@ -82,9 +85,8 @@ typedef struct {
     AffixSlot *affixes;
     uint64_t affix_mask;
     int flag_rows[N_FLAG_CODES];
-    /* dict lower-cased word -> the word lists holding it as a bit mask (the gazetteer's
-     * order) | (its finest cluster + 1) << 16: one lookup instead of one per list. */
-    PyObject *lexicon;
+    /* The word lists: a word's lexicon entry (read into the word table, below) is the lists
+     * holding it as a bit mask (the gazetteer's order) | (its finest cluster + 1) << 16. */
     int n_gaz;
     int *gaz_rows; /* by bit mask of the lists holding the word; [0] unused */
     PyObject *char_weights; /* dict n-gram -> tuple of floats, or NULL */
@@ -109,7 +111,6 @@ typedef struct {
      * by the words' ids: a word's pair code rides in its cached row, and only a pair whose
      * words both have the flags of its side is looked up, in one compact table, instead of
      * looking every two tokens up in a dict of dicts. */
-    PyObject *pair_words; /* dict lower-cased word -> pair code */
     PairSlot *pairs;
     uint64_t pair_mask;
     /* A new word's `w=` row, lexicon entry and pair code, from one table built from the
@@ -188,22 +189,42 @@ static int *int_list(PyObject *seq, Py_ssize_t expected, Py_ssize_t limit, const
     return out;
 }
 
+/* The slot of `word` (a str hashing to `hash`) in an open-addressing table of `mask + 1`
+ * slots of `size` bytes, each starting with a StrKey: its own, or the empty one where it
+ * would go. NULL with an error set if a comparison fails. */
+static StrKey *str_slot(void *table, size_t size, uint64_t mask, PyObject *word, Py_hash_t hash) {
+    uint64_t at = (uint64_t)hash & mask;
+    for (;;) {
+        StrKey *slot = (StrKey *)((char *)table + at * size);
+        if (slot->key == NULL || slot->key == word) return slot;
+        if (slot->hash == hash) {
+            int same = PyUnicode_Compare(slot->key, word);
+            if (same == -1 && PyErr_Occurred()) return NULL;
+            if (same == 0) return slot;
+        }
+        at = (at + 1) & mask;
+    }
+}
+
+/* Empties every slot of such a table, releasing its keys. */
+static void clear_keys(void *table, size_t size, uint64_t mask) {
+    for (uint64_t i = 0; i <= mask; i++) Py_CLEAR(((StrKey *)((char *)table + i * size))->key);
+}
+
 static void encoder_dealloc(Encoder *self) {
     Py_XDECREF(self->families);
-    Py_XDECREF(self->lexicon);
     Py_XDECREF(self->char_weights);
     Py_XDECREF(self->shape);
-    Py_XDECREF(self->pair_words);
     PyMem_Free(self->pairs);
     if (self->word_slots != NULL) {
-        for (uint64_t i = 0; i <= self->word_mask; i++) Py_XDECREF(self->word_slots[i].key);
+        clear_keys(self->word_slots, sizeof(WordSlot), self->word_mask);
         PyMem_Free(self->word_slots);
     }
     Py_XDECREF(self->cues);
     PyMem_Free(self->grams_block);
     PyMem_Free(self->affixes);
     if (self->cache != NULL) {
-        for (uint64_t i = 0; i <= self->cache_mask; i++) Py_XDECREF(self->cache[i].key);
+        clear_keys(self->cache, sizeof(CacheSlot), self->cache_mask);
         PyMem_Free(self->cache);
     }
     Py_XDECREF(self->lowers);
@@ -394,9 +415,9 @@ static int pair_word(PyObject *words, PyObject *word, long flag, int64_t *id) {
     return 0;
 }
 
-/* pair_words and the pair table, from `before` and `after` (dict word -> dict word -> row). */
-static int build_pairs(Encoder *self, PyObject *before, PyObject *after) {
-    if ((self->pair_words = PyDict_New()) == NULL) return -1;
+/* The pair table, from `before` and `after` (dict word -> dict word -> row), and into
+ * `pair_words` (a new dict) each of their words' pair code. */
+static int build_pairs(Encoder *self, PyObject *before, PyObject *after, PyObject *pair_words) {
     PyObject *sides[2] = {before, after};
     Py_ssize_t n = 0;
     for (int side = 0; side < 2; side++) {
@@ -425,8 +446,8 @@ static int build_pairs(Encoder *self, PyObject *before, PyObject *after) {
             PyObject *b, *row;
             while (PyDict_Next(inner, &inner_pos, &b, &row)) {
                 int64_t id_a, id_b;
-                if (pair_word(self->pair_words, a, side ? FIRST_AFTER : FIRST_BEFORE, &id_a) < 0 ||
-                    pair_word(self->pair_words, b, side ? SECOND_AFTER : SECOND_BEFORE, &id_b) < 0)
+                if (pair_word(pair_words, a, side ? FIRST_AFTER : FIRST_BEFORE, &id_a) < 0 ||
+                    pair_word(pair_words, b, side ? SECOND_AFTER : SECOND_BEFORE, &id_b) < 0)
                     return -1;
                 long r = PyLong_Check(row) ? PyLong_AsLong(row) : -1;
                 if (r < 0 || r >= self->n_state) {
@@ -446,20 +467,8 @@ static int build_pairs(Encoder *self, PyObject *before, PyObject *after) {
     return 0;
 }
 
-/* The slot of `word` (a str whose hash is `hash`) in the word table: its own, or the empty
- * one where it would go. NULL with an error set if a comparison fails. */
 static WordSlot *word_slot(const Encoder *self, PyObject *word, Py_hash_t hash) {
-    uint64_t at = (uint64_t)hash & self->word_mask;
-    for (;;) {
-        WordSlot *slot = self->word_slots + at;
-        if (slot->key == NULL || slot->key == word) return slot;
-        if (slot->hash == hash) {
-            int same = PyUnicode_Compare(slot->key, word);
-            if (same == -1 && PyErr_Occurred()) return NULL;
-            if (same == 0) return slot;
-        }
-        at = (at + 1) & self->word_mask;
-    }
+    return (WordSlot *)str_slot(self->word_slots, sizeof(WordSlot), self->word_mask, word, hash);
 }
 
 /* One dict's words into the word table: `what` 0 the w= family, 1 the lexicon, 2 pairs. */
@@ -483,9 +492,9 @@ static int add_words(Encoder *self, PyObject *dict, int what) {
         if (hash == -1) return -1;
         WordSlot *slot = word_slot(self, word, hash);
         if (slot == NULL) return -1;
-        if (slot->key == NULL) {
+        if (slot->k.key == NULL) {
             Py_INCREF(word);
-            *slot = (WordSlot){hash, word, -1, -1, 0, 0};
+            *slot = (WordSlot){{hash, word}, -1, -1, 0};
         }
         if (what == 0) slot->w_row = (int32_t)v;
         else if (what == 1) slot->entry = (int32_t)v;
@@ -494,8 +503,9 @@ static int add_words(Encoder *self, PyObject *dict, int what) {
     return 0;
 }
 
-static int build_words(Encoder *self) {
-    PyObject *dicts[3] = {PyTuple_GET_ITEM(self->families, 0), self->lexicon, self->pair_words};
+/* The word table, from the w= family, the lexicon and the pairs' words (read only here). */
+static int build_words(Encoder *self, PyObject *lexicon, PyObject *pair_words) {
+    PyObject *dicts[3] = {PyTuple_GET_ITEM(self->families, 0), lexicon, pair_words};
     uint64_t n = 0, cap = 16;
     for (int d = 0; d < 3; d++) n += (uint64_t)PyDict_GET_SIZE(dicts[d]);
     while (cap < n * 2) cap <<= 1;
@@ -562,8 +572,6 @@ static int encoder_init(Encoder *self, PyObject *args, PyObject *kwds) {
         PyErr_SetString(PyExc_ValueError, "gaz_rows: one row per mask of at most 16 word lists");
         return -1;
     }
-    Py_INCREF(lexicon);
-    self->lexicon = lexicon;
     if ((self->gaz_rows = int_list(gaz_rows, n_masks, self->n_parts, "gaz_rows")) == NULL) return -1;
     if (char_weights != Py_None) {
         if (!PyDict_Check(char_weights) || ngram_low < 1 || ngram_high < ngram_low) {
@@ -612,8 +620,11 @@ static int encoder_init(Encoder *self, PyObject *args, PyObject *kwds) {
     }
     self->line_start = line_start;
     self->line_end = line_end;
-    if (build_pairs(self, before, after) < 0) return -1;
-    if (build_words(self) < 0) return -1;
+    PyObject *pair_words = PyDict_New();
+    int built = pair_words != NULL && build_pairs(self, before, after, pair_words) == 0 &&
+                build_words(self, lexicon, pair_words) == 0;
+    Py_XDECREF(pair_words);
+    if (!built) return -1;
     Py_INCREF(cues);
     self->cues = cues;
     self->cache_size = cache_size;
@@ -889,8 +900,8 @@ static Py_ssize_t new_row(Encoder *self, PyObject *word) {
     Py_hash_t hash = PyObject_Hash(low);
     const WordSlot *known = hash == -1 ? NULL : word_slot(self, low, hash);
     if (known == NULL) goto done;
-    static const WordSlot unknown = {0, NULL, -1, -1, 0, 0};
-    if (known->key == NULL) known = &unknown; /* an empty slot: in none of the three */
+    static const WordSlot unknown = {{0, NULL}, -1, -1, 0};
+    if (known->k.key == NULL) known = &unknown; /* an empty slot: in none of the three */
     for (int f = 0; f < N_FAMILIES; f++) {
         if (f == 0) {
             if (known->w_row >= 0) parts[m++] = known->w_row;
@@ -960,20 +971,8 @@ done:
     return row;
 }
 
-/* The cache's slot for `word` (hashing to `hash`): its own, or the empty one where it would
- * go; NULL with an error set if a comparison fails. */
-static CacheSlot *cache_slot(CacheSlot *cache, uint64_t mask, PyObject *word, Py_hash_t hash) {
-    uint64_t at = (uint64_t)hash & mask;
-    for (;;) {
-        CacheSlot *slot = cache + at;
-        if (slot->key == NULL || slot->key == word) return slot;
-        if (slot->hash == hash) {
-            int same = PyUnicode_Compare(slot->key, word);
-            if (same == -1 && PyErr_Occurred()) return NULL;
-            if (same == 0) return slot;
-        }
-        at = (at + 1) & mask;
-    }
+static CacheSlot *cache_slot(Encoder *self, PyObject *word, Py_hash_t hash) {
+    return (CacheSlot *)str_slot(self->cache, sizeof(CacheSlot), self->cache_mask, word, hash);
 }
 
 /* Doubles the cache's slots before more than half of them would be used: 0, or -1 with an
@@ -988,9 +987,9 @@ static int cache_room(Encoder *self) {
     }
     for (uint64_t i = 0; i < cap; i++) {
         CacheSlot *old = self->cache + i;
-        if (old->key == NULL) continue;
-        uint64_t at = (uint64_t)old->hash & (cap * 2 - 1);
-        while (grown[at].key != NULL) at = (at + 1) & (cap * 2 - 1);
+        if (old->k.key == NULL) continue;
+        uint64_t at = (uint64_t)old->k.hash & (cap * 2 - 1);
+        while (grown[at].k.key != NULL) at = (at + 1) & (cap * 2 - 1);
         grown[at] = *old;
     }
     PyMem_Free(self->cache);
@@ -1006,20 +1005,20 @@ static Py_ssize_t word_row(Encoder *self, PyObject *word) {
     }
     Py_hash_t hash = PyObject_Hash(word);
     if (hash == -1) return -1;
-    CacheSlot *slot = cache_slot(self->cache, self->cache_mask, word, hash);
+    CacheSlot *slot = cache_slot(self, word, hash);
     if (slot == NULL) return -1;
-    if (slot->key != NULL) return slot->row;
+    if (slot->k.key != NULL) return slot->row;
     if (cache_room(self) < 0) return -1;
     Py_ssize_t row = new_row(self, word);
     if (row < 0) return -1;
-    if ((slot = cache_slot(self->cache, self->cache_mask, word, hash)) == NULL) return -1;
+    if ((slot = cache_slot(self, word, hash)) == NULL) return -1;
     Py_INCREF(word);
-    *slot = (CacheSlot){hash, word, row};
+    *slot = (CacheSlot){{hash, word}, row};
     return row;
 }
 
 static void encoder_forget(Encoder *self) {
-    for (uint64_t i = 0; i <= self->cache_mask; i++) Py_CLEAR(self->cache[i].key);
+    clear_keys(self->cache, sizeof(CacheSlot), self->cache_mask);
     if (PyList_GET_SIZE(self->lowers)) PyList_SetSlice(self->lowers, 0, PyList_GET_SIZE(self->lowers), NULL);
     self->n_words = 0;
 }
