@@ -1,4 +1,5 @@
-"""The C tokenizer (confide.pii._crf.tokenize) against ner.tokenize, the reference."""
+"""The C tokenizer (confide.pii._crf.tokenize) against ner.tokenize, the reference, and the
+C digit count (digit_stats) against recognizers.DigitStats.of."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import random
 
 import pytest
 
+from confide.pii import PiiAnalyzer
 from confide.pii.ner import CrfRecognizer, Token, accelerator, tokenize
+from confide.pii.recognizers import DigitStats
 from tests.pii._crf_build import BUILT, crf_built  # noqa: F401 (the fixture skips)
 
 
@@ -88,3 +91,59 @@ def test_the_recognizer_tokenizes_in_c_only_on_the_c_path() -> None:
     assert fast._tokenize is not tokenize and accelerator(True) is BUILT
     text = "Ask for Maria O'Neil at 12 Rue de l'Église, it's on the left."
     assert fast._tokenize(text) == tokenize(text)
+
+
+def c_digit_stats(text: str) -> DigitStats:
+    assert BUILT is not None
+    stats: DigitStats = BUILT.digit_stats(DigitStats, text)
+    return stats
+
+
+@pytest.mark.parametrize(
+    ("text", "digits", "run"),
+    [
+        ("", 0, 0),
+        ("no digits here", 0, 0),
+        ("call 555-0100 now", 7, 4),
+        ("12 345 6", 6, 3),
+        ("\u0663\u0664 and \uff14\uff15\uff16", 5, 3),  # Arabic-Indic and full-width digits are \d
+        ("\u00b2\u00b3 \u2460", 0, 0),  # superscripts and circled digits are not
+        ("x" * 300 + "9" * 40, 40, 40),
+    ],
+)
+def test_digit_stats_count_what_the_regex_counts(text: str, digits: int, run: int) -> None:
+    stats = c_digit_stats(text)
+    assert type(stats) is DigitStats and stats == (digits, run)
+    assert stats == DigitStats.of(text)
+
+
+def test_every_character_is_a_digit_or_not_as_the_regex_says() -> None:
+    """Each code point alone, and a run of each in a one-, two- and four-byte string."""
+    for cp in range(0x110000):
+        if 0xD800 <= cp < 0xE000:
+            continue
+        char = chr(cp)
+        assert c_digit_stats(char) == DigitStats.of(char), hex(cp)
+    rng = random.Random(3)
+    alphabet = ["1", "a", " ", "\u00e9", "\u0663", "\u2460", "\U0001d7ce", "\U0001f600"]
+    for _ in range(5_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        assert c_digit_stats(text) == DigitStats.of(text), repr(text)
+
+
+def test_digit_stats_rejects_bad_arguments() -> None:
+    assert BUILT is not None
+    with pytest.raises(TypeError, match="2 arguments"):
+        BUILT.digit_stats(DigitStats)
+    with pytest.raises(TypeError, match="takes a str"):
+        BUILT.digit_stats(DigitStats, b"12")
+    with pytest.raises(TypeError, match="tuple type"):
+        BUILT.digit_stats(list, "12")
+
+
+def test_the_analyzer_counts_digits_in_c_only_on_the_c_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert PiiAnalyzer()._digit_stats("a 12 b 345") == DigitStats(5, 3)
+    monkeypatch.setenv("CONFIDE_PII_PURE_PYTHON", "1")
+    assert PiiAnalyzer()._digit_stats == DigitStats.of

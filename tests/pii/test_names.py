@@ -30,6 +30,10 @@ def found(text: str) -> list[tuple[str, str]]:
         # the cue in any case (the text's lower case is searched for it first)
         ("MY SON Tom Baker called", "Tom Baker"),
         ("Spoke With Ana Lima today", "Ana Lima"),
+        # beyond ASCII: letters the lower-cased text misreads, and others
+        ("MY \u017fON Tom Baker called", "Tom Baker"),
+        ("Ich habe mit HER FR\u0130END Ana Lima gesprochen", "Ana Lima"),
+        ("Grüße! I SPOKE TO Ana Lima", "Ana Lima"),
         # the name stops before a common word and a possessive
         ("I spoke to Sarah Jones Yesterday", "Sarah Jones"),
         ("My son Tom's account", "Tom"),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 import re
+import string
+import sys
 from collections.abc import Sequence
 
 import phonenumbers
@@ -13,11 +15,13 @@ from phonenumbers import PhoneNumberFormat
 from confide.pii import AnalyzerOptions, PiiAnalyzer
 from confide.pii.recognizers import (
     DEFAULT_PHONE_REGIONS,
+    LOWER_CASE_TRAPS,
     Pattern,
     PatternRecognizer,
     PhoneRecognizer,
     configured_pattern,
     default_recognizers,
+    lowers_faithfully,
 )
 
 # The pattern recognizers alone (the CRF name recognizer has its own tests).
@@ -534,11 +538,43 @@ def test_a_pattern_with_any_of_runs_only_where_one_of_its_words_is() -> None:
         # gate must not drop what the regex finds.
         ("my FRİEND is 40", "AGE", "40"),
         ("My fr\u0131end is 40", "AGE", "40"),
+        ("MY \u017fON is 12", "AGE", "12"),  # the long s
+        # Other letters beyond ASCII: the gate reads the lower-cased text.
+        ("Grüße! MY SON is 12", "AGE", "12"),
+        ("ÅSA: \u212aNOWN since Sept. 2019", "DATE_TIME", "Sept. 2019"),
     ],
 )
 def test_patterns_gated_by_words_find_them_in_any_case(text: str, entity: str, value: str) -> None:
     found = [text[f.start : f.end] for f in ANALYZER.analyze(text) if f.entity_type == entity]
     assert found == [value]
+
+
+def test_the_lower_case_traps_are_all_the_letters_lower_misreads() -> None:
+    """Every character a case-insensitive regex matches to an ASCII letter lower-cases to
+    that letter, but for LOWER_CASE_TRAPS; and str.lower keeps every other character one
+    character, a word character or not as it was (what lowers_faithfully relies on)."""
+    word = re.compile(r"\w")
+    misread = set()
+    for letter in string.ascii_lowercase:
+        regex = re.compile(letter, re.IGNORECASE)
+        misread |= {
+            chr(cp)
+            for cp in range(sys.maxunicode + 1)
+            if regex.fullmatch(chr(cp)) and chr(cp).lower() != letter
+        }
+    assert misread == {"\u0130", "\u0131", "\u017f"} == set(LOWER_CASE_TRAPS)
+    changed = [
+        chr(cp)
+        for cp in range(sys.maxunicode + 1)
+        if chr(cp) not in LOWER_CASE_TRAPS
+        and (
+            len(chr(cp).lower()) != 1
+            or bool(word.match(chr(cp))) != bool(word.match(chr(cp).lower()))
+        )
+    ]
+    assert changed == []
+    assert lowers_faithfully("Grüße aus Köln") and lowers_faithfully("\u212aelvin")
+    assert not lowers_faithfully("FRİEND") and not lowers_faithfully("lo\u017ft")
 
 
 def test_a_pattern_with_a_gate_runs_only_where_the_gate_is_found() -> None:

@@ -1253,6 +1253,8 @@ static PyMethodDef module_methods[] = {
      "spans(tokens, labels, text, label_info, flat, lowered, particles, surnames) -> (spans, capitalised)"},
     {"tokenize", (PyCFunction)(void (*)(void))crf_tokenize, METH_FASTCALL,
      "tokenize(token_type, text) -> the tokens of ner.tokenize, as token_type tuples"},
+    {"digit_stats", (PyCFunction)(void (*)(void))crf_digit_stats, METH_FASTCALL,
+     "digit_stats(stats_type, text) -> stats_type((digits, longest run of digits))"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -24,14 +24,28 @@ static Py_ssize_t word_end(int kind, const void *data, Py_ssize_t n, Py_ssize_t 
     return at;
 }
 
+/* The arguments (tuple_type, text) of tokenize and digit_stats, or an error set. */
+static int type_and_text(const char *name, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2) {
+        PyErr_Format(PyExc_TypeError, "%s takes 2 arguments (%zd given)", name, nargs);
+        return -1;
+    }
+    if (!PyType_Check(args[0]) || !PyType_IsSubtype((PyTypeObject *)args[0], &PyTuple_Type)) {
+        PyErr_Format(PyExc_TypeError, "%s needs a tuple type for its result", name);
+        return -1;
+    }
+    if (!PyUnicode_Check(args[1])) {
+        PyErr_Format(PyExc_TypeError, "%s takes a str", name);
+        return -1;
+    }
+    return 0;
+}
+
 PyObject *crf_tokenize(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
-    if (nargs != 2) return PyErr_Format(PyExc_TypeError, "tokenize takes 2 arguments (%zd given)", nargs);
-    if (!PyType_Check(args[0]) || !PyType_IsSubtype((PyTypeObject *)args[0], &PyTuple_Type))
-        return PyErr_Format(PyExc_TypeError, "tokenize needs a tuple type for its tokens");
+    if (type_and_text("tokenize", args, nargs) < 0) return NULL;
     PyTypeObject *type = (PyTypeObject *)args[0];
     PyObject *text = args[1];
-    if (!PyUnicode_Check(text)) return PyErr_Format(PyExc_TypeError, "tokenize takes a str");
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
@@ -78,4 +92,48 @@ PyObject *crf_tokenize(PyObject *self, PyObject *const *args, Py_ssize_t nargs) 
         at = end;
     }
     return tokens;
+}
+
+/* confide.pii._crf.digit_stats: recognizers.DigitStats.of without the regular expression.
+ * A digit is what the re module's \d matches in a str, a Unicode decimal digit
+ * (Py_UNICODE_ISDECIMAL); in a one-byte string only "0" to "9" are. */
+PyObject *crf_digit_stats(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    (void)self;
+    if (type_and_text("digit_stats", args, nargs) < 0) return NULL;
+    PyTypeObject *type = (PyTypeObject *)args[0];
+    PyObject *text = args[1];
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), digits = 0, run = 0, longest = 0;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *chars = data;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if ((unsigned)(chars[i] - '0') < 10u) {
+                digits++;
+                if (++run > longest) longest = run;
+            } else {
+                run = 0;
+            }
+        }
+    } else {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (Py_UNICODE_ISDECIMAL(PyUnicode_READ(kind, data, i))) {
+                digits++;
+                if (++run > longest) longest = run;
+            } else {
+                run = 0;
+            }
+        }
+    }
+    PyObject *count = PyLong_FromSsize_t(digits);
+    PyObject *most = count ? PyLong_FromSsize_t(longest) : NULL;
+    PyObject *stats = most ? type->tp_alloc(type, 2) : NULL;
+    if (stats == NULL) {
+        Py_XDECREF(count);
+        Py_XDECREF(most);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(stats, 0, count);
+    PyTuple_SET_ITEM(stats, 1, most);
+    return stats;
 }

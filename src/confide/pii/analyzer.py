@@ -6,7 +6,7 @@ import bisect
 import functools
 import re
 import string
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -14,7 +14,7 @@ from typing import Protocol, runtime_checkable
 from confide.pii.currencies import CurrencyCodes
 from confide.pii.findings import Finding, Recognizer, SpanIndex
 from confide.pii.lexicon import POSTAL_CODE, NrpRecognizer
-from confide.pii.ner import DEFAULT_NAME_PRIOR, ENTITIES, CrfRecognizer
+from confide.pii.ner import DEFAULT_NAME_PRIOR, ENTITIES, CrfRecognizer, accelerator
 from confide.pii.recognizers import (
     DEFAULT_ORDER_PATTERNS,
     DEFAULT_PHONE_REGIONS,
@@ -254,6 +254,11 @@ class PiiAnalyzer:
                 *_custom_recognizers(self.options),
             ]
         self._recognizers: list[Recognizer] = list(recognizers)
+        # The text's digits counted in C where the tagger's accelerator is in use.
+        module = accelerator()
+        self._digit_stats: Callable[[str], DigitStats] = (
+            DigitStats.of if module is None else functools.partial(module.digit_stats, DigitStats)
+        )
         _check_entity_types(self.options, self._recognizers)
         self._configure()
         self._deny = [
@@ -305,7 +310,7 @@ class PiiAnalyzer:
 
     def analyze(self, text: str) -> list[Finding]:
         """All findings in ``text`` that pass the options, without overlaps, by position."""
-        stats = DigitStats.of(text)
+        stats = self._digit_stats(text)
         digits, run = stats.digits, stats.run
         found: list[Finding] = []
         for recognizer, takes_stats, min_digits, min_run in self._plan:

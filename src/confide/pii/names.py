@@ -10,6 +10,7 @@ import re
 from collections.abc import Collection, Sequence
 
 from confide.pii.findings import Finding, SpanIndex
+from confide.pii.recognizers import lowers_faithfully
 
 CUED_NAME_SCORE = 0.7
 _RELATIVES = (
@@ -34,9 +35,9 @@ _CUED = re.compile(
     rf"spoke (?:to|with)|speak (?:to|with)|talked (?:to|with)) (?P<name>{_NAME})"
     r"(?![\w'\u2019-])"
 )
-# What every match of _CUED holds, looked for in the lower-cased text (ASCII only, see
-# recognizers.Pattern): most texts hold none, and this is several times cheaper than _CUED,
-# which the regex engine must try at every position.
+# What every match of _CUED holds, looked for in the lower-cased text where that is sound
+# (recognizers.lowers_faithfully): most texts hold none, and this is several times cheaper
+# than _CUED, which the regex engine must try at every position.
 # (Every branch starts with a letter of its own: the regex engine then skips to those.)
 _CUE_GATE = re.compile(
     "|".join(f"{owner} (?:{_RELATIVES})" for owner in ("my", "our", "his", "her", "their"))
@@ -104,7 +105,7 @@ def with_cued_names(
 
 
 def _may_hold_cue(text: str) -> bool:
-    return not text.isascii() or _CUE_GATE.search(text.lower()) is not None
+    return not lowers_faithfully(text) or _CUE_GATE.search(text.lower()) is not None
 
 
 def _name_span(text: str, match: re.Match[str], common: Collection[str]) -> tuple[int, int] | None:

@@ -52,7 +52,7 @@ __all__ = [
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "models" / "ner.crfsuite"
 # The version of confide.pii._crf this module was written for (_crf.h's CRF_VERSION).
-CRF_VERSION = 6
+CRF_VERSION = 7
 _log = logging.getLogger(__name__)
 
 

@@ -7,7 +7,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import phonenumbers
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, region_code_for_country_code
@@ -41,9 +41,8 @@ class Pattern:
     ``any_of`` (lower-case ASCII words, one of which every match holds or follows, looked
     for in the lower-cased text) are necessary conditions checked before the regex runs:
     most chat messages hold no ``@``, no long digit run and no "years old", so most patterns
-    are skipped without scanning the text. ``any_of`` is checked in ASCII text only: a
-    case-insensitive regex matches "i" to the dotted capital and the dotless small i of
-    Turkish, and "s" to the long s, which no lower-cased or case-folded string says. With
+    are skipped without scanning the text. ``any_of`` is checked only in text that
+    ``lowers_faithfully``. With
     ``needs_context`` the pattern is not even tried in a text without one of the
     recognizer's context words: its matches are personal data only next to one. ``gate``
     is a regular expression (compiled with the pattern's flags) that every text holding a
@@ -66,10 +65,23 @@ class Pattern:
 
 _DIGIT_RUN = re.compile(r"\d+")
 
+# The only characters a case-insensitive regex matches to an ASCII letter that str.lower()
+# does not turn into that letter: the dotted capital and the dotless small i of Turkish, and
+# the long s (a test checks this over all of Unicode).
+LOWER_CASE_TRAPS = ("\u0130", "\u0131", "\u017f")
 
-@dataclass(frozen=True, slots=True)
-class DigitStats:
-    """How many digits a text holds and its longest run of them: one scan per text."""
+
+def lowers_faithfully(text: str) -> bool:
+    """Whether ``text.lower()`` holds, at the same places, every run of ASCII letters that a
+    case-insensitive regex matches in ``text``: then a word looked for in the lower-cased
+    text is a sound gate for such a regex. True of any text without ``LOWER_CASE_TRAPS``
+    (``str.lower`` keeps every other character one character, and a word character one)."""
+    return text.isascii() or not any(trap in text for trap in LOWER_CASE_TRAPS)
+
+
+class DigitStats(NamedTuple):
+    """How many digits a text holds and its longest run of them: one scan per text (a
+    tuple, so that the C scan, ``confide.pii._crf.digit_stats``, builds one directly)."""
 
     digits: int
     run: int
@@ -153,7 +165,7 @@ class PatternRecognizer:
                 return []
         found: list[Finding] = []
         lower: str | None = None
-        ascii_text = text.isascii()
+        faithful = lowers_faithfully(text)
         for regex, pattern, gate, words in self._compiled:
             if pattern.min_digits or pattern.min_run:
                 stats = stats or DigitStats.of(text)
@@ -165,7 +177,7 @@ class PatternRecognizer:
                 else text.count(pattern.contains) < pattern.contains_times
             ):
                 continue
-            if pattern.any_of and ascii_text:
+            if pattern.any_of and faithful:
                 lower = text.lower() if lower is None else lower
                 if words is None:
                     if not any(word in lower for word in pattern.any_of):
