@@ -772,7 +772,8 @@ def test_words_remembered_as_no_street_words_change_no_answer(
     assert {"call", "me", "at", "12"} <= ner._NO_STREET_WORDS
     # Remembered words do not hide a street word, a street-name ending or a piece.
     assert ner._may_hold_address(["call", "me", "at", "hauptstraße"])
-    assert ner._may_hold_address(["call", "me", "at", "via-roma"])
+    assert ner._may_hold_address(["call", "me", "at", "x.via"])
+    assert ner._may_hold_address(["12", "main", "st-5"])
     assert ner._may_hold_address(["12", "main", "st"])
     assert "hauptstraße" not in ner._NO_STREET_WORDS
     # Full, it is emptied before it takes more; a long word is never kept.
@@ -783,6 +784,42 @@ def test_words_remembered_as_no_street_words_change_no_answer(
     assert "x" * 40 not in ner._NO_STREET_WORDS
     text = "Ship it to 1121 New Creek Road please"
     assert [text[a:b] for a, b in ner.address_shapes(text)] == ["1121 New Creek Road"]
+
+
+def test_the_shapes_a_text_is_searched_for_find_what_all_of_them_find() -> None:
+    """Texts of address pieces at random: the alternation of the shapes the tokens allow
+    (``_street_bits``) finds what the alternation of all shapes finds, and where they allow
+    none, that finds nothing; a text whose lower case misreads a letter is searched for
+    every shape."""
+    from confide.pii import ner
+
+    rng = random.Random(7)
+    pieces = [
+        "12", "4", "1121", "98", "7b", ",", ".", "-", "'", "\u2019", "(", "x",
+        "Main", "New", "Creek", "Roma", "Aghlab", "de", "la", "Paul-Nevermann",
+        "Road", "ROAD", "st", "St", "St.", "rd", "Avenue", "rue", "Rue", "Via", "via", "VIA",
+        "Calle", "ulica", "Koenigstrasse", "Kaupangsstr\u00e6ti", "Hauptstra\u00dfe",
+        "HAUPTSTRA\u1e9eE", "weg", "Weg", "Pachergasse", "Brigade", "Katie", "day",
+    ]  # fmt: skip
+    joins = [" ", " ", " ", "\t", "", "-", ".", "'", ", ", "\n"]
+    texts = [
+        "".join(rng.choice(pieces) + rng.choice(joins) for _ in range(rng.randint(2, 9)))
+        for _ in range(20_000)
+    ]
+    searched = 0
+    for text in texts:
+        expected = [m.span() for m in ner._ADDRESS_SHAPES.finditer(text)]
+        lowered = [token.text.lower() for token in ner.tokenize(text)]
+        bits = ner._may_hold_address(lowered)
+        if not bits:
+            assert expected == [], text
+            continue
+        searched += 1
+        assert [m.span() for m in ner._SHAPES_BY_BITS[bits].finditer(text)] == expected, text
+        assert ner.address_shapes(text) == expected, text
+    assert searched > 5_000
+    # "\u017ft" is "st" to the case-insensitive regex, not to str.lower: every shape is tried.
+    assert address_shapes("12 Main \u017ft") == [(0, 10)]
 
 
 def test_what_the_name_shape_rule_remembers_of_a_word_changes_no_finding() -> None:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from confide.pii.clusters import WordClusters, clusters_path, load_clusters
 from confide.pii.findings import Finding
 from confide.pii.names import with_cued_names, with_names_before_addresses
+from confide.pii.recognizers import lowers_faithfully
 from confide.pii.titles import with_legal_forms, with_legal_names, without_job_titles
 
 if TYPE_CHECKING:
@@ -1267,19 +1268,41 @@ _STREET_WORDS = "rue|avenue|boulevard|chemin|allée|impasse|via|viale|piazza|cal
 _PARTICLE = r"(?:de|du|des|la|le|del|della|di|da|do|dos|das)"
 _SP = r"[ \t]+"
 _NUMBER = r"\d{1,4}[a-zA-Z]?\b"
-_ADDRESS_SHAPES = re.compile(
-    "|".join(
-        [
-            rf"(?<![\w\-])\d{{1,5}}[a-zA-Z]?(?:{_SP}{_CAP}){{1,4}}?{_SP}(?i:{_STREET_TYPES})\b\.?",
-            # At least three letters before the ending, at most thirty: linear on any input.
-            rf"(?<![\w\-])(?-i:{_UPPER})[\w'\-]{{3,30}}?(?i:{_STREET_SUFFIXES}){_SP}{_NUMBER}",
-            rf"(?<![\w\-])\d{{1,4}},?{_SP}(?i:{_STREET_WORDS})(?:{_SP}{_PARTICLE})*(?:{_SP}{_CAP}){{1,3}}",
-            rf"(?<![\w\-])(?i:{_STREET_WORDS})(?:{_SP}(?:{_PARTICLE}|{_CAP})){{1,4}}{_SP}{_NUMBER}",
-        ]
-    )
+# Each shape, and what it needs of the text's lower-cased tokens: a street type that starts
+# one (the type ends at a word boundary, the token may go on: "St-5"), a token ending in a
+# street-name ending, a street word that ends one (it is followed by white space, and may
+# follow a join: "x.Via").
+_SHAPES = (
+    (
+        rf"(?<![\w\-])\d{{1,5}}[a-zA-Z]?(?:{_SP}{_CAP}){{1,4}}?{_SP}(?i:{_STREET_TYPES})\b\.?",
+        "type",
+    ),
+    # At least three letters before the ending, at most thirty: linear on any input.
+    (
+        rf"(?<![\w\-])(?-i:{_UPPER})[\w'\-]{{3,30}}?(?i:{_STREET_SUFFIXES}){_SP}{_NUMBER}",
+        "ending",
+    ),
+    (
+        rf"(?<![\w\-])\d{{1,4}},?{_SP}(?i:{_STREET_WORDS})(?:{_SP}{_PARTICLE})*(?:{_SP}{_CAP}){{1,3}}",
+        "word",
+    ),
+    (
+        rf"(?<![\w\-])(?i:{_STREET_WORDS})(?:{_SP}(?:{_PARTICLE}|{_CAP})){{1,4}}{_SP}{_NUMBER}",
+        "word",
+    ),
 )
+_ADDRESS_SHAPES = re.compile("|".join(shape for shape, _ in _SHAPES))
+_NEEDS = {"type": 1, "ending": 2, "word": 4}
+# The shapes' alternation less the shapes a text cannot hold, by the bits of what it holds
+# (_street_bits): a shape that matches nowhere changes none of the alternation's matches.
+_SHAPES_BY_BITS = {
+    bits: re.compile("|".join(shape for shape, need in _SHAPES if _NEEDS[need] & bits))
+    for bits in range(1, 8)
+}
 ADDRESS_SHAPE_SCORE = 0.6
-_STREET_KEYS = frozenset(f"{_STREET_TYPES}|{_STREET_WORDS}".split("|"))
+_TYPE_KEYS = frozenset(_STREET_TYPES.split("|"))
+_WORD_KEYS = frozenset(_STREET_WORDS.split("|"))
+_STREET_KEYS = _TYPE_KEYS | _WORD_KEYS
 _STREET_ENDINGS = tuple(_STREET_SUFFIXES.split("|"))
 _ADDRESS_WORDS = _STREET_KEYS | {"apt", "suite", "unit", "floor", "flat", "po", "box", "ul"}
 _SURE_PLACE = 0.8
@@ -1313,26 +1336,31 @@ _NO_STREET_WORDS_MAX = 200_000
 _MEMO_WORD_CHARS = 32
 
 
-def _street_like(word: str) -> bool:
-    return len(word) > 2 and (
-        word.endswith(_STREET_ENDINGS)
-        or (not word.isalnum() and not _STREET_KEYS.isdisjoint(_PIECES.split(word)))
-    )
+def _street_bits(word: str) -> int:
+    """Which shapes a token (lower-cased) may be part of, as the bits of ``_NEEDS``."""
+    bits = _NEEDS["ending"] if word.endswith(_STREET_ENDINGS) else 0
+    pieces = (word,) if word.isalnum() else _PIECES.split(word)
+    if pieces[0] in _TYPE_KEYS:
+        bits |= _NEEDS["type"]
+    if pieces[-1] in _WORD_KEYS:
+        bits |= _NEEDS["word"]
+    return bits
 
 
-def _may_hold_address(lowered: Sequence[str]) -> bool:
-    """Whether any token is, ends in or has a piece that is a street word: every address
-    shape needs one, and this is much cheaper than searching the text for the shapes."""
-    if not _STREET_KEYS.isdisjoint(lowered):
-        return True
+def _may_hold_address(lowered: Sequence[str]) -> int:
+    """Which address shapes the tokens may hold (``_street_bits`` of them all, 0 for none):
+    every shape needs a street word, and this is much cheaper than searching the text for
+    the shapes."""
+    bits = 0
     for word in set(lowered).difference(_NO_STREET_WORDS):
-        if _street_like(word):
-            return True
-        if len(word) <= _MEMO_WORD_CHARS:
+        found = _street_bits(word)
+        if found:
+            bits |= found
+        elif len(word) <= _MEMO_WORD_CHARS:
             if len(_NO_STREET_WORDS) >= _NO_STREET_WORDS_MAX:
                 _NO_STREET_WORDS.clear()
             _NO_STREET_WORDS.add(word)
-    return False
+    return bits
 
 
 def address_shapes(
@@ -1343,11 +1371,15 @@ def address_shapes(
     many ``\\d`` the text holds) a scan for one."""
     if digits == 0 or (digits is None and _DIGIT_RE.search(text) is None):
         return []  # every shape holds a number (\d)
+    if not lowers_faithfully(text):
+        # A case-insensitive "st" matches the long s and t, which lower-case to no street word.
+        return [match.span() for match in _ADDRESS_SHAPES.finditer(text)]
     if lowered is None:
         lowered = [token.text.lower() for token in tokenize(text)]
-    if not _may_hold_address(lowered):
+    bits = _may_hold_address(lowered)
+    if not bits:
         return []
-    return [match.span() for match in _ADDRESS_SHAPES.finditer(text)]
+    return [match.span() for match in _SHAPES_BY_BITS[bits].finditer(text)]
 
 
 @dataclass(frozen=True, slots=True)
