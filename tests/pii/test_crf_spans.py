@@ -76,14 +76,19 @@ CASES = [
     ("Thanks,\nAna\nLund", {"Ana": "B-PERSON", "Lund": "I-PERSON"},
      [(2, 3, "PERSON"), (3, 4, "PERSON")]),
     # In normally cased text: lower-case words cut a span, particles do not, a listed
-    # surname after a capitalised word does not; an all-lower span is dropped.
+    # surname after a capitalised word does not; an all-lower span is kept only where each
+    # word is a listed name that reads as no ordinary word ("grant", "bell" do).
     ("Ana de Lund", {"Ana": "B-PERSON", "de": "I-PERSON", "Lund": "I-PERSON"},
      [(0, 3, "PERSON")]),
     ("Ana went Lund", {"Ana": "B-PERSON", "went": "I-PERSON", "Lund": "I-PERSON"},
      [(0, 1, "PERSON"), (2, 3, "PERSON")]),
     ("Hi Maria gonzalez", {"Maria": "B-PERSON", "gonzalez": "I-PERSON"}, [(1, 3, "PERSON")]),
     ("Hi Maria grant", {"Maria": "B-PERSON", "grant": "I-PERSON"}, [(1, 2, "PERSON")]),
-    ("Hi ana lund", {"ana": "B-PERSON", "lund": "I-PERSON"}, []),
+    ("Hi ana lund", {"ana": "B-PERSON", "lund": "I-PERSON"}, [(1, 3, "PERSON")]),
+    ("Hi ana grant", {"ana": "B-PERSON", "grant": "I-PERSON"}, []),
+    ("Rang the bell", {"bell": "B-PERSON"}, []),
+    ("Hi ana, Bo", {"ana": "B-PERSON", ",": "I-PERSON", "Bo": "I-PERSON"},
+     [(1, 2, "PERSON"), (3, 4, "PERSON")]),
     ("at 12 rue de la Paix", {"12": "B-STREET_ADDRESS", "rue": "I-STREET_ADDRESS",
      "de": "I-STREET_ADDRESS", "la": "I-STREET_ADDRESS", "Paix": "I-STREET_ADDRESS"},
      [(1, 6, "STREET_ADDRESS")]),

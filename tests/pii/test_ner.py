@@ -679,6 +679,10 @@ def test_a_name_takes_in_a_first_name_the_model_doubts(
         ("Ask Maria sent gonzalez", (1, 4, "PERSON"), {"gonzalez"}, ["Maria"]),
         # only people: an organisation is cut at its lower-case words
         ("Ask Acme gonzalez today", (1, 3, "ORGANIZATION"), {"gonzalez"}, ["Acme"]),
+        # a name all in lower case stays where every word is a listed name, else is dropped
+        ("Ask maria gonzalez today", (1, 3, "PERSON"), {"maria", "gonzalez"}, ["maria gonzalez"]),
+        ("Ask maria gonzalez today", (1, 3, "PERSON"), {"maria"}, []),
+        ("Ask acme corp today", (1, 3, "ORGANIZATION"), {"acme", "corp"}, []),
     ],
 )
 def test_a_name_keeps_a_lower_case_surname(
@@ -697,6 +701,9 @@ def test_a_name_keeps_a_lower_case_surname(
         # listed as surnames too, but ordinary words to the character model
         ("Tell Sarah young customers get 10% off", "Sarah"),
         ("Hi Maria grant is here", "Maria"),
+        # all in lower case in cased text: every word a name that reads as no ordinary word
+        ("I met sarah yesterday in Leeds", "sarah"),
+        ("Ask maria gonzalez. Thanks", "maria gonzalez"),
     ],
 )
 def test_a_half_lower_case_name_is_redacted_whole(
@@ -704,6 +711,12 @@ def test_a_half_lower_case_name_is_redacted_whole(
 ) -> None:
     people = [text[f.start : f.end] for f in recognizer.find(text) if f.entity_type == "PERSON"]
     assert people == [name]
+
+
+def test_an_ordinary_word_in_lower_case_is_no_name(recognizer: CrfRecognizer) -> None:
+    """ "bell" is a surname in the lists, but the character model reads it as a word."""
+    text = "But apparently I rang the wrong bell, waited ninety seconds"
+    assert [f for f in recognizer.find(text) if f.entity_type == "PERSON"] == []
 
 
 def test_the_leading_word_rule_itself(recognizer: CrfRecognizer) -> None:

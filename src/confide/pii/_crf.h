@@ -7,7 +7,7 @@
 /* Raised with every change to what the module computes or takes: confide.pii.ner uses the C
  * path only when the built module says the version its Python side was written for (an
  * editable install keeps an old build until it is reinstalled). */
-#define CRF_VERSION 7
+#define CRF_VERSION 8
 
 /* _crf_decode.c: whether a buffer holds native float64 values (format "d", "@d", "=d", and
  * "<d" on a little-endian machine). */

@@ -11,7 +11,8 @@
  *   flat        whether the text is all in one case (no case rule applies)
  *   lowered     list of the tokens' words lower-cased
  *   particles   set of lower-case words that belong inside names ("de", "van")
- *   surnames    container of lower-case words a half lower-case name may end with, or None
+ *   surnames    container of lower-case words a half lower-case name may end with (or an all
+ *               lower-case name be made of), or None
  * -> (spans, capitalised): the spans as (first, last, entity) (last exclusive), and the
  *    indices of the tokens labelled "O" whose first character is a capital (the candidates
  *    of CrfRecognizer._name_shaped).
@@ -103,6 +104,16 @@ static int cased_pieces(Context *c, Py_ssize_t first, Py_ssize_t last) {
     for (Py_ssize_t j = first; j < last && !any_lower; j++)
         any_lower = Py_UNICODE_ISLOWER(first_char(word_of(tokens, j)));
     if (!any_lower) return any_capitalised(tokens, first, last) ? emit(c, first, last) : 0;
+    /* A name written all in lower case whose every word is one of `surnames` stays whole. */
+    if (c->span->role == ROLE_PERSON && c->surnames != Py_None) {
+        int listed = 1;
+        for (Py_ssize_t j = first; j < last && listed; j++) {
+            listed = Py_UNICODE_ISLOWER(first_char(word_of(tokens, j)));
+            if (listed) listed = PySequence_Contains(c->surnames, PyList_GET_ITEM(c->lowered, j));
+            if (listed < 0) return -1;
+        }
+        if (listed) return emit(c, first, last);
+    }
     Py_ssize_t n = last - first;
     char small[64];
     char *inside = n <= 64 ? small : PyMem_Malloc((size_t)n);

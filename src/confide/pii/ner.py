@@ -53,7 +53,7 @@ __all__ = [
 
 DEFAULT_MODEL_PATH = Path(__file__).parent / "models" / "ner.crfsuite"
 # The version of confide.pii._crf this module was written for (_crf.h's CRF_VERSION).
-CRF_VERSION = 7
+CRF_VERSION = 8
 _log = logging.getLogger(__name__)
 
 
@@ -1215,13 +1215,17 @@ def _cased_pieces(
     lower-case words: split the span there and keep the capitalised pieces. Addresses keep
     their lower-case words ("12 rue de la Paix"); a person's name keeps a lower-case word in
     ``surnames`` right after one of its capitalised words ("Maria gonzalez": cut to "Maria",
-    the redacted text would still name her)."""
+    the redacted text would still name her), and a name written all in lower case stays
+    whole where every word is in ``surnames`` ("I met sarah in Leeds"; not "I rang the
+    wrong bell": "bell" reads as an ordinary word)."""
     first, last, entity = span
     if entity == "STREET_ADDRESS":
         return [span]
     words = [token[0] for token in tokens[first:last]]
     if not any(w[:1].islower() for w in words):  # the usual case: no lower-case word
         return [span] if any(w[:1].isupper() for w in words) else []
+    if entity == "PERSON" and all(w[:1].islower() and w.lower() in surnames for w in words):
+        return [span]  # all in lower case, every word a name ("Ask maria gonzalez.")
     inside = [not w[:1].islower() or w.lower() in _NAME_PARTICLES for w in words]
     if entity == "PERSON" and surnames:
         # A name written half in lower case ("Maria gonzalez") keeps its lower-case surname
