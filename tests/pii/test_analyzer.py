@@ -302,6 +302,38 @@ def test_overlap_resolution_keeps_what_a_scan_of_every_kept_finding_keeps() -> N
         assert resolve_overlaps(findings) == by_scan(findings)
 
 
+def test_findings_that_overlap_nowhere_take_the_full_rules_way() -> None:
+    """The shortcut for findings that overlap nowhere gives what every rule gives them:
+    random findings of pattern, statistical and yielding recognizers, some apart, some
+    overlapping, some empty, in a text of words, compared with ``_resolve``."""
+    import random
+
+    from confide.pii.analyzer import _resolve
+
+    rng = random.Random(9)
+    text = " ".join(
+        rng.choice(["Ana", "Lund", "order", "12", "Main", "St", "x"]) for _ in range(40)
+    )
+    kinds = [("PERSON", "model"), ("PHONE_NUMBER", "phone"), ("NRP", "nrp"), ("LOCATION", "model")]
+    apart = 0
+    for case in range(3000):
+        findings, at = [], 0
+        for _ in range(rng.randint(0, 6)):
+            at = max(0, at + rng.randint(-6, 10))  # sometimes back over the last one
+            end = at + rng.randint(-2 if case % 5 == 0 else 1, 12)  # some empty or reversed
+            entity, recognizer = rng.choice(kinds)
+            findings.append(Finding(entity, at, end, rng.choice([0.5, 0.6, 0.95]), recognizer))
+            at = end
+        rng.shuffle(findings)
+        ordered = sorted(findings, key=lambda f: (f.start, f.end))
+        apart += len(findings) > 1 and all(a.end <= b.start for a, b in itertools.pairwise(ordered))
+        for stat, weak in [({"model"}, {"nrp"}), (set(), set()), ({"model"}, set())]:
+            for given in (text, None):
+                expected = _resolve(findings, given, stat, weak)
+                assert resolve_overlaps(findings, given, stat, weak) == expected, findings
+    assert apart > 300  # the shortcut was taken often
+
+
 def test_thousands_of_findings_in_one_text_are_resolved() -> None:
     text = "John\r\nSmith\r\n" * 1000
     found = PiiAnalyzer().analyze(text)
