@@ -176,6 +176,9 @@ class NrpRecognizer:
         return found
 
     def _lower_plurals(self, text: str) -> list[Finding]:
+        # Most texts hold no plural of a group: their words are checked all at once first.
+        if self._plurals.keys().isdisjoint(_LOWER_PLURAL.findall(text)):
+            return []
         found = []
         for m in _LOWER_PLURAL.finditer(text):
             for phrase in self._plurals.get(m.group(), ()):
