@@ -310,13 +310,13 @@ def test_findings_that_overlap_nowhere_take_the_full_rules_way() -> None:
 
     from confide.pii.analyzer import _resolve
 
-    rng = random.Random(9)
+    rng = random.Random(9)  # fixed: the same cases on every run
     text = " ".join(
         rng.choice(["Ana", "Lund", "order", "12", "Main", "St", "x"]) for _ in range(40)
     )
     kinds = [("PERSON", "model"), ("PHONE_NUMBER", "phone"), ("NRP", "nrp"), ("LOCATION", "model")]
     apart = 0
-    for case in range(3000):
+    for case in range(12_000):
         findings, at = [], 0
         for _ in range(rng.randint(0, 6)):
             at = max(0, at + rng.randint(-6, 10))  # sometimes back over the last one

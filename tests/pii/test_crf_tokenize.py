@@ -3,6 +3,7 @@ C digit count (digit_stats) against recognizers.DigitStats.of."""
 
 from __future__ import annotations
 
+import functools
 import gc
 import random
 
@@ -144,6 +145,9 @@ def test_digit_stats_rejects_bad_arguments() -> None:
 def test_the_analyzer_counts_digits_in_c_only_on_the_c_path(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert PiiAnalyzer()._digit_stats("a 12 b 345") == DigitStats(5, 3)
+    counter = PiiAnalyzer()._digit_stats
+    assert isinstance(counter, functools.partial) and counter.func is BUILT.digit_stats
+    assert counter("a 12 b 345") == DigitStats(5, 3)
+    assert hash(counter("a 12 b 345")) == hash(DigitStats(5, 3))  # the tuple's hash too
     monkeypatch.setenv("CONFIDE_PII_PURE_PYTHON", "1")
     assert PiiAnalyzer()._digit_stats == DigitStats.of

@@ -75,3 +75,44 @@ def test_currency_codes_are_no_organisation_or_place(text: str) -> None:
 )
 def test_names_beside_currency_codes_stay(text: str, name: str) -> None:
     assert name in [text[f.start : f.end] for f in ANALYZER.analyze(text)]
+
+
+def test_the_list_loads_under_the_redacting_log_filter_at_debug_level() -> None:
+    """pycountry logs at DEBUG while it loads its list under a lock; with Confide's filter
+    on the handler that record ran the engine, which asked for the list again and waited
+    for that lock forever (a test client's first logged error hung this way)."""
+    import logging
+    import threading
+
+    import pycountry
+
+    from confide.logs import RedactingFilter
+
+    records: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record.getMessage())
+
+    handler = Keep(logging.DEBUG)
+    handler.addFilter(RedactingFilter(ANALYZER))
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    currency_codes.cache_clear()
+    pycountry.currencies._clear()  # loaded again on next use, logging as it does
+    try:
+        worker = threading.Thread(
+            target=logging.getLogger("confide.test").info,
+            args=("Maria Lund paid 20 EUR",),
+            daemon=True,  # a hung worker must not keep the test run alive
+        )
+        worker.start()
+        worker.join(timeout=30)
+        assert not worker.is_alive(), "the log filter waited for pycountry's lock"
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    assert records == ["<PERSON> paid 20 EUR"]
+    assert "EUR" in currency_codes()

@@ -554,14 +554,14 @@ def test_the_lower_case_traps_are_all_the_letters_lower_misreads() -> None:
     that letter, but for LOWER_CASE_TRAPS; and str.lower keeps every other character one
     character, a word character or not as it was (what lowers_faithfully relies on)."""
     word = re.compile(r"\w")
-    misread = set()
-    for letter in string.ascii_lowercase:
-        regex = re.compile(letter, re.IGNORECASE)
-        misread |= {
-            chr(cp)
-            for cp in range(sys.maxunicode + 1)
-            if regex.fullmatch(chr(cp)) and chr(cp).lower() != letter
-        }
+    any_letter = re.compile("[a-z]", re.IGNORECASE)
+    matched = [chr(cp) for cp in range(sys.maxunicode + 1) if any_letter.fullmatch(chr(cp))]
+    misread = {
+        char
+        for char in matched
+        for letter in string.ascii_lowercase
+        if re.fullmatch(letter, char, re.IGNORECASE) and char.lower() != letter
+    }
     assert misread == {"\u0130", "\u0131", "\u017f"} == set(LOWER_CASE_TRAPS)
     changed = [
         chr(cp)

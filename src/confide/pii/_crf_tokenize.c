@@ -41,6 +41,16 @@ static int type_and_text(const char *name, PyObject *const *args, Py_ssize_t nar
     return 0;
 }
 
+/* A new instance of `type` (a tuple subclass) with `n` items still to set. */
+static PyObject *new_tuple(PyTypeObject *type, Py_ssize_t n) {
+    PyObject *tuple = type->tp_alloc(type, n);
+#if PY_VERSION_HEX >= 0x030E0000
+    /* Python 3.14 keeps a tuple's hash in the tuple, -1 until computed; tp_alloc zeroes it. */
+    if (tuple != NULL) ((PyTupleObject *)tuple)->ob_hash = -1;
+#endif
+    return tuple;
+}
+
 PyObject *crf_tokenize(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
     if (type_and_text("tokenize", args, nargs) < 0) return NULL;
@@ -72,7 +82,7 @@ PyObject *crf_tokenize(PyObject *self, PyObject *const *args, Py_ssize_t nargs) 
         PyObject *word = PyUnicode_Substring(text, at, end);
         PyObject *start = word ? PyLong_FromSsize_t(at) : NULL;
         PyObject *stop = start ? PyLong_FromSsize_t(end) : NULL;
-        PyObject *token = stop ? type->tp_alloc(type, 3) : NULL;
+        PyObject *token = stop ? new_tuple(type, 3) : NULL;
         if (token == NULL) {
             Py_XDECREF(word);
             Py_XDECREF(start);
@@ -127,7 +137,7 @@ PyObject *crf_digit_stats(PyObject *self, PyObject *const *args, Py_ssize_t narg
     }
     PyObject *count = PyLong_FromSsize_t(digits);
     PyObject *most = count ? PyLong_FromSsize_t(longest) : NULL;
-    PyObject *stats = most ? type->tp_alloc(type, 2) : NULL;
+    PyObject *stats = most ? new_tuple(type, 2) : NULL;
     if (stats == NULL) {
         Py_XDECREF(count);
         Py_XDECREF(most);

@@ -99,9 +99,12 @@ def resolve_overlaps(
     """
     if len(findings) > 1:
         # The usual case: no two findings overlap; then every rule below keeps each finding
-        # as it is (a test compares this with ``_resolve``, empty spans too).
+        # as it is (a test compares this with ``_resolve``). Empty or reversed spans take the
+        # full way: two at one place would come out in the ranking's order, not the input's.
         ordered = sorted(findings, key=_position)
-        if all(a.end <= b.start for a, b in itertools.pairwise(ordered)):
+        if all(f.start < f.end for f in ordered) and all(
+            a.end <= b.start for a, b in itertools.pairwise(ordered)
+        ):
             return ordered
     return _resolve(findings, text, statistical, yielding)
 

@@ -13,6 +13,7 @@ capitals, where three capitals say nothing.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 
 from confide.pii.findings import Finding
@@ -30,10 +31,21 @@ _POSSESSIVE = re.compile(r"['\u2019]s\b")
 
 @functools.cache
 def currency_codes() -> frozenset[str]:
-    """The ISO 4217 alphabetic codes, from pycountry's copy of the standard."""
+    """The ISO 4217 alphabetic codes, from pycountry's copy of the standard.
+
+    pycountry loads its list on first use under a lock of its own and logs at DEBUG level as
+    it does; where Confide's log filter (``confide.logs``) runs the PII engine on that record,
+    the engine would ask for this list again and wait for that lock forever. Its logger is
+    silenced for the load."""
     import pycountry
 
-    return frozenset(currency.alpha_3 for currency in pycountry.currencies)
+    loader = logging.getLogger("pycountry.db")
+    silenced = loader.disabled
+    loader.disabled = True
+    try:
+        return frozenset(currency.alpha_3 for currency in pycountry.currencies)
+    finally:
+        loader.disabled = silenced
 
 
 class CurrencyCodes:
