@@ -1015,6 +1015,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     parser.add_argument(
         "--wnut-copies", type=int, default=1, help="times each WNUT-17 training tweet is used"
     )
+    parser.add_argument(
+        "--wnut-folds",
+        type=int,
+        default=0,
+        help="cross-validation on the tweets: split WNUT-17 train into this many folds, hold "
+        "--wnut-fold out (written beside --out as .fold.json) and train on the rest",
+    )
+    parser.add_argument("--wnut-fold", type=int, default=0)
     parser.add_argument("--per-template", type=int, default=30)
     parser.add_argument("--cue-per-template", type=int, default=100)
     parser.add_argument(
@@ -1056,10 +1064,22 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         )[: args.limit]
     rng = random.Random(args.seed)  # noqa: S311 - seeded for reproducibility
     train_set, dev_set, dev_wnut = [], [], []
+    counted = dict(sources)  # what the word lists count
     for name, examples in sources.items():
         shuffled = examples[:]
         rng.shuffle(shuffled)
         cut = len(shuffled) // 10
+        if name.startswith("wnut17") and args.wnut_folds:
+            # Cross-validation: one fold of the tweets is held out whole, and left out of the
+            # word lists too; the rest is trained on (see --wnut-folds).
+            lo = args.wnut_fold * len(shuffled) // args.wnut_folds
+            hi = (args.wnut_fold + 1) * len(shuffled) // args.wnut_folds
+            dev_wnut = shuffled[lo:hi]
+            dev_set += dev_wnut
+            train_set += shuffled[:lo] + shuffled[hi:]
+            counted[name] = shuffled[:lo] + shuffled[hi:]
+            print(f"data: {name}: fold {args.wnut_fold} of {args.wnut_folds} held out")
+            continue
         dev_set += shuffled[:cut]
         train_set += shuffled[cut:]
         if name.startswith("wnut17"):
@@ -1089,7 +1109,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
             [
                 *(
                     e
-                    for k, v in sources.items()
+                    for k, v in counted.items()
                     if "presidio_research" not in k and k != OWN_SOURCE
                     for e in v
                 ),
@@ -1115,6 +1135,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     train_seconds = round(time.perf_counter() - started, 1)
     print(f"trained in {train_seconds}s -> {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
 
+    if args.wnut_folds:
+        fold = args.out.with_suffix(".fold.json")
+        fold.write_text(json.dumps(dev_wnut) + "\n", encoding="utf-8")
+        print(f"held-out fold -> {fold} ({len(dev_wnut)} tweets); nothing scored here")
+        return {"fold": str(fold)}
     recognizer = CrfRecognizer(args.out)
     wnut_dev = load_conll(data / "wnut17" / "emerging.dev.conll", args.limit)
     eval_path = data / "presidio_research" / "generated_large.json"

@@ -781,19 +781,19 @@ def test_words_remembered_as_no_street_words_change_no_answer(
     from confide.pii import ner
 
     monkeypatch.setattr(ner, "_NO_STREET_WORDS", set())
-    assert not ner._may_hold_address(["call", "me", "at", "12"])
+    assert not ner._address_bits(["call", "me", "at", "12"])
     assert {"call", "me", "at", "12"} <= ner._NO_STREET_WORDS
     # Remembered words do not hide a street word, a street-name ending or a piece.
-    assert ner._may_hold_address(["call", "me", "at", "hauptstraße"])
-    assert ner._may_hold_address(["call", "me", "at", "x.via"])
-    assert ner._may_hold_address(["12", "main", "st-5"])
-    assert ner._may_hold_address(["12", "main", "st"])
+    assert ner._address_bits(["call", "me", "at", "hauptstraße"]) == ner._NEEDS_ENDING
+    assert ner._address_bits(["call", "me", "at", "x.via"]) == ner._NEEDS_WORD
+    assert ner._address_bits(["12", "main", "st-5"]) == ner._NEEDS_TYPE
+    assert ner._address_bits(["12", "main", "st", "via"]) == ner._NEEDS_TYPE | ner._NEEDS_WORD
     assert "hauptstraße" not in ner._NO_STREET_WORDS
     # Full, it is emptied before it takes more; a long word is never kept.
     monkeypatch.setattr(ner, "_NO_STREET_WORDS_MAX", len(ner._NO_STREET_WORDS))
-    assert not ner._may_hold_address(["hello", "there"])
+    assert not ner._address_bits(["hello", "there"])
     assert sorted(ner._NO_STREET_WORDS) == ["hello", "there"]
-    assert not ner._may_hold_address(["x" * 40])
+    assert not ner._address_bits(["x" * 40])
     assert "x" * 40 not in ner._NO_STREET_WORDS
     text = "Ship it to 1121 New Creek Road please"
     assert [text[a:b] for a, b in ner.address_shapes(text)] == ["1121 New Creek Road"]
@@ -823,7 +823,7 @@ def test_the_shapes_a_text_is_searched_for_find_what_all_of_them_find() -> None:
     for text in texts:
         expected = [m.span() for m in ner._ADDRESS_SHAPES.finditer(text)]
         lowered = [token.text.lower() for token in ner.tokenize(text)]
-        bits = ner._may_hold_address(lowered)
+        bits = ner._address_bits(lowered)
         if not bits:
             assert expected == [], text
             continue

@@ -66,7 +66,7 @@ def _built_accelerator() -> Any:
         return None
     if getattr(_crf, "VERSION", None) != CRF_VERSION:
         # An editable install keeps the module it built until it is installed again.
-        _log.warning("confide.pii._crf is out of date (reinstall Confide); tagging in Python")
+        _log.warning("confide.pii._crf is out of date (reinstall Confide); running in Python")
         return None
     return _crf
 
@@ -1272,35 +1272,35 @@ _STREET_WORDS = "rue|avenue|boulevard|chemin|allée|impasse|via|viale|piazza|cal
 _PARTICLE = r"(?:de|du|des|la|le|del|della|di|da|do|dos|das)"
 _SP = r"[ \t]+"
 _NUMBER = r"\d{1,4}[a-zA-Z]?\b"
-# Each shape, and what it needs of the text's lower-cased tokens: a street type that starts
-# one (the type ends at a word boundary, the token may go on: "St-5"), a token ending in a
-# street-name ending, a street word that ends one (it is followed by white space, and may
-# follow a join: "x.Via").
+# What a shape needs of the text's lower-cased tokens, as a bit (see _street_bits): a street
+# type that starts one (the type ends at a word boundary, the token may go on: "St-5"), a
+# token ending in a street-name ending, a street word that ends one (it is followed by white
+# space, and may follow a join: "x.Via").
+_NEEDS_TYPE, _NEEDS_ENDING, _NEEDS_WORD = 1, 2, 4
 _SHAPES = (
     (
         rf"(?<![\w\-])\d{{1,5}}[a-zA-Z]?(?:{_SP}{_CAP}){{1,4}}?{_SP}(?i:{_STREET_TYPES})\b\.?",
-        "type",
+        _NEEDS_TYPE,
     ),
     # At least three letters before the ending, at most thirty: linear on any input.
     (
         rf"(?<![\w\-])(?-i:{_UPPER})[\w'\-]{{3,30}}?(?i:{_STREET_SUFFIXES}){_SP}{_NUMBER}",
-        "ending",
+        _NEEDS_ENDING,
     ),
     (
         rf"(?<![\w\-])\d{{1,4}},?{_SP}(?i:{_STREET_WORDS})(?:{_SP}{_PARTICLE})*(?:{_SP}{_CAP}){{1,3}}",
-        "word",
+        _NEEDS_WORD,
     ),
     (
         rf"(?<![\w\-])(?i:{_STREET_WORDS})(?:{_SP}(?:{_PARTICLE}|{_CAP})){{1,4}}{_SP}{_NUMBER}",
-        "word",
+        _NEEDS_WORD,
     ),
 )
 _ADDRESS_SHAPES = re.compile("|".join(shape for shape, _ in _SHAPES))
-_NEEDS = {"type": 1, "ending": 2, "word": 4}
 # The shapes' alternation less the shapes a text cannot hold, by the bits of what it holds
 # (_street_bits): a shape that matches nowhere changes none of the alternation's matches.
 _SHAPES_BY_BITS = {
-    bits: re.compile("|".join(shape for shape, need in _SHAPES if _NEEDS[need] & bits))
+    bits: re.compile("|".join(shape for shape, need in _SHAPES if need & bits))
     for bits in range(1, 8)
 }
 ADDRESS_SHAPE_SCORE = 0.6
@@ -1341,17 +1341,17 @@ _MEMO_WORD_CHARS = 32
 
 
 def _street_bits(word: str) -> int:
-    """Which shapes a token (lower-cased) may be part of, as the bits of ``_NEEDS``."""
-    bits = _NEEDS["ending"] if word.endswith(_STREET_ENDINGS) else 0
+    """Which shapes a token (lower-cased) may be part of, as the bits of their needs."""
+    bits = _NEEDS_ENDING if word.endswith(_STREET_ENDINGS) else 0
     pieces = (word,) if word.isalnum() else _PIECES.split(word)
     if pieces[0] in _TYPE_KEYS:
-        bits |= _NEEDS["type"]
+        bits |= _NEEDS_TYPE
     if pieces[-1] in _WORD_KEYS:
-        bits |= _NEEDS["word"]
+        bits |= _NEEDS_WORD
     return bits
 
 
-def _may_hold_address(lowered: Sequence[str]) -> int:
+def _address_bits(lowered: Sequence[str]) -> int:
     """Which address shapes the tokens may hold (``_street_bits`` of them all, 0 for none):
     every shape needs a street word, and this is much cheaper than searching the text for
     the shapes."""
@@ -1380,7 +1380,7 @@ def address_shapes(
         return [match.span() for match in _ADDRESS_SHAPES.finditer(text)]
     if lowered is None:
         lowered = [token.text.lower() for token in tokenize(text)]
-    bits = _may_hold_address(lowered)
+    bits = _address_bits(lowered)
     if not bits:
         return []
     return [match.span() for match in _SHAPES_BY_BITS[bits].finditer(text)]
