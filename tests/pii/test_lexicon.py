@@ -268,3 +268,19 @@ def test_patterns_that_need_a_word_are_not_tried_without_one() -> None:
     assert POSTAL_CODE.find("I paid 12345 dollars") == []
     (found,) = POSTAL_CODE.find("Postleitzahl: 12345")
     assert (found.start, found.end, round(found.score, 2)) == (14, 19, 0.65)
+
+
+def test_a_sure_name_is_judged_at_the_name_prior() -> None:
+    """The prior raises the tagger's scores, and the score a sure name needs with them."""
+    from confide.pii.analyzer import CONFIDENT, confident_at
+    from confide.pii.ner import CrfRecognizer
+
+    assert confident_at(1.0) == pytest.approx(CONFIDENT)
+    assert confident_at(0.0) < CONFIDENT < confident_at(2.0) < confident_at(3.0) < 1.0
+    # at a prior of 2 the tagger reads "Nigerian" here as a name at about 0.95, under 0.961
+    text = "I am Nigerian, my zip code is 90210."
+    tagged = CrfRecognizer(name_prior=2.0).find(text)
+    assert (tagged[0].entity_type, text[tagged[0].start : tagged[0].end]) == ("PERSON", "Nigerian")
+    assert CONFIDENT < tagged[0].score < confident_at(2.0)
+    found = PiiAnalyzer(options=AnalyzerOptions(name_prior=2.0)).analyze(text)
+    assert (found[0].entity_type, text[found[0].start : found[0].end]) == ("NRP", "Nigerian")

@@ -27,10 +27,12 @@ from confide.pii.ner import (
     StateScoreEncoder,
     Token,
     _cased_pieces,
+    _ordinary_words,
     _split_pair,
     address_shapes,
     chars_path,
     merge_adjacent,
+    ordinary_path,
     spans_to_bio,
     tokenize,
 )
@@ -232,8 +234,10 @@ def test_character_model_sums_its_weights_in_ngram_order_whatever_the_class_coun
 
 
 def test_a_lone_capitalised_surname_is_reported_with_a_modest_score(
-    recognizer: CrfRecognizer,
+    as_trained: CrfRecognizer,
 ) -> None:
+    # The model as trained: at the default prior it tags this one itself.
+    recognizer = as_trained
     text = "We thank Kowalczyk for it"
     tokens, labels, _ = recognizer.tag(text)
     # The example must be one the model itself leaves alone, or it tests the model, not the rule.
@@ -447,7 +451,7 @@ def test_name_prior_setting_reaches_the_analyzer(tmp_path: Path) -> None:
     from confide.config import Settings
     from confide.pii_config import analyzer_options, configured_analyzer
 
-    assert analyzer_options(Settings(data_dir=tmp_path)).name_prior == DEFAULT_NAME_PRIOR == 1.0
+    assert analyzer_options(Settings(data_dir=tmp_path)).name_prior == DEFAULT_NAME_PRIOR == 2.0
     settings = Settings(data_dir=tmp_path, pii_name_prior=4.0)
     assert analyzer_options(settings).name_prior == 4.0
     text = "Corwen posted the new video"
@@ -717,6 +721,47 @@ def test_an_ordinary_word_in_lower_case_is_no_name(recognizer: CrfRecognizer) ->
     """ "bell" is a surname in the lists, but the character model reads it as a word."""
     text = "But apparently I rang the wrong bell, waited ninety seconds"
     assert [f for f in recognizer.find(text) if f.entity_type == "PERSON"] == []
+
+
+@pytest.mark.parametrize(
+    ("word", "kind"),
+    [
+        # ordinary words written with a capital: no name or place by their shape alone
+        ("Snowstorm", None),
+        ("Spirit", None),
+        ("Merry", None),
+        ("Rose", None),
+        # names the dictionary holds only capitalised, or not at all
+        ("Lafontaine", "PERSON"),
+        ("Madison", "PERSON"),
+    ],
+)
+def test_an_ordinary_word_has_no_name_shape(
+    recognizer: CrfRecognizer, word: str, kind: str | None
+) -> None:
+    assert recognizer._word_kind(word, False) == kind
+
+
+def test_a_capitalised_ordinary_word_alone_is_no_name(recognizer: CrfRecognizer) -> None:
+    text = "Next week is Spirit Week, and a huge Snowstorm hit Lafontaine"
+    found = [(text[f.start : f.end], f.entity_type) for f in recognizer.find(text)]
+    assert ("Spirit", "PERSON") not in found and ("Snowstorm", "PERSON") not in found
+    assert ("Lafontaine", "PERSON") in found
+
+
+def test_the_ordinary_words_list() -> None:
+    """Written by scripts/build_ordinary_words.py: SCOWL's lower-case entries."""
+    ordinary = _ordinary_words(ordinary_path(DEFAULT_MODEL_PATH))
+    assert len(ordinary) > 50_000
+    assert {"rose", "mark", "tea", "doctor", "smith", "snowstorm"} <= ordinary
+    assert not {"justin", "madison", "george", "gonzalez", "london"} & ordinary
+    assert all(word.islower() for word in ordinary)
+
+
+def test_a_model_without_its_own_list_reads_the_packaged_one(tmp_path: Path) -> None:
+    assert _ordinary_words(tmp_path / "ner.ordinary.txt") == _ordinary_words(
+        ordinary_path(DEFAULT_MODEL_PATH)
+    )
 
 
 def test_the_leading_word_rule_itself(recognizer: CrfRecognizer) -> None:

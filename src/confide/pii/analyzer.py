@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
+import math
 import re
 import string
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -36,8 +37,18 @@ class Clearing(Protocol):
     def cleared(self, text: str) -> list[tuple[int, int]]: ...
 
 
-# A name the model is at least this sure of stays a name against a word list's reading.
+# A name the model is at least this sure of stays a name against a word list's reading, with
+# the name prior at 1 (see ``confident_at``).
 CONFIDENT = 0.9
+
+
+def confident_at(name_prior: float) -> float:
+    """``CONFIDENT`` for another name prior: the prior adds its log-odds to the tagger's
+    score for a name, so a sure name's score moves with it (0.961 at a prior of 2)."""
+    odds = math.log(CONFIDENT / (1.0 - CONFIDENT)) + name_prior - 1.0
+    return 1.0 / (1.0 + math.exp(-odds))
+
+
 # Recognizers that accept the digit counts the analyzer takes once per text.
 _TAKES_STATS = frozenset({PatternRecognizer, PhoneRecognizer, CrfRecognizer})
 
@@ -83,6 +94,7 @@ def resolve_overlaps(
     text: str | None = None,
     statistical: Collection[str] = frozenset(),
     yielding: Collection[str] = frozenset(),
+    confident: float = CONFIDENT,
 ) -> list[Finding]:
     """Keep, among overlapping findings, the higher score, then the longer span.
 
@@ -93,9 +105,9 @@ def resolve_overlaps(
     be judged and is dropped. Findings of the ``yielding`` recognizers (a nationality word,
     a postal code) are kept only where they overlap no other kept finding, or only
     statistical findings that lie wholly inside their span and are shorter or not a sure
-    name (``CONFIDENT``): the word list or the format then says better than the model what it
-    is ("Nigerian" is a nationality, not a place; "Jehovah's Witness" is not a name and a
-    place).
+    name (scored under ``confident``): the word list or the format then says better than
+    the model what it is ("Nigerian" is a nationality, not a place; "Jehovah's Witness" is
+    not a name and a place).
     """
     if len(findings) > 1:
         # The usual case: no two findings overlap; then every rule below keeps each finding
@@ -106,7 +118,7 @@ def resolve_overlaps(
             a.end <= b.start for a, b in itertools.pairwise(ordered)
         ):
             return ordered
-    return _resolve(findings, text, statistical, yielding)
+    return _resolve(findings, text, statistical, yielding, confident)
 
 
 def _resolve(
@@ -114,6 +126,7 @@ def _resolve(
     text: str | None,
     statistical: Collection[str],
     yielding: Collection[str],
+    confident: float = CONFIDENT,
 ) -> list[Finding]:
     """``resolve_overlaps`` in full."""
     if yielding and len(findings) > 1:
@@ -122,7 +135,7 @@ def _resolve(
             kept = resolve_overlaps(
                 [f for f in findings if f.recognizer not in yielding], text, statistical
             )
-            kept = _without_guesses_inside(weak, kept, statistical)
+            kept = _without_guesses_inside(weak, kept, statistical, confident)
             return sorted([*kept, *_clear_of(_by_score(weak), kept)], key=_position)
     if len(findings) < 2:
         return list(findings)
@@ -136,11 +149,11 @@ def _resolve(
 
 
 def _without_guesses_inside(
-    weak: Sequence[Finding], kept: list[Finding], statistical: Collection[str]
+    weak: Sequence[Finding], kept: list[Finding], statistical: Collection[str], confident: float
 ) -> list[Finding]:
     """``kept`` less the statistical findings that a finding of ``weak`` covers, where all
     the findings that finding overlaps are such, and each is shorter than it or not a
-    name read with ``CONFIDENT`` ("Christian" read as a name at 0.97 stays a name)."""
+    name read with ``confident`` ("Christian" read as a name at 0.97 stays a name)."""
     dropped: set[Finding] = set()
     index = SpanIndex(kept)
     for w in weak:
@@ -151,7 +164,7 @@ def _without_guesses_inside(
             and k.end <= w.end
             and (
                 k.entity_type != "PERSON"
-                or k.score < CONFIDENT
+                or k.score < confident
                 or k.end - k.start < w.end - w.start
             )
             for k in touched
@@ -279,6 +292,7 @@ class PiiAnalyzer:
         self._digit_stats: Callable[[str], DigitStats] = (
             DigitStats.of if module is None else functools.partial(module.digit_stats, DigitStats)
         )
+        self._confident = confident_at(self.options.name_prior)
         _check_entity_types(self.options, self._recognizers)
         self._configure()
         self._deny = [
@@ -348,7 +362,7 @@ class PiiAnalyzer:
             found.extend(self._denied(text))
         if found and "<" in text:
             found = self._outside_placeholders(found, text)
-        kept = resolve_overlaps(found, text, self._statistical, self._yielding)
+        kept = resolve_overlaps(found, text, self._statistical, self._yielding, self._confident)
         if self._arbiters:
             kept = [f for f in kept if f.recognizer not in self._arbiters]
         return kept
