@@ -1076,7 +1076,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
             hi = (args.wnut_fold + 1) * len(shuffled) // args.wnut_folds
             dev_wnut = shuffled[lo:hi]
             dev_set += dev_wnut
-            train_set += shuffled[:lo] + shuffled[hi:]
+            train_set += (shuffled[:lo] + shuffled[hi:]) * args.wnut_copies
             counted[name] = shuffled[:lo] + shuffled[hi:]
             print(f"data: {name}: fold {args.wnut_fold} of {args.wnut_folds} held out")
             continue

@@ -749,6 +749,39 @@ def test_a_capitalised_ordinary_word_alone_is_no_name(recognizer: CrfRecognizer)
     assert ("Lafontaine", "PERSON") in found
 
 
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        # an ordinary word opening a text or a sentence, and the tagger unsure: no name
+        ("Merino crew-neck jumper, navy, M", []),
+        ("Thanks. Merino crew-neck jumper, navy, M", []),
+        # the same word inside a sentence, and a name that is no ordinary word, stay
+        ("I spoke to Madison about it", ["Madison"]),
+        ("Madison called about her order", ["Madison"]),
+    ],
+)
+def test_an_ordinary_word_opening_a_sentence_is_no_name(
+    recognizer: CrfRecognizer, text: str, names: list[str]
+) -> None:
+    found = [text[f.start : f.end] for f in recognizer.find(text) if f.entity_type == "PERSON"]
+    assert found == names
+
+
+def test_the_opening_word_rule_needs_its_conditions(
+    recognizer: CrfRecognizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the rule the tagger reads "Merino" as a name: the test above tests the rule."""
+    from confide.pii import ner
+
+    limit = ner.OPENING_WORD_MAX
+    monkeypatch.setattr(ner, "OPENING_WORD_MAX", 0.0)
+    text = "Merino crew-neck jumper, navy, M"
+    found = [f for f in recognizer.find(text) if f.entity_type == "PERSON"]
+    assert [text[f.start : f.end] for f in found] == ["Merino"]
+    assert found[0].score < limit
+    assert "merino" in recognizer._ordinary
+
+
 def test_the_ordinary_words_list() -> None:
     """Written by scripts/build_ordinary_words.py: SCOWL's lower-case entries."""
     ordinary = _ordinary_words(ordinary_path(DEFAULT_MODEL_PATH))

@@ -1329,6 +1329,20 @@ _ADDRESS_WORDS = _STREET_KEYS | {"apt", "suite", "unit", "floor", "flat", "po", 
 _SURE_PLACE = 0.8
 
 
+def _opens_sentence(text: str, tokens: Sequence[Token], i: int) -> bool:
+    return (
+        i == 0
+        or tokens[i - 1].text in _SENTENCE_OPENERS
+        or "\n" in text[tokens[i - 1].end : tokens[i].start]
+    )
+
+
+# A one-word name the tagger reports at a sentence's start, where a capital says nothing, is
+# dropped when the word is an ordinary one ("Merino crew-neck jumper", "Spirit of ...") and
+# the tagger is less sure than this (always dropping it scored worse: benchmarks/RESULTS.md).
+OPENING_WORD_MAX = 0.9
+
+
 def _capitalised_run(tokens: Sequence[Token]) -> bool:
     return all(t.text[:1].isupper() or not t.text[:1].isalnum() for t in tokens)
 
@@ -1561,6 +1575,14 @@ class CrfRecognizer:
             doubted = last - first == 1 and score < NAME_SHAPE_SCORE
             if doubted and self._shape_kind(text, tokens, first) == entity:
                 score = NAME_SHAPE_SCORE
+            if (
+                entity == "PERSON"
+                and last - first == 1
+                and score < OPENING_WORD_MAX
+                and lowered[first] in self._ordinary
+                and _opens_sentence(text, tokens, first)
+            ):
+                continue
             if score < self.min_score:
                 continue
             if entity == "STREET_ADDRESS" and not _reads_as_address(lowered[first:last]):
@@ -1662,11 +1684,7 @@ class CrfRecognizer:
         if len(word) < 3 or not (word[0].isupper() and word[1:].islower()):
             return None
         # At the start of a sentence capital letters say nothing: both signals must agree.
-        opening = (
-            i == 0
-            or tokens[i - 1].text in _SENTENCE_OPENERS
-            or "\n" in text[tokens[i - 1].end : tokens[i].start]
-        )
+        opening = _opens_sentence(text, tokens, i)
         key = (word, opening)
         try:
             return self._kinds[key]
