@@ -930,3 +930,43 @@ def test_what_the_name_shape_rule_remembers_of_a_word_changes_no_finding() -> No
     assert [warm.find(text) for text in texts] == fresh
     # Each remembered answer is the one the rule gives the word afresh.
     assert all(warm._word_kind(*key) == kind for key, kind in warm._kinds.items())
+
+
+@pytest.mark.skipif(not DATA.is_dir(), reason="needs ../shared/data")
+def test_training_script_holds_a_fold_of_the_tweets_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--wnut-folds: each fold's tweets are left out of training and of the word lists, and
+    the folds together are every tweet once."""
+    module = load_script("train_pii_ner")
+    counted: list[str] = []
+    word_counts = module.word_counts
+
+    def counting(corpora):  # type: ignore[no-untyped-def]
+        corpora = list(corpora)
+        counted.extend(text for text, _ in corpora)
+        return word_counts(corpora)
+
+    monkeypatch.setattr(module, "word_counts", counting)
+    trained: list[str] = []
+    train = module.train
+
+    def training(examples, *args):  # type: ignore[no-untyped-def]
+        trained.extend(text for text, _ in examples)
+        return train(examples, *args)
+
+    monkeypatch.setattr(module, "train", training)
+    tiny = ["--limit", "40", "--per-template", "2", "--max-iterations", "3"]
+    folds = []
+    for k in (0, 1):
+        counted.clear()
+        trained.clear()
+        out = tmp_path / f"f{k}" / "ner.crfsuite"
+        meta = module.main([*tiny, "--wnut-folds", "2", "--wnut-fold", str(k), "--out", str(out)])
+        fold = json.loads(Path(meta["fold"]).read_text(encoding="utf-8"))
+        texts = {text for text, _ in fold}
+        assert len(fold) == 20 and texts
+        assert not texts & set(counted) and not texts & set(trained)
+        folds.append(texts)
+    tweets = {text for text, _ in module.load_conll(DATA / "wnut17" / "wnut17train.conll", 40)}
+    assert folds[0] | folds[1] == tweets and not folds[0] & folds[1]
