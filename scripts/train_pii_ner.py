@@ -1036,6 +1036,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
     parser.add_argument("--c1", type=float, default=0.05, help="L1 penalty")
     parser.add_argument("--c2", type=float, default=0.01, help="L2 penalty")
     args = parser.parse_args(argv)
+    if args.wnut_folds and not (args.wnut_folds >= 2 and 0 <= args.wnut_fold < args.wnut_folds):
+        parser.error("--wnut-folds needs at least 2 folds and --wnut-fold between 0 and folds - 1")
     # Some faker providers draw from the global generators: seed them too, so that two runs
     # with the same seed write the same model.
     random.seed(args.seed)

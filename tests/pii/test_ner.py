@@ -970,3 +970,17 @@ def test_training_script_holds_a_fold_of_the_tweets_out(
         folds.append(texts)
     tweets = {text for text, _ in module.load_conll(DATA / "wnut17" / "wnut17train.conll", 40)}
     assert folds[0] | folds[1] == tweets and not folds[0] & folds[1]
+
+
+@pytest.mark.parametrize(
+    "folds", [["--wnut-folds", "1"], ["--wnut-folds", "5", "--wnut-fold", "5"]]
+)
+def test_training_script_refuses_a_fold_that_is_none(
+    tmp_path: Path, folds: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    module = load_script("train_pii_ner")
+    with pytest.raises(SystemExit) as exited:
+        module.main([*folds, "--out", str(tmp_path / "ner.crfsuite")])
+    assert exited.value.code == 2
+    assert "--wnut-folds needs at least 2 folds" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
