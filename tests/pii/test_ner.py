@@ -755,7 +755,7 @@ def test_a_capitalised_ordinary_word_alone_is_no_name(recognizer: CrfRecognizer)
         # an ordinary word opening a text or a sentence, and the tagger unsure: no name
         ("Merino crew-neck jumper, navy, M", []),
         ("Thanks. Merino crew-neck jumper, navy, M", []),
-        # the same word inside a sentence, and a name that is no ordinary word, stay
+        # a name that is no ordinary word stays, inside a sentence or opening one
         ("I spoke to Madison about it", ["Madison"]),
         ("Madison called about her order", ["Madison"]),
     ],

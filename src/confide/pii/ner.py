@@ -359,11 +359,14 @@ def ordinary_path(model_path: Path) -> Path:
     return model_path.with_name(model_path.stem + ".ordinary.txt")
 
 
+@functools.cache
 def _ordinary_words(path: Path) -> frozenset[str]:
     """Ordinary English words (scripts/build_ordinary_words.py): the list beside the model,
-    else the packaged one (it depends on English, not on training); none without either."""
-    if not path.is_file():
-        path = ordinary_path(DEFAULT_MODEL_PATH)
+    else the packaged one (it depends on English, not on training); none without either.
+    Read once per path: models that fall back to the packaged list share one set."""
+    packaged = ordinary_path(DEFAULT_MODEL_PATH)
+    if not path.is_file() and path != packaged:
+        return _ordinary_words(packaged)
     if not path.is_file():
         return frozenset()
     lines = path.read_text(encoding="utf-8").splitlines()
