@@ -76,8 +76,9 @@ CASES = [
     ("Thanks,\nAna\nLund", {"Ana": "B-PERSON", "Lund": "I-PERSON"},
      [(2, 3, "PERSON"), (3, 4, "PERSON")]),
     # In normally cased text: lower-case words cut a span, particles do not, a listed
-    # surname after a capitalised word does not; an all-lower span is kept only where each
-    # word is a listed name that reads as no ordinary word ("grant", "bell" do).
+    # surname after a capitalised word does not; an all-lower span is kept where each word
+    # is a listed name that reads as no ordinary word ("grant", "bell" do) or where one of
+    # its words is no ordinary word ("kephart"; "satanic felines" are both ordinary).
     ("Ana de Lund", {"Ana": "B-PERSON", "de": "I-PERSON", "Lund": "I-PERSON"},
      [(0, 3, "PERSON")]),
     ("Ana went Lund", {"Ana": "B-PERSON", "went": "I-PERSON", "Lund": "I-PERSON"},
@@ -85,8 +86,11 @@ CASES = [
     ("Hi Maria gonzalez", {"Maria": "B-PERSON", "gonzalez": "I-PERSON"}, [(1, 3, "PERSON")]),
     ("Hi Maria grant", {"Maria": "B-PERSON", "grant": "I-PERSON"}, [(1, 2, "PERSON")]),
     ("Hi ana lund", {"ana": "B-PERSON", "lund": "I-PERSON"}, [(1, 3, "PERSON")]),
-    ("Hi ana grant", {"ana": "B-PERSON", "grant": "I-PERSON"}, []),
+    ("Hi ana grant", {"ana": "B-PERSON", "grant": "I-PERSON"}, [(1, 3, "PERSON")]),
+    ("Hi young grant", {"young": "B-PERSON", "grant": "I-PERSON"}, []),
     ("Rang the bell", {"bell": "B-PERSON"}, []),
+    ("Pay guy kephart", {"guy": "B-PERSON", "kephart": "I-PERSON"}, [(1, 3, "PERSON")]),
+    ("About satanic felines", {"satanic": "B-PERSON", "felines": "I-PERSON"}, []),
     ("Hi ana, Bo", {"ana": "B-PERSON", ",": "I-PERSON", "Bo": "I-PERSON"},
      [(1, 2, "PERSON"), (3, 4, "PERSON")]),
     ("at 12 rue de la Paix", {"12": "B-STREET_ADDRESS", "rue": "I-STREET_ADDRESS",
@@ -139,13 +143,14 @@ def _arguments(tagger: CrfRecognizer, text: str) -> list[Any]:
     tokens, lowered, labels, _ = tagger._tagged(text)
     flat = text.islower() or text.isupper()
     info, names = tagger._label_info, tagger._names
-    return [tokens, labels, text, info, flat, lowered, _NAME_PARTICLES, names]
+    return [tokens, labels, text, info, flat, lowered, _NAME_PARTICLES, names, tagger._plain]
 
 
 @pytest.mark.parametrize(
     ("change", "error", "message"),
     [
-        (lambda a: a[:7], TypeError, "8 arguments"),
+        (lambda a: a[:8], TypeError, "9 arguments"),
+        (lambda a: [*a[:8], ["bell"]], TypeError, "set or None"),
         (lambda a: [tuple(a[0]), *a[1:]], TypeError, "lists of tokens"),
         (lambda a: [a[0], a[1][:-1], *a[2:]], ValueError, "one label"),
         (lambda a: [*a[:5], a[5][:-1], *a[6:]], ValueError, "one label"),

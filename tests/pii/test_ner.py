@@ -708,6 +708,13 @@ def test_a_name_keeps_a_lower_case_surname(
         # all in lower case in cased text: every word a name that reads as no ordinary word
         ("I met sarah yesterday in Leeds", "sarah"),
         ("Ask maria gonzalez. Thanks", "maria gonzalez"),
+        # all in lower case, the tagger's name, one of its words no ordinary word (as in
+        # NLU++'s banking requests: every name there is written in lower case)
+        (
+            "I should have received $200 from dorinda quassett, but it is still not here.",
+            "dorinda quassett",
+        ),
+        ("Please set up a standing order to jorvik palmquist on the 4th", "jorvik palmquist"),
     ],
 )
 def test_a_half_lower_case_name_is_redacted_whole(
@@ -720,6 +727,13 @@ def test_a_half_lower_case_name_is_redacted_whole(
 def test_an_ordinary_word_in_lower_case_is_no_name(recognizer: CrfRecognizer) -> None:
     """ "bell" is a surname in the lists, but the character model reads it as a word."""
     text = "But apparently I rang the wrong bell, waited ninety seconds"
+    assert [f for f in recognizer.find(text) if f.entity_type == "PERSON"] == []
+
+
+def test_lower_case_words_all_ordinary_are_no_name(recognizer: CrfRecognizer) -> None:
+    """The tagger takes "satanic felines" for a name (in a presidio-research template); in
+    cased text the span is cut, as no word of it is anything but an ordinary word."""
+    text = "When they weren't singing about Hobbits, satanic felines and interstellar journeys"
     assert [f for f in recognizer.find(text) if f.entity_type == "PERSON"] == []
 
 

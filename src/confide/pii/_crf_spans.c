@@ -2,7 +2,7 @@
  * finds them in Python (the reference; tests compare the two on every text they read and on
  * random labels).
  *
- * spans(tokens, labels, text, label_info, flat, lowered, particles, surnames)
+ * spans(tokens, labels, text, label_info, flat, lowered, particles, surnames, plain)
  *   tokens      list of (word, start, end) tuples, as tokenize gives them
  *   labels      list of label str, one per token
  *   label_info  dict label -> (inside, entity, role); a label not in it is "O". inside: 1 for
@@ -13,6 +13,8 @@
  *   particles   set of lower-case words that belong inside names ("de", "van")
  *   surnames    container of lower-case words a half lower-case name may end with (or an all
  *               lower-case name be made of), or None
+ *   plain       set of lower-case words no all lower-case name is made of alone (ordinary
+ *               words), or None
  * -> (spans, capitalised): the spans as (first, last, entity) (last exclusive), and the
  *    indices of the tokens labelled "O" whose first character is a capital (the candidates
  *    of CrfRecognizer._name_shaped).
@@ -33,7 +35,7 @@ typedef struct {
 } Span;
 
 typedef struct {
-    PyObject *tokens, *lowered, *particles, *surnames, *out;
+    PyObject *tokens, *lowered, *particles, *surnames, *plain, *out;
     const Span *span; /* the span being cut into pieces */
 } Context;
 
@@ -104,15 +106,23 @@ static int cased_pieces(Context *c, Py_ssize_t first, Py_ssize_t last) {
     for (Py_ssize_t j = first; j < last && !any_lower; j++)
         any_lower = Py_UNICODE_ISLOWER(first_char(word_of(tokens, j)));
     if (!any_lower) return any_capitalised(tokens, first, last) ? emit(c, first, last) : 0;
-    /* A name written all in lower case whose every word is one of `surnames` stays whole. */
-    if (c->span->role == ROLE_PERSON && c->surnames != Py_None) {
-        int listed = 1;
-        for (Py_ssize_t j = first; j < last && listed; j++) {
-            listed = Py_UNICODE_ISLOWER(first_char(word_of(tokens, j)));
-            if (listed) listed = PySequence_Contains(c->surnames, PyList_GET_ITEM(c->lowered, j));
+    /* A name written all in lower case stays whole where every word is one of `surnames`
+     * or one of its words is not `plain`. */
+    if (c->span->role == ROLE_PERSON) {
+        int all_lower = 1, listed = c->surnames != Py_None, unplain = 0;
+        for (Py_ssize_t j = first; j < last && all_lower; j++) {
+            all_lower = Py_UNICODE_ISLOWER(first_char(word_of(tokens, j)));
+            if (!all_lower) break;
+            PyObject *low = PyList_GET_ITEM(c->lowered, j);
+            if (listed) listed = PySequence_Contains(c->surnames, low);
             if (listed < 0) return -1;
+            if (!unplain && c->plain != Py_None) {
+                int found = PySet_Contains(c->plain, low);
+                if (found < 0) return -1;
+                unplain = !found;
+            }
         }
-        if (listed) return emit(c, first, last);
+        if (all_lower && (listed || unplain)) return emit(c, first, last);
     }
     Py_ssize_t n = last - first;
     char small[64];
@@ -210,13 +220,13 @@ static int check_tokens(PyObject *tokens, Py_ssize_t n, Py_ssize_t text_length) 
 
 PyObject *crf_spans(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     (void)self;
-    if (nargs != 8) return PyErr_Format(PyExc_TypeError, "spans takes 8 arguments (%zd given)", nargs);
+    if (nargs != 9) return PyErr_Format(PyExc_TypeError, "spans takes 9 arguments (%zd given)", nargs);
     PyObject *tokens = args[0], *labels = args[1], *text = args[2], *info = args[3];
-    PyObject *lowered = args[5], *particles = args[6], *surnames = args[7];
+    PyObject *lowered = args[5], *particles = args[6], *surnames = args[7], *plain = args[8];
     if (!PyList_Check(tokens) || !PyList_Check(labels) || !PyUnicode_Check(text) || !PyDict_Check(info) ||
-        !PyList_Check(lowered) || !PyAnySet_Check(particles))
+        !PyList_Check(lowered) || !PyAnySet_Check(particles) || (plain != Py_None && !PyAnySet_Check(plain)))
         return PyErr_Format(PyExc_TypeError, "spans takes lists of tokens and labels, a str, a dict, "
-                                             "a flag, a list of words and a set");
+                                             "a flag, a list of words, a set, a container and a set or None");
     Py_ssize_t n = PyList_GET_SIZE(tokens);
     if (PyList_GET_SIZE(labels) != n || PyList_GET_SIZE(lowered) != n)
         return PyErr_Format(PyExc_ValueError, "spans needs one label and one lower-cased word per token");
@@ -274,7 +284,7 @@ PyObject *crf_spans(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
         previous = k;
     }
     if ((out = PyList_New(0)) == NULL) goto done;
-    Context c = {tokens, lowered, particles, surnames, out, NULL};
+    Context c = {tokens, lowered, particles, surnames, plain, out, NULL};
     for (Py_ssize_t s = 0; s < count; s++) {
         Span trimmed = spans[s];
         trim(tokens, &trimmed.first, &trimmed.last);

@@ -1229,23 +1229,31 @@ NOT_A_WORD = 0.3  # the character model's "word" probability under which a liste
 
 
 def _cased_pieces(
-    tokens: Sequence[Token], span: tuple[int, int, str], surnames: Container[str] = ()
+    tokens: Sequence[Token],
+    span: tuple[int, int, str],
+    surnames: Container[str] = (),
+    plain: Container[str] | None = None,
 ) -> list[tuple[int, int, str]]:
     """In normally cased text, a name, place or organisation does not run through ordinary
     lower-case words: split the span there and keep the capitalised pieces. Addresses keep
     their lower-case words ("12 rue de la Paix"); a person's name keeps a lower-case word in
     ``surnames`` right after one of its capitalised words ("Maria gonzalez": cut to "Maria",
-    the redacted text would still name her), and a name written all in lower case stays
-    whole where every word is in ``surnames`` ("I met sarah in Leeds"; not "I rang the
-    wrong bell": "bell" reads as an ordinary word)."""
+    the redacted text would still name her). A name written all in lower case stays whole
+    where every word is in ``surnames`` ("I met sarah in Leeds") or, given ``plain`` (the
+    words no name is made of alone: ordinary words), where one of its words is not plain
+    ("with justin bieber", "to guy kephart"; not "I rang the wrong bell")."""
     first, last, entity = span
     if entity == "STREET_ADDRESS":
         return [span]
     words = [token[0] for token in tokens[first:last]]
     if not any(w[:1].islower() for w in words):  # the usual case: no lower-case word
         return [span] if any(w[:1].isupper() for w in words) else []
-    if entity == "PERSON" and all(w[:1].islower() and w.lower() in surnames for w in words):
-        return [span]  # all in lower case, every word a name ("Ask maria gonzalez.")
+    if entity == "PERSON" and all(w[:1].islower() for w in words):
+        lowered = [w.lower() for w in words]
+        if all(w in surnames for w in lowered) or (
+            plain is not None and any(w not in plain for w in lowered)
+        ):
+            return [span]  # all in lower case: "Ask maria gonzalez.", "with justin bieber"
     inside = [not w[:1].islower() or w.lower() in _NAME_PARTICLES for w in words]
     if entity == "PERSON" and surnames:
         # A name written half in lower case ("Maria gonzalez") keeps its lower-case surname
@@ -1496,6 +1504,9 @@ class CrfRecognizer:
         self.clusters = load_clusters(clusters_path(self.model_path))
         self._names = _LowerCaseSurnames(resources.names, self.chars)
         self._ordinary = resources.ordinary
+        # Words no name written all in lower case is made of alone (see _cased_pieces).
+        common = resources.gazetteer.get("common", frozenset())
+        self._plain = resources.ordinary | common | _NOT_NAME_SHAPED
         self.features = FeatureExtractor(
             self.gazetteer, self.chars, resources.known, clusters=self.clusters
         )
@@ -1704,7 +1715,7 @@ class CrfRecognizer:
             return None
         low = word.lower()
         gaz = self.gazetteer
-        if low in _NOT_NAME_SHAPED or low in gaz.get("common", ()) or low in self._ordinary:
+        if low in self._plain:
             return None  # "Spirit Week", "a Snowstorm", "Merry Xmas": words, capitalised
         listed_name = low in gaz.get("first", ()) or low in gaz.get("last", ())
         listed_place = low in gaz.get("city", ()) or low in gaz.get("country", ())
@@ -1742,7 +1753,8 @@ class CrfRecognizer:
             return self._merged_spans(text, tokens, labels), capitalised
         flat = text.islower() or text.isupper()
         info, names = self._label_info, self._names
-        return self._c_spans(tokens, labels, text, info, flat, lowered, _NAME_PARTICLES, names)  # type: ignore[no-any-return]
+        particles, plain = _NAME_PARTICLES, self._plain
+        return self._c_spans(tokens, labels, text, info, flat, lowered, particles, names, plain)  # type: ignore[no-any-return]
 
     def _merged_spans(
         self, text: str, tokens: Sequence[Token], labels: Sequence[str]
@@ -1759,7 +1771,8 @@ class CrfRecognizer:
         trimmed = [piece for span in trimmed for piece in _name_pieces(text, tokens, span)]
         if text.islower() or text.isupper():
             return trimmed
-        return [piece for span in trimmed for piece in _cased_pieces(tokens, span, self._names)]
+        names, plain = self._names, self._plain
+        return [piece for span in trimmed for piece in _cased_pieces(tokens, span, names, plain)]
 
 
 def _c_tag(
