@@ -6,8 +6,10 @@ Usage:
 
 For each prior, the default analyzer with that prior is scored on:
   - WNUT-17 dev: PERSON precision, recall and F2 (IoU >= 0.75, as bench_pii_semantic.py);
-  - the WNUT-17 train tweets the shipped model did not train on (its 10% dev hold-out,
-    rebuilt as scripts/train_pii_ner.py splits it: the first seeded shuffle is WNUT's);
+  - the WNUT-17 train tweets the shipped model did not train on, where it held some out
+    (scripts/train_pii_ner.py --holdout, rebuilt as the script splits them: the first seeded
+    shuffle is WNUT's); since 2026-12-07 it holds none out and bench_pii_wnut_cv.py's five
+    folds take their place;
   - generated_large's held-out templates, and each presidio-research file given with
     --heldout: type-agnostic PII F2 at span and token level, PERSON precision and recall;
   - BANKING77 train + test (13,083 real banking questions, almost none naming anyone):
@@ -34,12 +36,15 @@ from confide.pii.ner import DEFAULT_MODEL_PATH
 
 
 def wnut_train_holdout(crf: Any) -> list[tuple[str, Any]]:
-    """The WNUT-17 train tweets held out of the shipped model's training."""
+    """The WNUT-17 train tweets held out of the shipped model's training (none, unless it
+    was trained with --holdout)."""
     meta = json.loads(DEFAULT_MODEL_PATH.with_suffix(".json").read_text(encoding="utf-8"))
+    if "dev_holdout_wnut17_train" not in meta["scores"]:
+        return []
     tweets = crf.load_conll(DATA / "wnut17" / "wnut17train.conll", None)
     shuffled = tweets[:]
     random.Random(meta["seed"]).shuffle(shuffled)  # the script's seeded split
-    held = shuffled[: len(shuffled) // 10]
+    held = shuffled[: int(len(shuffled) * meta.get("holdout", 0.1))]
     expected = meta["scores"]["dev_holdout_wnut17_train"]["PERSON"]["support"]
     found = sum(1 for _, spans in held for s in spans if s[2] == "PERSON")
     assert found == expected, f"hold-out rebuilt wrongly: {found} names, model says {expected}"
@@ -60,8 +65,9 @@ def score_prior(
     analyzer = PiiAnalyzer(options=AnalyzerOptions(name_prior=prior))
     result: dict[str, Any] = {
         "wnut17_dev_person": wnut_scores(crf, wnut, analyzer.analyze)["PERSON"],
-        "wnut17_train_holdout_person": wnut_scores(crf, held, analyzer.analyze)["PERSON"],
     }
+    if held:
+        result["wnut17_train_holdout_person"] = wnut_scores(crf, held, analyzer.analyze)["PERSON"]
     for name, samples in sets.items():
         report = evaluate(samples, analyzer.analyze)
         person = report["entities"].get("PERSON", {})

@@ -986,6 +986,66 @@ def test_training_script_holds_a_fold_of_the_tweets_out(
     assert folds[0] | folds[1] == tweets and not folds[0] & folds[1]
 
 
+@pytest.mark.skipif(not DATA.is_dir(), reason="needs ../shared/data")
+@pytest.mark.parametrize("share", [0.0, 0.5])
+def test_training_script_holds_out_a_share_of_each_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, share: float
+) -> None:
+    """--holdout: that share of each source is scored, neither trained on nor counted in the
+    word lists; the default, 0, trains on everything and scores no hold-out."""
+    module = load_script("train_pii_ner")
+    counted: list[str] = []
+    word_counts = module.word_counts
+
+    def counting(corpora):  # type: ignore[no-untyped-def]
+        corpora = list(corpora)
+        counted.extend(text for text, _ in corpora)
+        return word_counts(corpora)
+
+    monkeypatch.setattr(module, "word_counts", counting)
+    trained: list[str] = []
+    train = module.train
+
+    def training(examples, *args):  # type: ignore[no-untyped-def]
+        trained.extend(text for text, _ in examples)
+        return train(examples, *args)
+
+    monkeypatch.setattr(module, "train", training)
+    held: list[str] = []
+    score = module.score
+
+    def scoring(recognizer, examples):  # type: ignore[no-untyped-def]
+        held.extend(text for text, _ in examples)
+        return score(recognizer, examples)
+
+    monkeypatch.setattr(module, "score", scoring)
+    tiny = ["--limit", "40", "--per-template", "2", "--max-iterations", "3"]
+    extra = [] if share == 0 else ["--holdout", str(share)]
+    meta = module.main([*tiny, *extra, "--out", str(tmp_path / "ner.crfsuite")])
+    assert meta["holdout"] == share
+    tweets = {text for text, _ in module.load_conll(DATA / "wnut17" / "wnut17train.conll", 40)}
+    if share == 0:
+        assert meta["dev_sentences"] == 0 and "dev_holdout" not in meta["scores"]
+        assert tweets <= set(trained) and tweets <= set(counted)
+        return
+    assert meta["dev_sentences"] > 0 and meta["scores"]["dev_holdout"]["ALL"]["support"] > 0
+    out = tweets & set(held)
+    assert len(out) == 20  # half of the 40 tweets
+    assert not out & set(trained) and not out & set(counted)
+
+
+@pytest.mark.parametrize("share", ["1", "-0.1"])
+def test_training_script_refuses_a_holdout_that_is_no_share(
+    tmp_path: Path, share: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    module = load_script("train_pii_ner")
+    with pytest.raises(SystemExit) as exited:
+        module.main(["--holdout", share, "--out", str(tmp_path / "ner.crfsuite")])
+    assert exited.value.code == 2
+    assert "--holdout is a share" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     "folds", [["--wnut-folds", "1"], ["--wnut-folds", "5", "--wnut-fold", "5"]]
 )
