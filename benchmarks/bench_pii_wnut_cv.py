@@ -12,8 +12,10 @@ that did not train on it (nor build its word lists from it):
     python benchmarks/bench_pii_wnut_cv.py --folds /tmp/cv --sets /tmp/probe.json \\
         /tmp/support.json [--priors 1 1.5 2 2.5]
 
-For each prior: PERSON precision / recall / F2 over the five folds (span IoU >= 0.75); span
-F2 and PERSON precision / recall on each --sets file (presidio-research format; the probe
+For each prior: PERSON precision / recall / F2 over the five folds (span IoU >= 0.75), also
+with every name of a tweet lower-cased in otherwise cased text ("names_lower_cased", as NLU++
+writes every name) and with whole tweets lower-cased ("flat"), both reported, not in the mean;
+span F2 and PERSON precision / recall on each --sets file (presidio-research format; the probe
 and support sets come from scripts/generate_pii_heldout.py) and on generated_large's held-out
 templates, with the shipped model; PERSON findings per 1,000 BANKING77 questions; and the
 mean of the F2s (the folds' PERSON F2 and each set's span F2), by which the prior is chosen.
@@ -45,11 +47,34 @@ def with_model(analyzer: PiiAnalyzer, model: Path, prior: float) -> PiiAnalyzer:
     return PiiAnalyzer(recognizers=recognizers, options=analyzer.options)
 
 
-def folds_person(crf: Any, folds: list[tuple[Path, Any]], prior: float) -> dict[str, float]:
+def recased(tweets: list[tuple[str, Any]], how: str) -> list[tuple[str, Any]]:
+    """The tweets as they are ("as_is"), with their names lower-cased ("names_lower_cased") or
+    all in lower case ("flat"); a tweet whose lower case changes its length is left out of
+    the last two (its spans would move)."""
+    if how == "as_is":
+        return tweets
+    out = []
+    for text, spans in tweets:
+        if len(text.lower()) != len(text):
+            continue
+        if how == "flat":
+            out.append((text.lower(), spans))
+            continue
+        chars = list(text)
+        for start, end, entity in spans:
+            if entity == "PERSON":
+                chars[start:end] = text[start:end].lower()
+        out.append(("".join(chars), spans))
+    return out
+
+
+def folds_person(
+    crf: Any, folds: list[tuple[Path, Any]], prior: float, how: str = "as_is"
+) -> dict[str, float]:
     gold, pred = [], []
     for model, tweets in folds:
         analyzer = with_model(PiiAnalyzer(options=AnalyzerOptions(name_prior=prior)), model, prior)
-        for text, spans in tweets:
+        for text, spans in recased(tweets, how):
             gold.append([tuple(s) for s in spans])
             found = analyzer.analyze(text)
             pred.append(
@@ -75,6 +100,10 @@ def main() -> None:
         row: dict[str, Any] = {
             "prior": prior,
             "wnut_train_folds_person": folds_person(crf, folds, prior),
+            **{
+                f"wnut_train_folds_person_{how}": folds_person(crf, folds, prior, how)
+                for how in ("names_lower_cased", "flat")
+            },
         }
         f2s = [row["wnut_train_folds_person"]["f2"]]
         analyzer = PiiAnalyzer(options=AnalyzerOptions(name_prior=prior))
