@@ -9,6 +9,7 @@ import random
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -946,6 +947,23 @@ def test_what_the_name_shape_rule_remembers_of_a_word_changes_no_finding() -> No
     assert all(warm._word_kind(*key) == kind for key, kind in warm._kinds.items())
 
 
+def _texts_passed(
+    module: Any, monkeypatch: pytest.MonkeyPatch, name: str, position: int = 0
+) -> list[str]:
+    """The texts of the (text, spans) examples the training script passes to its function
+    ``name`` (as argument ``position``), collected as it runs."""
+    texts: list[str] = []
+    wrapped = getattr(module, name)
+
+    def spy(*args: Any) -> Any:
+        examples = list(args[position])
+        texts.extend(text for text, _ in examples)
+        return wrapped(*args[:position], examples, *args[position + 1 :])
+
+    monkeypatch.setattr(module, name, spy)
+    return texts
+
+
 @pytest.mark.skipif(not DATA.is_dir(), reason="needs ../shared/data")
 def test_training_script_holds_a_fold_of_the_tweets_out(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -953,23 +971,8 @@ def test_training_script_holds_a_fold_of_the_tweets_out(
     """--wnut-folds: each fold's tweets are left out of training and of the word lists, and
     the folds together are every tweet once."""
     module = load_script("train_pii_ner")
-    counted: list[str] = []
-    word_counts = module.word_counts
-
-    def counting(corpora):  # type: ignore[no-untyped-def]
-        corpora = list(corpora)
-        counted.extend(text for text, _ in corpora)
-        return word_counts(corpora)
-
-    monkeypatch.setattr(module, "word_counts", counting)
-    trained: list[str] = []
-    train = module.train
-
-    def training(examples, *args):  # type: ignore[no-untyped-def]
-        trained.extend(text for text, _ in examples)
-        return train(examples, *args)
-
-    monkeypatch.setattr(module, "train", training)
+    counted = _texts_passed(module, monkeypatch, "word_counts")
+    trained = _texts_passed(module, monkeypatch, "train")
     tiny = ["--limit", "40", "--per-template", "2", "--max-iterations", "3"]
     folds = []
     for k in (0, 1):
@@ -994,31 +997,9 @@ def test_training_script_holds_out_a_share_of_each_source(
     """--holdout: that share of each source is scored, neither trained on nor counted in the
     word lists; the default, 0, trains on everything and scores no hold-out."""
     module = load_script("train_pii_ner")
-    counted: list[str] = []
-    word_counts = module.word_counts
-
-    def counting(corpora):  # type: ignore[no-untyped-def]
-        corpora = list(corpora)
-        counted.extend(text for text, _ in corpora)
-        return word_counts(corpora)
-
-    monkeypatch.setattr(module, "word_counts", counting)
-    trained: list[str] = []
-    train = module.train
-
-    def training(examples, *args):  # type: ignore[no-untyped-def]
-        trained.extend(text for text, _ in examples)
-        return train(examples, *args)
-
-    monkeypatch.setattr(module, "train", training)
-    held: list[str] = []
-    score = module.score
-
-    def scoring(recognizer, examples):  # type: ignore[no-untyped-def]
-        held.extend(text for text, _ in examples)
-        return score(recognizer, examples)
-
-    monkeypatch.setattr(module, "score", scoring)
+    counted = _texts_passed(module, monkeypatch, "word_counts")
+    trained = _texts_passed(module, monkeypatch, "train")
+    held = _texts_passed(module, monkeypatch, "score", position=1)
     tiny = ["--limit", "40", "--per-template", "2", "--max-iterations", "3"]
     extra = [] if share == 0 else ["--holdout", str(share)]
     meta = module.main([*tiny, *extra, "--out", str(tmp_path / "ner.crfsuite")])
