@@ -1440,6 +1440,9 @@ class _ModelResources:
     names: frozenset[str]
     # Ordinary English words, lower-cased (ner.ordinary.txt): no name by its shape alone.
     ordinary: frozenset[str]
+    # Those, the customer-service words and the non-name words: no name is made of them
+    # alone (the name-shape rule; a name all in lower case, see _cased_pieces).
+    plain: frozenset[str]
 
 
 @functools.lru_cache(maxsize=4)
@@ -1456,6 +1459,8 @@ def _model_resources(model_path: Path, stamp: int) -> _ModelResources:
     gazetteer = load_gazetteer(gazetteer_path(model_path))
     empty: frozenset[str] = frozenset()
     names = gazetteer.get("first", empty) | gazetteer.get("last", empty)
+    common = gazetteer.get("common", empty)
+    ordinary = _ordinary_words(ordinary_path(model_path))
     return _ModelResources(
         gazetteer,
         CharNgramModel.load(chars_path(model_path)),
@@ -1463,8 +1468,9 @@ def _model_resources(model_path: Path, stamp: int) -> _ModelResources:
         labels,
         weights,
         transitions,
-        frozenset(names - gazetteer.get("common", empty)),
-        _ordinary_words(ordinary_path(model_path)),
+        frozenset(names - common),
+        ordinary,
+        ordinary | common | _NOT_NAME_SHAPED,
     )
 
 
@@ -1503,10 +1509,7 @@ class CrfRecognizer:
         self.gazetteer, self.chars = resources.gazetteer, resources.chars
         self.clusters = load_clusters(clusters_path(self.model_path))
         self._names = _LowerCaseSurnames(resources.names, self.chars)
-        self._ordinary = resources.ordinary
-        # Words no name written all in lower case is made of alone (see _cased_pieces).
-        common = resources.gazetteer.get("common", frozenset())
-        self._plain = resources.ordinary | common | _NOT_NAME_SHAPED
+        self._ordinary, self._plain = resources.ordinary, resources.plain
         self.features = FeatureExtractor(
             self.gazetteer, self.chars, resources.known, clusters=self.clusters
         )
