@@ -852,6 +852,47 @@ def lowercase_names(examples: Sequence[Example], share: float, seed: int) -> lis
     return copies
 
 
+def _other(rng: random.Random, names: Sequence[str], name: str) -> str:
+    while (other := rng.choice(names)) == name:
+        pass
+    return other
+
+
+def _same_case(name: str, like: str) -> str:
+    """``name`` written in the case of ``like``: lower, upper or (a lower-case ``name``)
+    capitalised."""
+    if like.islower() or like.isupper():
+        return name.lower() if like.islower() else name.upper()
+    return name.title() if like[:1].isupper() and name.islower() else name
+
+
+def swap_names(examples: Sequence[Example], copies: int, seed: int) -> list[Example]:
+    """``copies`` copies of every sentence that names a person, each name replaced by another
+    drawn from the names of ``examples`` (seeded), so that the tagger learns what around a
+    word makes it a name rather than which names it has seen: most names a deployment meets
+    are none the tweets hold."""
+    names = sorted({text[s:e] for text, spans in examples for s, e, k in spans if k == "PERSON"})
+    if copies <= 0 or len(names) < 2:
+        return []
+    rng = random.Random(seed + 3)  # noqa: S311 - seeded for reproducibility
+    swapped: list[Example] = []
+    for text, spans in examples:
+        if not any(k == "PERSON" for _, _, k in spans):
+            continue
+        for _ in range(copies):
+            out, moved, shift, pos = [], [], 0, 0
+            for start, end, entity in sorted(spans):
+                piece = text[start:end]
+                if entity == "PERSON":
+                    piece = _same_case(_other(rng, names, piece), piece)
+                out.append(text[pos:start] + piece)
+                moved.append((start + shift, start + shift + len(piece), entity))
+                shift += len(piece) - (end - start)
+                pos = end
+            swapped.append(("".join(out) + text[pos:], moved))
+    return swapped
+
+
 def to_sequence(example: Example, extractor: FeatureExtractor) -> tuple[list[list[str]], list[str]]:
     text, spans = example
     tokens = tokenize(text)
@@ -1018,6 +1059,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         "--wnut-copies", type=int, default=1, help="times each WNUT-17 training tweet is used"
     )
     parser.add_argument(
+        "--name-swaps",
+        type=int,
+        default=0,
+        help="copies of each WNUT-17 training tweet with a name, its names swapped for "
+        "others of the tweets",
+    )
+    parser.add_argument(
         "--wnut-folds",
         type=int,
         default=0,
@@ -1050,6 +1098,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         parser.error("--wnut-folds needs at least 2 folds and --wnut-fold between 0 and folds - 1")
     if not 0 <= args.holdout < 1:
         parser.error("--holdout is a share: at least 0 and under 1")
+    if args.name_swaps < 0:
+        parser.error("--name-swaps is a number of copies: 0 or more")
     # Some faker providers draw from the global generators: seed them too, so that two runs
     # with the same seed write the same model.
     random.seed(args.seed)
@@ -1091,6 +1141,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
             dev_wnut = shuffled[lo:hi]
             dev_set += dev_wnut
             train_set += (shuffled[:lo] + shuffled[hi:]) * args.wnut_copies
+            train_set += swap_names(shuffled[:lo] + shuffled[hi:], args.name_swaps, args.seed)
             counted[name] = shuffled[:lo] + shuffled[hi:]
             print(f"data: {name}: fold {args.wnut_fold} of {args.wnut_folds} held out")
             continue
@@ -1101,6 +1152,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
             dev_wnut = shuffled[:cut]
             # Tweets are the only informal text with names: weigh them more.
             train_set += shuffled[cut:] * (args.wnut_copies - 1)
+            train_set += swap_names(shuffled[cut:], args.name_swaps, args.seed)
         print(f"data: {name}: {len(examples)} sentences, {sum(len(s) for _, s in examples)} spans")
     lowered = lowercase_names(train_set, args.lower_names, args.seed)
     train_set += lowered

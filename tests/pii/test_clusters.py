@@ -99,3 +99,50 @@ def test_lower_case_copies_skip_sentences_without_a_name() -> None:
 def test_no_copies_at_share_zero(share: float) -> None:
     script = _training_script()
     assert script.lowercase_names([("Hi Maria", [(3, 8, "PERSON")])], share, 17) == []
+
+
+def test_swapped_name_copies_move_every_span_after_the_name() -> None:
+    script = _training_script()
+    examples = [
+        ("go Ray Rice in Baltimore", [(3, 11, "PERSON"), (15, 24, "LOCATION")]),
+        ("thanks demi", [(7, 11, "PERSON")]),
+    ]
+    copies = script.swap_names(examples, 3, 17)
+    assert len(copies) == 6  # three of each sentence with a name
+    for text, spans in copies[:3]:
+        (s, e, kind), (ls, le, place) = spans
+        assert (kind, place) == ("PERSON", "LOCATION")
+        assert text[s:e] == "Demi"  # the only other name, capitalised as the one it replaces
+        assert text[ls:le] == "Baltimore"
+        assert text == "go Demi in Baltimore"
+    for text, spans in copies[3:]:
+        assert text == "thanks ray rice"
+        assert spans == [(7, 15, "PERSON")]
+
+
+def test_swapped_names_are_seeded_and_skip_sentences_without_a_name() -> None:
+    script = _training_script()
+    examples = [
+        ("ask Maria", [(4, 9, "PERSON")]),
+        ("ask Jensen", [(4, 10, "PERSON")]),
+        ("ask Oslo", [(4, 8, "LOCATION")]),
+        ("HI LINDQVIST", [(3, 12, "PERSON")]),
+    ]
+    first, again = script.swap_names(examples, 4, 17), script.swap_names(examples, 4, 17)
+    assert first == again
+    assert len(first) == 12
+    assert all(text.isupper() for text, _ in first[8:])
+    # Another name each time; an upper-case one keeps its capitals ("MJ").
+    assert {text for text, _ in first[:4]} <= {"ask Jensen", "ask LINDQVIST"}
+    assert {text for text, _ in first[4:8]} <= {"ask Maria", "ask LINDQVIST"}
+
+
+@pytest.mark.parametrize(
+    "examples, copies",
+    [
+        ([("Hi Maria", [(3, 8, "PERSON")]), ("Hi Jens", [(3, 7, "PERSON")])], 0),
+        ([("Hi Maria", [(3, 8, "PERSON")]), ("Bye Maria", [(4, 9, "PERSON")])], 2),
+    ],
+)
+def test_no_swaps_without_copies_or_a_second_name(examples: list, copies: int) -> None:
+    assert _training_script().swap_names(examples, copies, 17) == []

@@ -990,6 +990,32 @@ def test_training_script_holds_a_fold_of_the_tweets_out(
 
 
 @pytest.mark.skipif(not DATA.is_dir(), reason="needs ../shared/data")
+def test_training_script_swaps_names_only_among_the_trained_tweets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--name-swaps: copies of the trained tweets that name someone, with names drawn from
+    those tweets alone (never from the held-out fold), are trained on besides them."""
+    module = load_script("train_pii_ner")
+    swapped = _texts_passed(module, monkeypatch, "swap_names")
+    trained = _texts_passed(module, monkeypatch, "train")
+    tiny = ["--limit", "80", "--per-template", "2", "--max-iterations", "3", "--lower-names", "0"]
+    out = tmp_path / "ner.crfsuite"
+    meta = module.main([*tiny, "--wnut-folds", "2", "--name-swaps", "3", "--out", str(out)])
+    fold = {text for text, _ in json.loads(Path(meta["fold"]).read_text(encoding="utf-8"))}
+    tweets = module.load_conll(DATA / "wnut17" / "wnut17train.conll", 80)
+    assert set(swapped) == {text for text, _ in tweets} - fold
+    spans_of = dict(tweets)
+    kept = [(text, spans_of[text]) for text in swapped]  # in the script's (shuffled) order
+    named = [(t, s) for t, s in kept if any(k == "PERSON" for *_, k in s)]
+    names = {t[a:b].lower() for t, s in named for a, b, k in s if k == "PERSON"}
+    copies = module.swap_names(kept, 3, 17)  # the script's seed
+    assert len(named) >= 2 and len(copies) == 3 * len(named)
+    for text, spans in copies:
+        assert text in trained
+        assert all(text[a:b].lower() in names for a, b, k in spans if k == "PERSON")
+
+
+@pytest.mark.skipif(not DATA.is_dir(), reason="needs ../shared/data")
 @pytest.mark.parametrize("share", [0.0, 0.5])
 def test_training_script_holds_out_a_share_of_each_source(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, share: float
@@ -1024,6 +1050,17 @@ def test_training_script_refuses_a_holdout_that_is_no_share(
         module.main(["--holdout", share, "--out", str(tmp_path / "ner.crfsuite")])
     assert exited.value.code == 2
     assert "--holdout is a share" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_training_script_refuses_a_negative_number_of_name_swaps(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    module = load_script("train_pii_ner")
+    with pytest.raises(SystemExit) as exited:
+        module.main(["--name-swaps", "-1", "--out", str(tmp_path / "ner.crfsuite")])
+    assert exited.value.code == 2
+    assert "--name-swaps is a number of copies" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
 
