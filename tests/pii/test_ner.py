@@ -419,7 +419,8 @@ def as_trained() -> CrfRecognizer:
         ("Corwen posted the new video", [], [("Corwen", "PERSON")]),
         ("who is Thorne anyway", [], [("Thorne", "PERSON")]),
         (
-            "Lysander and Pim are late again",
+            # "or": a word joined by "and" to a name found is a name at any prior.
+            "Lysander or Pim are late again",
             [("Pim", "PERSON")],
             [("Lysander", "PERSON"), ("Pim", "PERSON")],
         ),
@@ -836,6 +837,100 @@ def test_the_leading_word_rule_itself(recognizer: CrfRecognizer) -> None:
         ("PERSON", "Nowak"),
         ("PERSON", "Anna Nowak"),
     ]
+
+
+def test_the_trailing_surname_rule_itself(recognizer: CrfRecognizer) -> None:
+    """A one-word given name takes in the capitalised word after it; nothing else does."""
+    text = "Ernie Banks, Dorinda Street, Anna Monday, Kephart Banks, Emily Rose Smith, Ernie  Banks"
+    tokens, _, _ = recognizer.tag(text)
+    labels = ["O"] * len(tokens)
+    words = [t for t in tokens if t.text.isalpha()]
+
+    def person(first: int, last: int) -> Finding:
+        return Finding("PERSON", words[first].start, words[last].end, 0.9, "crf-ner")
+
+    findings = [
+        person(0, 0),  # "Ernie": takes "Banks" in
+        Finding("LOCATION", words[1].start, words[1].end, 0.55, "crf-ner"),  # "Banks" alone
+        person(2, 2),  # "Dorinda": "Street" is a customer-service word
+        person(4, 4),  # "Anna": "Monday" is a day
+        person(6, 6),  # "Kephart" is no given name
+        person(8, 9),  # "Emily Rose": two words, nothing taken in
+        person(11, 11),  # "Ernie", two spaces before "Banks"
+    ]
+    result = recognizer._with_trailing_surnames(text, tokens, labels, findings)
+    assert [(f.entity_type, text[f.start : f.end]) for f in result] == [
+        ("PERSON", "Ernie Banks"),
+        ("PERSON", "Dorinda"),
+        ("PERSON", "Anna"),
+        ("PERSON", "Kephart"),
+        ("PERSON", "Emily Rose"),
+        ("PERSON", "Ernie"),
+    ]
+    # A word the tagger labelled is left to the tagger.
+    labelled = ["O"] * len(tokens)
+    labelled[tokens.index(words[1])] = "B-LOCATION"
+    kept = recognizer._with_trailing_surnames(text, tokens, labelled, findings[:2])
+    assert [text[f.start : f.end] for f in kept] == ["Ernie", "Banks"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Funniest thing : Mabel Ladder tellin me jokes", "Mabel Ladder"),
+        ("Great game from Irving Ladder tonight", "Irving Ladder"),
+        ("Quick note : Gertrude Ladder called about the refund", "Gertrude Ladder"),
+    ],
+)
+def test_a_given_name_takes_in_the_surname_the_tagger_left_alone(
+    recognizer: CrfRecognizer, text: str, name: str
+) -> None:
+    """Sentences where the shipped tagger labels the given name alone."""
+    tokens, labels, _ = recognizer.tag(text)
+    surname = next(t for t in tokens if t.text == name.split()[1])
+    assert labels[tokens.index(surname)] == "O"
+    assert name in [text[f.start : f.end] for f in recognizer.find(text)]
+
+
+def test_the_listed_names_rule_itself(recognizer: CrfRecognizer) -> None:
+    """A capitalised word joined by "and", "&" or a comma to a name found is a name."""
+    text = "Ann , Barker and Cole . Hill or Ann . Monday and Ann . Ed and Ann . Street , Ann & Kerr"
+    tokens, _, _ = recognizer.tag(text)
+    labels = ["O"] * len(tokens)
+    anns = [t for t in tokens if t.text == "Ann"]
+    cole = next(t for t in tokens if t.text == "Cole")
+    findings = [Finding("PERSON", t.start, t.end, 0.9, "crf-ner") for t in anns]
+    findings.append(Finding("LOCATION", cole.start, cole.end, 0.55, "crf-ner"))
+    result = recognizer._with_listed_names(tokens, labels, findings)
+    added = [(text[f.start : f.end], f.score) for f in result[len(findings) :]]
+    # Not "Cole" (a place already, and joined only to a word taken now), "Hill" ("or"),
+    # "Monday" (a day), "Ed" (two letters), "Street" (a customer-service word).
+    assert added == [("Barker", NAME_SHAPE_SCORE), ("Kerr", NAME_SHAPE_SCORE)]
+    assert result[: len(findings)] == findings
+    # A word the tagger labelled is left to the tagger.
+    barker = next(k for k, t in enumerate(tokens) if t.text == "Barker")
+    labelled = [("B-ORGANIZATION" if k == barker else "O") for k in range(len(tokens))]
+    assert "Barker" not in [
+        text[f.start : f.end] for f in recognizer._with_listed_names(tokens, labelled, findings)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Thanks to Mabel , Gertrude and Ladder for the party", "Ladder"),
+        ("Irving Pebble and Cobbler went home", "Cobbler"),
+        ("Met with Gertrude & Kettle today", "Kettle"),
+    ],
+)
+def test_a_word_listed_with_a_name_is_a_name(
+    recognizer: CrfRecognizer, text: str, name: str
+) -> None:
+    """Sentences where the shipped tagger leaves the listed word alone."""
+    tokens, labels, _ = recognizer.tag(text)
+    assert labels[[t.text for t in tokens].index(name)] == "O"
+    found = {text[f.start : f.end]: f.entity_type for f in recognizer.find(text)}
+    assert found.get(name) == "PERSON"
 
 
 def test_a_sure_address_of_capitalised_words_without_a_number_is_a_place() -> None:

@@ -1618,6 +1618,9 @@ class CrfRecognizer:
                 start, end = tokens[first].start, tokens[last - 1].end
                 findings.append(Finding(entity, start, end, NAME_SHAPE_SCORE, self.name))
         findings = self._with_leading_names(text, tokens, labels, findings)
+        findings = self._with_trailing_surnames(text, tokens, labels, findings)
+        if "PERSON" in self.entities and self.min_score <= NAME_SHAPE_SCORE:
+            findings = self._with_listed_names(tokens, labels, findings)
         if "STREET_ADDRESS" in self.entities and self.min_score <= ADDRESS_SHAPE_SCORE:
             digits = None if stats is None else stats.digits
             findings = _with_address_shapes(text, lowered, findings, self.name, digits)
@@ -1681,6 +1684,70 @@ class CrfRecognizer:
         if taken:  # the word taken in is no finding of its own any more
             result = [f for f in result if (f.start, f.end) not in taken]
         return result
+
+    def _with_trailing_surnames(
+        self, text: str, tokens: Sequence[Token], labels: Sequence[str], findings: list[Finding]
+    ) -> list[Finding]:
+        """A one-word name found that is a listed given name takes in the capitalised word
+        right after it that the tagger left alone ("Ernie Banks", "John Chiles"): surnames
+        are often ordinary words, which the name-shape rule leaves out. Not a word of the
+        customer-service list nor a day or month ("John Street", "Anna Monday")."""
+        given = self.gazetteer.get("first", frozenset())
+        if not given or not any(f.entity_type == "PERSON" for f in findings):
+            return findings
+        common = self.gazetteer.get("common", frozenset())
+        taken: set[tuple[int, int]] = set()
+        result = []
+        for f in findings:
+            k = bisect.bisect_left(tokens, f.start, key=_token_start)
+            if (
+                f.entity_type == "PERSON"
+                and k + 1 < len(tokens)
+                and tokens[k].start == f.start
+                and tokens[k].end == f.end  # a name of one word
+                and tokens[k].text.lower() in given
+                and labels[k + 1] == "O"
+                and text[f.end : tokens[k + 1].start] == " "
+                and _surname_shaped(tokens[k + 1].text, common)
+            ):
+                after = tokens[k + 1]
+                f = Finding(f.entity_type, f.start, after.end, f.score, f.recognizer)
+                taken.add((after.start, after.end))
+            result.append(f)
+        if taken:  # the word taken in is no finding of its own any more
+            result = [f for f in result if (f.start, f.end) not in taken]
+        return result
+
+    def _with_listed_names(
+        self, tokens: Sequence[Token], labels: Sequence[str], findings: list[Finding]
+    ) -> list[Finding]:
+        """A capitalised word the tagger left alone, of three letters or more, joined by
+        "and", "&" or a comma to a name found ("Albin , Haines and Burrow"), is a name of
+        its own at the name-shape score, unless it is a customer-service word, a day or a
+        month, or lies in another finding."""
+        names = [f for f in findings if f.entity_type == "PERSON"]
+        if not names:
+            return findings
+        starts, ends = {f.start for f in names}, {f.end for f in names}
+        common = self.gazetteer.get("common", frozenset())
+        added = []
+        for i, token in enumerate(tokens):
+            if labels[i] != "O" or len(token.text) < 3:
+                continue
+            joined_after = (
+                i >= 2 and tokens[i - 1].text in _NAME_JOINERS and tokens[i - 2].end in ends
+            )
+            joined_before = (
+                i + 2 < len(tokens)
+                and tokens[i + 1].text in _NAME_JOINERS
+                and tokens[i + 2].start in starts
+            )
+            if not (joined_after or joined_before) or not _surname_shaped(token.text, common):
+                continue
+            if any(f.start < token.end and token.start < f.end for f in findings):
+                continue
+            added.append(Finding("PERSON", token.start, token.end, NAME_SHAPE_SCORE, self.name))
+        return findings + added if added else findings
 
     def _leads_name(self, text: str, tokens: Sequence[Token], i: int) -> bool:
         word = tokens[i].text
@@ -1776,6 +1843,23 @@ class CrfRecognizer:
             return trimmed
         names, plain = self._names, self._plain
         return [piece for span in trimmed for piece in _cased_pieces(tokens, span, names, plain)]
+
+
+# What joins the names of a list ("Albin, Haines and Burrow").
+_NAME_JOINERS = frozenset(["and", "And", "AND", "&", ","])
+
+
+def _surname_shaped(word: str, common: frozenset[str]) -> bool:
+    """A capitalised word of letters that may end a name after a given name."""
+    low = word.lower()
+    return (
+        len(word) >= 2
+        and word[0].isupper()
+        and word[1:].islower()
+        and word.isalpha()
+        and low not in common
+        and low not in _NOT_NAME_SHAPED
+    )
 
 
 def _c_tag(
