@@ -1850,7 +1850,8 @@ _NAME_JOINERS = frozenset(["and", "And", "AND", "&", ","])
 
 
 def _surname_shaped(word: str, common: frozenset[str]) -> bool:
-    """A capitalised word of letters that may end a name after a given name."""
+    """A capitalised word of letters that may be a name, or end one, beside a name found:
+    no customer-service word, day or month."""
     low = word.lower()
     return (
         len(word) >= 2
