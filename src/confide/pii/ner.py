@@ -1666,14 +1666,9 @@ class CrfRecognizer:
         taken: set[tuple[int, int]] = set()
         result = []
         for f in findings:
-            if f.entity_type != "PERSON":
-                result.append(f)
-                continue
-            k = bisect.bisect_left(tokens, f.start, key=_token_start)
-            i = k - 1 if k < len(tokens) and tokens[k].start == f.start else -1
+            i = _one_word_name(tokens, f) - 1
             if (
                 i > 0
-                and tokens[i + 1].end == f.end  # a name of one word
                 and labels[i] == "O"
                 and text[tokens[i].end : f.start] == " "
                 and self._leads_name(text, tokens, i)
@@ -1681,9 +1676,7 @@ class CrfRecognizer:
                 f = Finding(f.entity_type, tokens[i].start, f.end, f.score, f.recognizer)
                 taken.add((tokens[i].start, tokens[i].end))
             result.append(f)
-        if taken:  # the word taken in is no finding of its own any more
-            result = [f for f in result if (f.start, f.end) not in taken]
-        return result
+        return _without_taken(result, taken)
 
     def _with_trailing_surnames(
         self, text: str, tokens: Sequence[Token], labels: Sequence[str], findings: list[Finding]
@@ -1699,12 +1692,9 @@ class CrfRecognizer:
         taken: set[tuple[int, int]] = set()
         result = []
         for f in findings:
-            k = bisect.bisect_left(tokens, f.start, key=_token_start)
+            k = _one_word_name(tokens, f)
             if (
-                f.entity_type == "PERSON"
-                and k + 1 < len(tokens)
-                and tokens[k].start == f.start
-                and tokens[k].end == f.end  # a name of one word
+                0 <= k < len(tokens) - 1
                 and tokens[k].text.lower() in given
                 and labels[k + 1] == "O"
                 and text[f.end : tokens[k + 1].start] == " "
@@ -1714,9 +1704,7 @@ class CrfRecognizer:
                 f = Finding(f.entity_type, f.start, after.end, f.score, f.recognizer)
                 taken.add((after.start, after.end))
             result.append(f)
-        if taken:  # the word taken in is no finding of its own any more
-            result = [f for f in result if (f.start, f.end) not in taken]
-        return result
+        return _without_taken(result, taken)
 
     def _with_listed_names(
         self, tokens: Sequence[Token], labels: Sequence[str], findings: list[Finding]
@@ -1843,6 +1831,23 @@ class CrfRecognizer:
             return trimmed
         names, plain = self._names, self._plain
         return [piece for span in trimmed for piece in _cased_pieces(tokens, span, names, plain)]
+
+
+def _one_word_name(tokens: Sequence[Token], finding: Finding) -> int:
+    """The index of the token a PERSON finding of one word covers, else -1."""
+    if finding.entity_type != "PERSON":
+        return -1
+    k = bisect.bisect_left(tokens, finding.start, key=_token_start)
+    if k < len(tokens) and tokens[k].start == finding.start and tokens[k].end == finding.end:
+        return k
+    return -1
+
+
+def _without_taken(findings: list[Finding], taken: set[tuple[int, int]]) -> list[Finding]:
+    """``findings`` less those whose span a name took in: no finding of their own any more."""
+    if not taken:
+        return findings
+    return [f for f in findings if (f.start, f.end) not in taken]
 
 
 # What joins the names of a list ("Albin, Haines and Burrow").
