@@ -48,8 +48,8 @@ class Settings(BaseSettings):
     pii_statistical: bool = True
     # Log-odds added to the name model's score for a name: the higher, the more names are
     # found, and the more false ones (benchmarks/RESULTS.md, "the name prior"); 0 is the model
-    # as trained; 2 was chosen on WNUT-17 train in five folds and the synthetic sets.
-    pii_name_prior: float = Field(default=2.0, ge=-8.0, le=8.0)  # ner's DEFAULT/MAX_NAME_PRIOR
+    # as trained; 1.75 was chosen on WNUT-17 train in five folds and the synthetic sets.
+    pii_name_prior: float = Field(default=1.75, ge=-8.0, le=8.0)  # ner's DEFAULT/MAX_NAME_PRIOR
     # The optional MiniLM-based name recognizer (needs the `semantic` extra): better on
     # noisy text, about 15 ms per message. A model directory, or the packaged one when unset.
     pii_semantic: bool = False
