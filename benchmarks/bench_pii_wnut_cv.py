@@ -10,7 +10,7 @@ that did not train on it (nor build its word lists from it):
             --wnut-folds 5 --wnut-fold $k --out /tmp/cv/f$k/ner.crfsuite
     done        # about 4 minutes each
     python benchmarks/bench_pii_wnut_cv.py --folds /tmp/cv --sets /tmp/probe.json \\
-        /tmp/support.json [--priors 1 1.5 2 2.5]
+        /tmp/support.json [--priors 1 1.25 1.5 1.75 2 2.25 2.5]
 
 For each prior: PERSON precision / recall / F2 over the five folds (span IoU >= 0.75), also
 with every name of a tweet lower-cased in otherwise cased text ("names_lower_cased", as NLU++
@@ -88,7 +88,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=Path, required=True, help="holds f0/ ... f4/")
     parser.add_argument("--sets", type=Path, nargs="*", default=[])
-    parser.add_argument("--priors", type=float, nargs="+", default=[1.0, 1.5, 2.0, 2.5])
+    parser.add_argument(
+        "--priors", type=float, nargs="+", default=[1.0, 1.25, 1.5, 1.75, 2.0, 2.25, 2.5]
+    )
     args = parser.parse_args()
     crf = crf_script()
     models = sorted(args.folds.glob("f*/ner.crfsuite"))

@@ -1855,7 +1855,7 @@ def _without_taken(findings: list[Finding], taken: set[tuple[int, int]]) -> list
 _NAME_JOINERS = frozenset(["and", "And", "AND", "&", ","])
 
 # Ranks, offices and the words that open stage names: a capitalised one right before a name
-# belongs to it ("Coach Dantonio", "PM Modi", "Kid Cudi"), as WNUT-17 marks names. Courtesy
+# belongs to it ("Coach Barr", "PM Okafor", "Kid Pebble"), as WNUT-17 marks names. Courtesy
 # titles (_HONORIFICS: "Mr", "Dr") stay out, as presidio-evaluator's generator labels them
 # apart; none of these words stands before a name in the synthetic sets.
 _RANK_TITLES = frozenset(
@@ -1907,7 +1907,11 @@ def _with_rank_titles(
     text: str, tokens: Sequence[Token], labels: Sequence[str], findings: list[Finding]
 ) -> list[Finding]:
     """A PERSON finding takes in a rank or office the tagger left alone right before it,
-    written with a capital ("President Jonathan", "PM Modi"; not "2:03 PM Chari")."""
+    written with a capital ("President Okonkwo", "PM Okafor"; not "2:03 PM Chari"). A title
+    another finding holds stays with it, unless that finding is a name of the title alone
+    ("Lil", listed with a name), which the longer name replaces."""
+    people = {(f.start, f.end) for f in findings if f.entity_type == "PERSON"}
+    taken: set[tuple[int, int]] = set()
     result = []
     for f in findings:
         if f.entity_type == "PERSON":
@@ -1920,35 +1924,52 @@ def _with_rank_titles(
                 and title.text.lower() in _RANK_TITLES
                 and text[title.end : f.start] == " "
                 and not (title.text.lower() == "pm" and k > 1 and _has_digit(tokens[k - 2].text))
+                and not any(
+                    g.start < title.end
+                    and title.start < g.end
+                    and (g.entity_type != "PERSON" or (g.start, g.end) != (title.start, title.end))
+                    for g in findings
+                )
             ):
                 f = Finding(f.entity_type, title.start, f.end, f.score, f.recognizer)
+                if (title.start, title.end) in people:
+                    taken.add((title.start, title.end))
         result.append(f)
-    return result
+    return _without_taken(result, taken)
 
 
 def _has_digit(word: str) -> bool:
     return any(c.isdigit() for c in word)
 
 
-# What lies between two parts of one name: a nickname in double quotes ("Willie Mae \"Big
-# Mama\" Thornton") or particles ("Oscar de la Renta").
+# A nickname: one to three words of letters (an inner apostrophe, dot or hyphen allowed).
+_NICKNAME = r"[^\W\d_][\w'.-]*(?: [^\W\d_][\w'.-]*){0,2}"
+# What lies between two parts of one name: a nickname in double quotes ("Wilma Rae \"Big
+# Mo\" Thornbury") or particles ("Oskar de la Rentera").
 _NAME_GAP = re.compile(
-    r'(?: +["\u201c] *[^"\u201c\u201d\n]{1,30}? *["\u201d] +| (?:(?:'
-    + "|".join(sorted(_NAME_PARTICLES - {"of", "and", "the", "for", "&", "'s", "do"}))
-    + r") ){1,3})"
+    rf' +["\u201c] *{_NICKNAME} *["\u201d] +| (?:(?:'
+    + "|".join(
+        map(re.escape, sorted(_NAME_PARTICLES - {"of", "and", "the", "for", "&", "'s", "do"}))
+    )
+    + r") ){1,3}"
 )
 
 
 def _with_joined_names(text: str, findings: list[Finding]) -> list[Finding]:
     """Two PERSON findings with only a quoted nickname or name particles between them are
-    one name; what the gap held (the nickname as a finding of its own) goes with them."""
-    names = sorted((f for f in findings if f.entity_type == "PERSON"), key=_token_start)
-    if len(names) < 2:
-        return findings
+    one name; what the gap held (the nickname as a finding of its own) goes with them. Not
+    where another finding reaches across the joined name's edge."""
+    others = [f for f in findings if f.entity_type != "PERSON"]
+    names = sorted((f for f in findings if f.entity_type == "PERSON"), key=lambda f: f.start)
     joined: list[Finding] = []
     for f in names:
         last = joined[-1] if joined else None
-        if last is not None and last.end < f.start and _NAME_GAP.fullmatch(text, last.end, f.start):
+        if (
+            last is not None
+            and last.end < f.start
+            and _NAME_GAP.fullmatch(text, last.end, f.start)
+            and not any(_straddles(g, last.start, f.end) for g in others)
+        ):
             score = max(last.score, f.score)
             joined[-1] = Finding(last.entity_type, last.start, f.end, score, last.recognizer)
         else:
@@ -1956,12 +1977,17 @@ def _with_joined_names(text: str, findings: list[Finding]) -> list[Finding]:
     if len(joined) == len(names):
         return findings
     inside = [(j.start, j.end) for j in joined]
-    others = [
-        f
-        for f in findings
-        if f.entity_type != "PERSON" and not any(a <= f.start and f.end <= b for a, b in inside)
-    ]
-    return others + joined
+    kept = [f for f in others if not any(a <= f.start and f.end <= b for a, b in inside)]
+    return kept + joined
+
+
+def _straddles(finding: Finding, start: int, end: int) -> bool:
+    """Whether ``finding`` lies partly inside ``start``-``end`` and partly outside."""
+    return (
+        finding.start < end
+        and start < finding.end
+        and not (start <= finding.start and finding.end <= end)
+    )
 
 
 def _surname_shaped(word: str, common: frozenset[str]) -> bool:
