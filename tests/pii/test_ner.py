@@ -32,6 +32,7 @@ from confide.pii.ner import (
     _cased_pieces,
     _ordinary_words,
     _split_pair,
+    _with_closed_quotes,
     _with_joined_names,
     _with_rank_titles,
     address_shapes,
@@ -902,14 +903,19 @@ def test_the_listed_names_rule_itself(recognizer: CrfRecognizer) -> None:
     ]
 
 
+def _left_alone(recognizer: CrfRecognizer, text: str) -> tuple[list[Token], list[str]]:
+    """``text``'s tokens, every one labelled "O": the rules see only the findings given."""
+    tokens, _, _ = recognizer.tag(text)
+    return tokens, ["O"] * len(tokens)
+
+
 def test_the_rank_title_rule_itself(recognizer: CrfRecognizer) -> None:
     """A capitalised rank or office right before a name found is part of it."""
     text = (
         "Coach Barr , PM Okafor , at 2:03 PM Chari , Mr Ehrlich , coach Lyle , "
         "Coach  Tamm , Kid Pebble , Captain Quill Hart , Chief Orrin , Lil Yachtley"
     )
-    tokens, _, _ = recognizer.tag(text)
-    labels = ["O"] * len(tokens)
+    tokens, labels = _left_alone(recognizer, text)
     names = ["Barr", "Okafor", "Chari", "Ehrlich", "Lyle", "Tamm", "Pebble", "Quill Hart"]
     names += ["Orrin", "Yachtley", "Lil"]
     findings = [
@@ -935,6 +941,43 @@ def test_the_rank_title_rule_itself(recognizer: CrfRecognizer) -> None:
     # A title the tagger labelled is left to the tagger.
     labelled = [("B-ORGANIZATION" if t.text == "Coach" else "O") for t in tokens]
     assert text[_with_rank_titles(text, tokens, labelled, findings)[0].start :].startswith("Barr")
+
+
+def test_the_closed_quotes_rule_itself(recognizer: CrfRecognizer) -> None:
+    """A name found with half of a quoted nickname takes in the other half and the rest."""
+    text = (
+        'Ida "Mo" Vale , Ida "Mo" street , Ida "Mo" , Lu \u201cLulu\u201d Ma , '
+        'Al "Bee" Ro , "Ina here'
+    )
+    tokens, labels = _left_alone(recognizer, text)
+
+    def person(part: str, at: int = 0) -> Finding:
+        start = text.index(part, at)
+        return Finding("PERSON", start, start + len(part), 0.9, "crf-ner")
+
+    findings = [
+        person('Ida "Mo'),  # closing quote, then a capitalised word: the surname
+        person('Ida "Mo', 10),  # then a customer-service word: the quote only
+        person('Ida "Mo', 30),  # nothing after the quote
+        person("Lu"),
+        person("Lulu\u201d Ma"),  # the name before the opening quote joins
+        person('Al "Bee" Ro'),  # balanced: left alone
+        person('"Ina'),  # a quote opening a text, nothing to close
+    ]
+    result = _with_closed_quotes(text, tokens, labels, findings, frozenset({"street"}))
+    assert [text[f.start : f.end] for f in result] == [
+        'Ida "Mo" Vale',
+        'Ida "Mo"',
+        'Ida "Mo"',
+        "Lu \u201cLulu\u201d Ma",
+        'Al "Bee" Ro',
+        '"Ina',
+    ]
+    # A word the tagger labelled is left to the tagger.
+    vale = next(k for k, t in enumerate(tokens) if t.text == "Vale")
+    labelled = [("B-LOCATION" if k == vale else "O") for k in range(len(tokens))]
+    first = _with_closed_quotes(text, tokens, labelled, findings[:1], frozenset())[0]
+    assert text[first.start : first.end] == 'Ida "Mo"'
 
 
 def test_the_joined_names_rule_itself() -> None:
@@ -992,6 +1035,15 @@ def test_the_joined_names_rule_itself() -> None:
         (
             'Message from Emmeline "Em" Watson about my order',
             [("PERSON", 'Emmeline "Em" Watson')],
+        ),
+        # the tagger stops inside the quotes: the surname is not left out
+        (
+            'Message from Imelda "Mel" Pellworth about my order',
+            [("PERSON", 'Imelda "Mel" Pellworth')],
+        ),
+        (
+            "Hi, I am Greta \u201cGigi\u201d Kastellan and my card was blocked",
+            [("PERSON", "Greta \u201cGigi\u201d Kastellan")],
         ),
         # an address in quotes is no nickname: both names and the address stay
         (

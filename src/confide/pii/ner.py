@@ -1621,6 +1621,9 @@ class CrfRecognizer:
         findings = self._with_trailing_surnames(text, tokens, labels, findings)
         if "PERSON" in self.entities and self.min_score <= NAME_SHAPE_SCORE:
             findings = self._with_listed_names(tokens, labels, findings)
+        if "PERSON" in self.entities:
+            common = self.gazetteer.get("common", frozenset())
+            findings = _with_closed_quotes(text, tokens, labels, findings, common)
         findings = _with_joined_names(text, _with_rank_titles(text, tokens, labels, findings))
         if "STREET_ADDRESS" in self.entities and self.min_score <= ADDRESS_SHAPE_SCORE:
             digits = None if stats is None else stats.digits
@@ -1953,6 +1956,51 @@ _NAME_GAP = re.compile(
     )
     + r") ){1,3}"
 )
+
+
+_QUOTES = frozenset('"\u201c\u201d')
+
+
+def _with_closed_quotes(
+    text: str,
+    tokens: Sequence[Token],
+    labels: Sequence[str],
+    findings: list[Finding],
+    common: frozenset[str],
+) -> list[Finding]:
+    """A name found with half of a quoted nickname ("Imelda \"Mel", "Gigi\u201d Kastellan")
+    takes in the other quote and the rest of the name: the capitalised word after the closing
+    quote, or the name found before the opening one. Else the surname is left unmasked."""
+    people = [f for f in findings if f.entity_type == "PERSON"]
+    if not any(sum(c in _QUOTES for c in text[f.start : f.end]) % 2 for f in people):
+        return findings
+    ends = {f.end: f for f in people}
+    taken: set[tuple[int, int]] = set()
+    result = []
+    for f in findings:
+        if f.entity_type != "PERSON" or not sum(c in _QUOTES for c in text[f.start : f.end]) % 2:
+            result.append(f)
+            continue
+        start, end = f.start, f.end
+        if end < len(text) and text[end] in _QUOTES:
+            end += 1
+            k = bisect.bisect_left(tokens, end + 1, key=_token_start)
+            if (
+                k < len(tokens)
+                and tokens[k].start == end + 1
+                and text[end] == " "
+                and labels[k] == "O"
+                and _surname_shaped(tokens[k].text, common)
+            ):
+                end = tokens[k].end
+        elif start > 0 and text[start - 1] in _QUOTES:
+            start -= 1
+            before = ends.get(start - 1)
+            if before is not None and text[start - 1] == " ":
+                start = before.start
+                taken.add((before.start, before.end))
+        result.append(Finding(f.entity_type, start, end, f.score, f.recognizer))
+    return _without_taken(result, taken)
 
 
 def _with_joined_names(text: str, findings: list[Finding]) -> list[Finding]:
