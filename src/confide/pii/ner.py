@@ -1617,18 +1617,17 @@ class CrfRecognizer:
             if entity in self.entities and self.min_score <= NAME_SHAPE_SCORE:
                 start, end = tokens[first].start, tokens[last - 1].end
                 findings.append(Finding(entity, start, end, NAME_SHAPE_SCORE, self.name))
+        common = self.gazetteer.get("common", frozenset())
         findings = self._with_leading_names(text, tokens, labels, findings)
         findings = self._with_trailing_surnames(text, tokens, labels, findings)
         if "PERSON" in self.entities and self.min_score <= NAME_SHAPE_SCORE:
             findings = self._with_listed_names(tokens, labels, findings)
         if "PERSON" in self.entities:
-            common = self.gazetteer.get("common", frozenset())
             findings = _with_closed_quotes(text, tokens, labels, findings, common)
         findings = _with_joined_names(text, _with_rank_titles(text, tokens, labels, findings))
         if "STREET_ADDRESS" in self.entities and self.min_score <= ADDRESS_SHAPE_SCORE:
             digits = None if stats is None else stats.digits
             findings = _with_address_shapes(text, lowered, findings, self.name, digits)
-        common = self.gazetteer.get("common", frozenset())
         findings = with_legal_names(text, with_legal_forms(text, findings), self.name, common)
         if "PERSON" in self.entities:
             places = ("LOCATION", "ORGANIZATION")
@@ -1837,14 +1836,18 @@ class CrfRecognizer:
         return [piece for span in trimmed for piece in _cased_pieces(tokens, span, names, plain)]
 
 
+def _token_at(tokens: Sequence[Token], start: int) -> int:
+    """The index of the token that starts at ``start``, else -1."""
+    k = bisect.bisect_left(tokens, start, key=_token_start)
+    return k if k < len(tokens) and tokens[k].start == start else -1
+
+
 def _one_word_name(tokens: Sequence[Token], finding: Finding) -> int:
     """The index of the token a PERSON finding of one word covers, else -1."""
     if finding.entity_type != "PERSON":
         return -1
-    k = bisect.bisect_left(tokens, finding.start, key=_token_start)
-    if k < len(tokens) and tokens[k].start == finding.start and tokens[k].end == finding.end:
-        return k
-    return -1
+    k = _token_at(tokens, finding.start)
+    return k if k >= 0 and tokens[k].end == finding.end else -1
 
 
 def _without_taken(findings: list[Finding], taken: set[tuple[int, int]]) -> list[Finding]:
@@ -1918,15 +1921,16 @@ def _with_rank_titles(
     result = []
     for f in findings:
         if f.entity_type == "PERSON":
-            k = bisect.bisect_left(tokens, f.start, key=_token_start)
-            title = tokens[k - 1] if 0 < k < len(tokens) and tokens[k].start == f.start else None
+            k = _token_at(tokens, f.start)
+            title = tokens[k - 1] if k > 0 else None
+            after_number = k > 1 and _DIGIT_RE.search(tokens[k - 2].text) is not None
             if (
                 title is not None
                 and labels[k - 1] == "O"
                 and title.text[0].isupper()
                 and title.text.lower() in _RANK_TITLES
                 and text[title.end : f.start] == " "
-                and not (title.text.lower() == "pm" and k > 1 and _has_digit(tokens[k - 2].text))
+                and not (title.text.lower() == "pm" and after_number)
                 and not any(
                     g.start < title.end
                     and title.start < g.end
@@ -1939,10 +1943,6 @@ def _with_rank_titles(
                     taken.add((title.start, title.end))
         result.append(f)
     return _without_taken(result, taken)
-
-
-def _has_digit(word: str) -> bool:
-    return any(c.isdigit() for c in word)
 
 
 # A nickname: one to three words of letters (an inner apostrophe, dot or hyphen allowed).
@@ -1972,22 +1972,22 @@ def _with_closed_quotes(
     takes in the other quote and the rest of the name: the capitalised word after the closing
     quote, or the name found before the opening one. Else the surname is left unmasked."""
     people = [f for f in findings if f.entity_type == "PERSON"]
-    if not any(sum(c in _QUOTES for c in text[f.start : f.end]) % 2 for f in people):
+    half = [f for f in people if sum(c in _QUOTES for c in text[f.start : f.end]) % 2]
+    if not half:
         return findings
     ends = {f.end: f for f in people}
     taken: set[tuple[int, int]] = set()
     result = []
     for f in findings:
-        if f.entity_type != "PERSON" or not sum(c in _QUOTES for c in text[f.start : f.end]) % 2:
+        if f not in half:
             result.append(f)
             continue
         start, end = f.start, f.end
         if end < len(text) and text[end] in _QUOTES:
             end += 1
-            k = bisect.bisect_left(tokens, end + 1, key=_token_start)
+            k = _token_at(tokens, end + 1)
             if (
-                k < len(tokens)
-                and tokens[k].start == end + 1
+                k >= 0
                 and text[end] == " "
                 and labels[k] == "O"
                 and _surname_shaped(tokens[k].text, common)
