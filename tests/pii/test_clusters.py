@@ -78,6 +78,53 @@ def _training_script() -> ModuleType:
     return load_script("train_pii_ner")
 
 
+def test_the_cluster_vocabulary_takes_frequent_words_the_training_text_lacks() -> None:
+    pytest.importorskip("wordfreq")
+    script = _training_script()
+    frequent = script.frequent_words(5000)
+    assert 4000 < len(frequent) <= 5000
+    assert all(word.isalpha() and len(word) > 1 and word == word.lower() for word in frequent)
+    assert script.frequent_words(0) == []
+    vocab = script.cluster_vocabulary(["Ship it to Oslo"], {"first": ["maria"]}, None, frequent)
+    assert {"ship", "oslo", "maria", "people", "weather"} <= set(vocab)
+    assert "it" in vocab and "to" in vocab
+    assert vocab == sorted(set(vocab))
+    # Without them, only the text's words and the lists' entries.
+    assert script.cluster_vocabulary(["Ship it to Oslo"], {"first": ["maria"]}, None) == [
+        "it",
+        "maria",
+        "oslo",
+        "ship",
+        "to",
+    ]
+
+
+def test_frequent_words_join_a_given_table_at_their_nearest_centroid(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    script = _training_script()
+    vectors = {
+        "anna": (1.0, 0.0),
+        "maria": (0.8, 0.2),
+        "oslo": (0.0, 1.0),
+        "bergen": (0.2, 0.8),
+        "ingrid": (0.9, 0.0),  # near the names
+        "tromso": (0.1, 0.95),  # near the places
+    }
+    monkeypatch.setattr(script, "embed_words", lambda words: [vectors[w] for w in words])
+    # Three finest clusters (the last one empty), two coarser ones.
+    table = WordClusters(
+        {"anna": 0, "maria": 0, "oslo": 1, "bergen": 1}, {3: [0, 1, 2], 1: [0, 0, 0]}
+    )
+    grown = script.extend_clusters(table, ["ingrid", "oslo", "tromso"])
+    assert grown.words == {**table.words, "ingrid": 0, "tromso": 1}
+    assert grown.features("Ingrid") == table.features("anna")
+    assert grown.levels == table.levels
+    # Nothing to add: the same table, and no encoder asked.
+    monkeypatch.setattr(script, "embed_words", lambda words: pytest.fail("no encoder needed"))
+    assert script.extend_clusters(grown, ["oslo", "ingrid"]) is grown
+
+
 def test_lower_case_name_copies_keep_the_span_offsets() -> None:
     script = _training_script()
     text = "Please ask Maria Jensen about order 12"

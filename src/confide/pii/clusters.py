@@ -26,6 +26,7 @@ class WordClusters:
         """``words`` maps a lower-cased word to its finest cluster; ``levels`` maps each
         granularity to the cluster, at that granularity, of every finest cluster."""
         self.words = dict(words)
+        self.levels = {size: list(ids) for size, ids in levels.items()}
         self.sizes = tuple(sorted(levels, reverse=True))
         prefixes = [f"cl{size}=" for size in self.sizes]
         fine_count = len(next(iter(levels.values()))) if levels else 0
@@ -52,10 +53,7 @@ class WordClusters:
         return () if fine is None else self._names[fine]
 
     def to_json(self) -> dict[str, object]:
-        levels = {
-            str(size): [int(names[k].partition("=")[2]) for names in self._names]
-            for k, size in enumerate(self.sizes)
-        }
+        levels = {str(size): self.levels[size] for size in self.sizes}
         return {"levels": levels, "words": dict(sorted(self.words.items()))}
 
 
