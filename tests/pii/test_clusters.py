@@ -110,14 +110,15 @@ def test_frequent_words_join_a_given_table_at_their_nearest_centroid(
         "bergen": (0.2, 0.8),
         "ingrid": (0.9, 0.0),  # near the names
         "tromso": (0.1, 0.95),  # near the places
+        "elsewhere": (-1.0, -0.9),  # far from both: nearer the empty cluster's zero mean
     }
     monkeypatch.setattr(script, "embed_words", lambda words: [vectors[w] for w in words])
     # Three finest clusters (the last one empty), two coarser ones.
     table = WordClusters(
         {"anna": 0, "maria": 0, "oslo": 1, "bergen": 1}, {3: [0, 1, 2], 1: [0, 0, 0]}
     )
-    grown = script.extend_clusters(table, ["ingrid", "oslo", "tromso"])
-    assert grown.words == {**table.words, "ingrid": 0, "tromso": 1}
+    grown = script.extend_clusters(table, ["ingrid", "oslo", "tromso", "elsewhere"])
+    assert grown.words == {**table.words, "ingrid": 0, "tromso": 1, "elsewhere": 1}
     assert grown.features("Ingrid") == table.features("anna")
     assert grown.levels == table.levels
     # Nothing to add: the same table, and no encoder asked.
