@@ -2007,8 +2007,10 @@ def _with_joined_names(text: str, findings: list[Finding]) -> list[Finding]:
     """Two PERSON findings with only a quoted nickname or name particles between them are
     one name; what the gap held (the nickname as a finding of its own) goes with them. Not
     where another finding reaches across the joined name's edge."""
-    others = [f for f in findings if f.entity_type != "PERSON"]
     names = sorted((f for f in findings if f.entity_type == "PERSON"), key=lambda f: f.start)
+    if len(names) < 2:
+        return findings
+    others = [f for f in findings if f.entity_type != "PERSON"]
     joined: list[Finding] = []
     for f in names:
         last = joined[-1] if joined else None
