@@ -788,10 +788,10 @@ CLUSTER_KINDS = ("first", "last", "city", "country", "street", "company")
 
 # The most frequent English words of wordfreq's large list (--cluster-words) given a cluster
 # beside the training text's: a word the training text never has ("kimmel", "draymond") then
-# gets one where it otherwise gets none, as the tagger never met in training. Off by default:
-# the shipped table has none yet (benchmarks/RESULTS.md, tenth session, has the measurements
-# of 100,000).
-CLUSTER_WORDS = 0
+# gets one where it otherwise gets none, as the tagger never met in training. The shipped
+# table holds these 100,000 (benchmarks/RESULTS.md, tenth and eleventh sessions): reused with
+# --clusters, it lacks none of them and stays as it is.
+CLUSTER_WORDS = 100_000
 
 
 def frequent_words(count: int) -> list[str]:

@@ -277,10 +277,11 @@ def test_a_sure_name_is_judged_at_the_name_prior() -> None:
 
     assert confident_at(1.0) == pytest.approx(CONFIDENT)
     assert confident_at(0.0) < CONFIDENT < confident_at(2.0) < confident_at(3.0) < 1.0
-    # at a prior of 2 the tagger reads "Nigerian" here as a name at about 0.95, under 0.961
-    text = "I am Nigerian, my zip code is 90210."
+    # at a prior of 2 the tagger reads "French" (a surname too) here as a name at about
+    # 0.94, under 0.961
+    text = "She is French and lives in Leeds."
     tagged = CrfRecognizer(name_prior=2.0).find(text)
-    assert (tagged[0].entity_type, text[tagged[0].start : tagged[0].end]) == ("PERSON", "Nigerian")
+    assert (tagged[0].entity_type, text[tagged[0].start : tagged[0].end]) == ("PERSON", "French")
     assert CONFIDENT < tagged[0].score < confident_at(2.0)
     found = PiiAnalyzer(options=AnalyzerOptions(name_prior=2.0)).analyze(text)
-    assert (found[0].entity_type, text[found[0].start : found[0].end]) == ("NRP", "Nigerian")
+    assert (found[0].entity_type, text[found[0].start : found[0].end]) == ("NRP", "French")

@@ -774,8 +774,8 @@ def test_a_capitalised_ordinary_word_alone_is_no_name(recognizer: CrfRecognizer)
     ("text", "names"),
     [
         # an ordinary word opening a text or a sentence, and the tagger unsure: no name
-        ("Merino crew-neck jumper, navy, M", []),
-        ("Thanks. Merino crew-neck jumper, navy, M", []),
+        ("Cashmere scarf, grey", []),
+        ("Thanks. Cashmere scarf, grey", []),
         # a name that is no ordinary word stays, inside a sentence or opening one
         ("I spoke to Madison about it", ["Madison"]),
         ("Madison called about her order", ["Madison"]),
@@ -790,18 +790,82 @@ def test_an_ordinary_word_opening_a_sentence_is_no_name(
 
 def test_the_opening_word_rule_needs_its_conditions(monkeypatch: pytest.MonkeyPatch) -> None:
     """At a name prior of 2 (the default until the ninth session; a deployment may set more)
-    the tagger reads "Merino" as a name, and the rule drops it; without the rule it stays."""
+    the tagger reads "Cashmere" as a name, and the rule drops it; without the rule it stays."""
     from confide.pii import ner
 
     recognizer = CrfRecognizer(name_prior=2.0)
-    text = "Merino crew-neck jumper, navy, M"
+    text = "Cashmere scarf, grey"
     assert [f for f in recognizer.find(text) if f.entity_type == "PERSON"] == []
     limit = ner.OPENING_WORD_MAX
     monkeypatch.setattr(ner, "OPENING_WORD_MAX", 0.0)
     found = [f for f in recognizer.find(text) if f.entity_type == "PERSON"]
-    assert [text[f.start : f.end] for f in found] == ["Merino"]
-    assert found[0].score < limit
-    assert "merino" in recognizer._ordinary
+    assert [text[f.start : f.end] for f in found] == ["Cashmere"]
+    assert ner.DOUBTED_ORDINARY_MAX < found[0].score < limit
+    assert "cashmere" in recognizer._ordinary
+
+
+def test_an_ordinary_word_the_tagger_doubts_is_no_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside a sentence a capitalised ordinary word in no list of names, read as a name
+    under the name-shape score, is dropped; without the rule it stays."""
+    from confide.pii import ner
+
+    recognizer = CrfRecognizer()
+    text = "When they weren't singing about Hobbits, satanic felines and interstellar journeys"
+    assert [f for f in recognizer.find(text) if f.entity_type == "PERSON"] == []
+    monkeypatch.setattr(ner, "DOUBTED_ORDINARY_MAX", 0.0)
+    found = [f for f in recognizer.find(text) if f.entity_type == "PERSON"]
+    assert [text[f.start : f.end] for f in found] == ["Hobbits"]
+    assert found[0].score < ner.NAME_SHAPE_SCORE
+    assert "hobbits" in recognizer._ordinary and recognizer._no_name("hobbits")
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "kept"),
+    [
+        # a nationality in no list of names: the word list reports it, not the tagger
+        ("I am Nigerian, my zip code is 90210.", "Nigerian", False),
+        # "French" is a surname too: the tagger's reading stands (the analyzer weighs it)
+        ("She is French and lives in Leeds.", "French", True),
+    ],
+)
+def test_a_group_word_in_no_list_of_names_is_no_name(text: str, word: str, kept: bool) -> None:
+    recognizer = CrfRecognizer(name_prior=2.0)
+    found = [text[f.start : f.end] for f in recognizer.find(text) if f.entity_type == "PERSON"]
+    assert found == ([word] if kept else [])
+    tokens, labels, _ = recognizer.tag(text)
+    assert labels[[t.text for t in tokens].index(word)] == "B-PERSON"
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "entity"),
+    [
+        ("CU-6603", "CU-6603", "ORGANIZATION"),
+        ("SKU CU-6603", "SKU CU-6603", "ORGANIZATION"),
+        ("Ordered CU-6603 and JM-3105", "JM-3105", "STREET_ADDRESS"),
+    ],
+)
+def test_an_item_code_is_no_name_firm_place_or_address(
+    monkeypatch: pytest.MonkeyPatch, text: str, code: str, entity: str
+) -> None:
+    """The tagger reads the demo shop's item code "CU-6603" as a firm: a span holding a word
+    of letters, a hyphen and three digits or more is a code, not a name, firm or place, and
+    such a word alone is no address."""
+    from confide.pii import ner
+
+    recognizer = CrfRecognizer()
+    assert recognizer.find(text) == []
+    monkeypatch.setattr(ner, "_CODE", re.compile(r"(?!)"))
+    tokens, labels, _ = recognizer.tag(text)
+    first = [t.start for t in tokens].index(text.index(code))
+    assert labels[first] == f"B-{entity}"
+    found = [(f.entity_type, text[f.start : f.end]) for f in recognizer.find(text)]
+    assert found == [(entity, code)]
+
+
+def test_a_unit_code_inside_an_address_stays() -> None:
+    text = "Please send it to Unit B-101, 12 Harbour Road, Leeds"
+    found = {text[f.start : f.end] for f in CrfRecognizer().find(text)}
+    assert any("B-101" in span and "Harbour Road" in span for span in found), found
 
 
 def test_the_ordinary_words_list() -> None:

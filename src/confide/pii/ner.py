@@ -1349,9 +1349,37 @@ def _opens_sentence(text: str, tokens: Sequence[Token], i: int) -> bool:
 
 
 # A one-word name the tagger reports at a sentence's start, where a capital says nothing, is
-# dropped when the word is an ordinary one ("Merino crew-neck jumper", "Spirit of ...") and
+# dropped when the word is an ordinary one ("Cashmere scarf, grey", "Spirit of ...") and
 # the tagger is less sure than this (always dropping it scored worse: benchmarks/RESULTS.md).
 OPENING_WORD_MAX = 0.9
+
+
+# A one-word name the tagger is less sure of than this (the name-shape score: no surer
+# than a guess from the word's letters) is dropped when it is an ordinary word and in no
+# list of names ("singing about Hobbits").
+DOUBTED_ORDINARY_MAX = NAME_SHAPE_SCORE
+
+# A word of letters, a hyphen and three digits or more: an item or reference code, which
+# no name, firm or place holds, and which alone is no address (in one it may be a unit's).
+_CODE = re.compile(r"[A-Za-z]+-\d{3,}\Z")
+_NAMED = frozenset(["PERSON", "ORGANIZATION", "LOCATION"])
+
+
+def _holds_code(entity: str, tokens: Sequence[Token]) -> bool:
+    """Whether a span the tagger labels ``entity`` is, or holds, an item code."""
+    if entity in _NAMED:
+        return any(_CODE.match(t.text) for t in tokens)
+    return entity == "STREET_ADDRESS" and all(_CODE.match(t.text) for t in tokens)
+
+
+@functools.cache
+def _group_words() -> frozenset[str]:
+    """The one-word nationalities, ethnic groups and religions of the NRP word list, in
+    lower case, with their plurals ("nigerian", "nigerians")."""
+    from confide.pii.lexicon import load_group_forms
+
+    forms = load_group_forms()
+    return frozenset(f.lower() for f, group in forms.items() if group and " " not in f)
 
 
 def _capitalised_run(tokens: Sequence[Token]) -> bool:
@@ -1592,6 +1620,14 @@ class CrfRecognizer:
             doubted = last - first == 1 and score < NAME_SHAPE_SCORE
             if doubted and self._shape_kind(text, tokens, first) == entity:
                 score = NAME_SHAPE_SCORE
+            if _holds_code(entity, tokens[first:last]):
+                continue  # an item or reference code ("SKU CU-6603")
+            if entity == "PERSON" and last - first == 1 and self._no_name(lowered[first]):
+                word = lowered[first]
+                if word in _group_words():
+                    continue  # "I am Nigerian": a nationality, the word list's to report
+                if score < DOUBTED_ORDINARY_MAX and word in self._ordinary:
+                    continue  # an ordinary word the tagger doubts ("singing about Hobbits")
             if (
                 entity == "PERSON"
                 and last - first == 1
@@ -1753,6 +1789,11 @@ class CrfRecognizer:
         assert self.chars is not None and self._char_probabilities is not None
         probs = self._char_probabilities(word)
         return self.chars.classes[max(range(len(probs)), key=probs.__getitem__)] == "person"
+
+    def _no_name(self, word: str) -> bool:
+        """Whether ``word`` (lower case) is in neither list of given names and surnames."""
+        gaz = self.gazetteer
+        return word not in gaz.get("first", ()) and word not in gaz.get("last", ())
 
     def _shape_kind(self, text: str, tokens: Sequence[Token], i: int) -> str | None:
         word = tokens[i].text
