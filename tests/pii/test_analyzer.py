@@ -339,3 +339,56 @@ def test_thousands_of_findings_in_one_text_are_resolved() -> None:
     found = PiiAnalyzer().analyze(text)
     assert len(found) > 1000
     assert all(a.end <= b.start for a, b in itertools.pairwise(found))
+
+
+def test_a_recognizer_is_asked_only_of_texts_holding_what_it_needs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The analyzer skips a pattern recognizer whose every pattern needs a string (a "@", a
+    context word) the text lacks; with it, the recognizer is asked and finds as before."""
+    analyzer = PiiAnalyzer()
+    by_name = {r.name: r for r in analyzer.recognizers}
+    assert by_name["email"].needs == (("@",), False)
+    assert by_name["pl_pesel"].needs == (("pesel",), True)
+    assert by_name["date_time"].needs == ((), False)
+    asked: list[str] = []
+    find = PatternRecognizer.find
+
+    def recorded(self: PatternRecognizer, text: str, stats: object = None) -> list[Finding]:
+        asked.append(self.name)
+        return find(self, text, stats)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(PatternRecognizer, "find", recorded)
+    cases = [
+        ("Write to me tomorrow", "email", []),
+        ("Write to jo@example.com tomorrow", "email", ["EMAIL_ADDRESS"]),
+        ("My number is 44051401359", "pl_pesel", []),
+        ("My PESEL is 44051401359", "pl_pesel", ["PL_PESEL"]),
+    ]
+    for text, name, types in cases:
+        asked.clear()
+        found = [f.entity_type for f in analyzer.analyze(text) if f.recognizer == name]
+        assert found == types
+        assert (name in asked) == bool(types), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Write to jo@example.com or see https://www.example.com/help, order NW-12345",
+        "Server 192.0.2.10, router MAC 00:1A:2B:3C:4D:5E, PESEL 44051401359",
+        "Passport: X12345678. NINO: AB 12 34 56 C.",
+        "CPR 070761-4285; driver license A1234567; bank account 55512345678",
+    ],
+)
+def test_every_finding_of_a_recognizer_holds_what_it_needs(text: str) -> None:
+    analyzer = PiiAnalyzer()
+    found = 0
+    for recognizer in analyzer.recognizers:
+        if not isinstance(recognizer, PatternRecognizer) or not recognizer.needs[0]:
+            continue
+        needs, in_lower = recognizer.needs
+        for _ in recognizer.find(text):
+            found += 1
+            assert any(n in (text.lower() if in_lower else text) for n in needs)
+    assert found >= 2

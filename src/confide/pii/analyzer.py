@@ -24,6 +24,7 @@ from confide.pii.recognizers import (
     PatternRecognizer,
     PhoneRecognizer,
     configured_pattern,
+    lower_case,
 )
 from confide.pii.recognizers import default_recognizers as _defaults
 
@@ -331,14 +332,16 @@ class PiiAnalyzer:
             for r in self._recognizers
             if models_wanted and r.name in self._yielding and not self._wanted(r.entities)
         )
-        # Each recognizer with the digits and the longest run of them any finding needs.
-        self._plan: list[tuple[Recognizer, bool, int, int]] = []
+        # Each recognizer with the digits and the longest run of them any finding needs, and
+        # the strings one of which the text (or its lower case) must hold for one (``needs``).
+        self._plan: list[tuple[Recognizer, bool, int, int, tuple[str, ...], bool]] = []
         for r in self._recognizers:
             if self._wanted(r.entities) or r.name in self._arbiters:
                 min_digits, min_run = getattr(r, "min_digits", 0), getattr(r, "min_run", 0)
                 digits = min_digits if type(min_digits) is int else 0
                 run = min_run if type(min_run) is int else 0
-                self._plan.append((r, type(r) in _TAKES_STATS, digits, run))
+                needs, in_lower = r.needs if isinstance(r, PatternRecognizer) else ((), False)
+                self._plan.append((r, type(r) in _TAKES_STATS, digits, run, needs, in_lower))
         types = {e for r in self._recognizers for e in r.entities} | set(self.options.deny_list)
         names = "|".join(sorted(map(re.escape, types)))
         self._placeholder = re.compile(rf"<(?:{names})(?:_\d{{1,6}})?>") if types else None
@@ -348,9 +351,16 @@ class PiiAnalyzer:
         stats = self._digit_stats(text)
         digits, run = stats.digits, stats.run
         found: list[Finding] = []
-        for recognizer, takes_stats, min_digits, min_run in self._plan:
+        for recognizer, takes_stats, min_digits, min_run, needs, in_lower in self._plan:
             if digits < min_digits or run < min_run:
                 continue
+            if needs:
+                where = lower_case(text)[0] if in_lower else text
+                for needed in needs:
+                    if needed in where:
+                        break
+                else:
+                    continue  # none of them: the recognizer would find nothing
             if takes_stats:
                 found.extend(recognizer.find(text, stats))  # type: ignore[call-arg]
             else:

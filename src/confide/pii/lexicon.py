@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from confide.pii.findings import Finding
-from confide.pii.recognizers import Pattern, PatternRecognizer
+from confide.pii.recognizers import Pattern, PatternRecognizer, lower_case
 
 NRP_SCORE = 0.6
 # A word written with a capital: where a form of the list may start.
@@ -161,7 +161,7 @@ class NrpRecognizer:
         if not self._starts.isdisjoint(self._capitalised(text)):
             words = [(m.start(), m.end(), m.group()) for m in _CAPITALISED.finditer(text)]
             found = self._groups(text, words, self._written)
-        lower = text.lower().replace("\u2019", "'")
+        lower = lower_case(text)[0].replace("\u2019", "'")
         cues = _SELF.finditer(lower) if len(lower) == len(text) else _SELF_ANY_CASE.finditer(text)
         for cue in cues:
             after = [

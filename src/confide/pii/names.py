@@ -10,7 +10,7 @@ import re
 from collections.abc import Collection, Sequence
 
 from confide.pii.findings import Finding, SpanIndex
-from confide.pii.recognizers import lowers_faithfully
+from confide.pii.recognizers import lower_case
 
 CUED_NAME_SCORE = 0.7
 _RELATIVES = (
@@ -105,7 +105,8 @@ def with_cued_names(
 
 
 def _may_hold_cue(text: str) -> bool:
-    return not lowers_faithfully(text) or _CUE_GATE.search(text.lower()) is not None
+    lower, faithful = lower_case(text)
+    return not faithful or _CUE_GATE.search(lower) is not None
 
 
 def _name_span(text: str, match: re.Match[str], common: Collection[str]) -> tuple[int, int] | None:

@@ -1393,12 +1393,12 @@ def _reads_as_address(words: Sequence[str]) -> bool:
     """A street address names a number, a street word ("Road", "rue", "Apt") or a street
     (a name ending in "-straße", "-vej" ...); without any, the tagger saw something else
     ("Merino crew-neck jumper, navy")."""
-    return any(
-        any(c.isdigit() for c in w)
-        or w.rstrip(".") in _ADDRESS_WORDS
-        or w.endswith(_STREET_ENDINGS)
-        for w in words
-    )
+    for w in words:
+        if not w.isalpha() and (w.isdigit() or any(c.isdigit() for c in w)):
+            return True
+        if w.rstrip(".") in _ADDRESS_WORDS or w.endswith(_STREET_ENDINGS):
+            return True
+    return False
 
 
 # Lower-case words found to be no street word, to end in none and to have no piece that
@@ -1620,7 +1620,9 @@ class CrfRecognizer:
             doubted = last - first == 1 and score < NAME_SHAPE_SCORE
             if doubted and self._shape_kind(text, tokens, first) == entity:
                 score = NAME_SHAPE_SCORE
-            if _holds_code(entity, tokens[first:last]):
+            if text.find("-", tokens[first].start, tokens[last - 1].end) >= 0 and _holds_code(
+                entity, tokens[first:last]
+            ):
                 continue  # an item or reference code ("SKU CU-6603")
             if entity == "PERSON" and last - first == 1 and self._no_name(lowered[first]):
                 word = lowered[first]
@@ -1752,24 +1754,29 @@ class CrfRecognizer:
         "and", "&" or a comma to a name found ("Albin , Haines and Burrow"), is a name of
         its own at the name-shape score, unless it is a customer-service word, a day or a
         month, or lies in another finding."""
-        names = [f for f in findings if f.entity_type == "PERSON"]
-        if not names:
+        # The words two tokens after a name's last and before its first: the only places
+        # such a word can be (a bisection each, not a pass over every token).
+        candidates: set[int] = set()
+        for f in findings:
+            if f.entity_type != "PERSON":
+                continue
+            first = _token_at(tokens, f.start)
+            if first >= 2 and tokens[first - 1].text in _NAME_JOINERS:
+                candidates.add(first - 2)
+            after = bisect.bisect_left(tokens, f.end, key=_token_start)
+            if (
+                0 < after < len(tokens) - 1
+                and tokens[after - 1].end == f.end
+                and tokens[after].text in _NAME_JOINERS
+            ):
+                candidates.add(after + 1)
+        if not candidates:
             return findings
-        starts, ends = {f.start for f in names}, {f.end for f in names}
         common = self.gazetteer.get("common", frozenset())
         added = []
-        for i, token in enumerate(tokens):
-            if labels[i] != "O" or len(token.text) < 3:
-                continue
-            joined_after = (
-                i >= 2 and tokens[i - 1].text in _NAME_JOINERS and tokens[i - 2].end in ends
-            )
-            joined_before = (
-                i + 2 < len(tokens)
-                and tokens[i + 1].text in _NAME_JOINERS
-                and tokens[i + 2].start in starts
-            )
-            if not (joined_after or joined_before) or not _surname_shaped(token.text, common):
+        for i in sorted(candidates):
+            token = tokens[i]
+            if labels[i] != "O" or len(token.text) < 3 or not _surname_shaped(token.text, common):
                 continue
             if any(f.start < token.end and token.start < f.end for f in findings):
                 continue
@@ -1877,6 +1884,10 @@ class CrfRecognizer:
         return [piece for span in trimmed for piece in _cased_pieces(tokens, span, names, plain)]
 
 
+def _finding_start(finding: Finding) -> int:
+    return finding.start
+
+
 def _token_at(tokens: Sequence[Token], start: int) -> int:
     """The index of the token that starts at ``start``, else -1."""
     k = bisect.bisect_left(tokens, start, key=_token_start)
@@ -1957,33 +1968,35 @@ def _with_rank_titles(
     written with a capital ("President Okonkwo", "PM Okafor"; not "2:03 PM Chari"). A title
     another finding holds stays with it, unless that finding is a name of the title alone
     ("Lil", listed with a name), which the longer name replaces."""
-    people = {(f.start, f.end) for f in findings if f.entity_type == "PERSON"}
     taken: set[tuple[int, int]] = set()
-    result = []
-    for f in findings:
-        if f.entity_type == "PERSON":
-            k = _token_at(tokens, f.start)
-            title = tokens[k - 1] if k > 0 else None
-            after_number = k > 1 and _DIGIT_RE.search(tokens[k - 2].text) is not None
-            if (
-                title is not None
-                and labels[k - 1] == "O"
-                and title.text[0].isupper()
-                and title.text.lower() in _RANK_TITLES
-                and text[title.end : f.start] == " "
-                and not (title.text.lower() == "pm" and after_number)
-                and not any(
-                    g.start < title.end
-                    and title.start < g.end
-                    and (g.entity_type != "PERSON" or (g.start, g.end) != (title.start, title.end))
-                    for g in findings
-                )
+    result: list[Finding] | None = None  # a copy made at the first title: most texts have none
+    for n, f in enumerate(findings):
+        if f.entity_type != "PERSON":
+            continue
+        k = _token_at(tokens, f.start)
+        if k <= 0 or labels[k - 1] != "O":
+            continue
+        title = tokens[k - 1]
+        if (
+            title.text[0].isupper()
+            and title.text.lower() in _RANK_TITLES
+            and text[title.end : f.start] == " "
+            and not (title.text.lower() == "pm" and k > 1 and _DIGIT_RE.search(tokens[k - 2].text))
+            and not any(
+                g.start < title.end
+                and title.start < g.end
+                and (g.entity_type != "PERSON" or (g.start, g.end) != (title.start, title.end))
+                for g in findings
+            )
+        ):
+            result = list(findings) if result is None else result
+            result[n] = Finding(f.entity_type, title.start, f.end, f.score, f.recognizer)
+            if any(
+                g.entity_type == "PERSON" and (g.start, g.end) == (title.start, title.end)
+                for g in findings
             ):
-                f = Finding(f.entity_type, title.start, f.end, f.score, f.recognizer)
-                if (title.start, title.end) in people:
-                    taken.add((title.start, title.end))
-        result.append(f)
-    return _without_taken(result, taken)
+                taken.add((title.start, title.end))
+    return findings if result is None else _without_taken(result, taken)
 
 
 # A nickname: one to three words of letters (an inner apostrophe, dot or hyphen allowed).
@@ -2012,6 +2025,8 @@ def _with_closed_quotes(
     """A name found with half of a quoted nickname ("Imelda \"Mel", "Gigi\u201d Kastellan")
     takes in the other quote and the rest of the name: the capitalised word after the closing
     quote, or the name found before the opening one. Else the surname is left unmasked."""
+    if '"' not in text and "\u201c" not in text and "\u201d" not in text:
+        return findings  # no quote (_QUOTES) anywhere: most texts
     people = [f for f in findings if f.entity_type == "PERSON"]
     half = [f for f in people if sum(c in _QUOTES for c in text[f.start : f.end]) % 2]
     if not half:
@@ -2048,9 +2063,10 @@ def _with_joined_names(text: str, findings: list[Finding]) -> list[Finding]:
     """Two PERSON findings with only a quoted nickname or name particles between them are
     one name; what the gap held (the nickname as a finding of its own) goes with them. Not
     where another finding reaches across the joined name's edge."""
-    names = sorted((f for f in findings if f.entity_type == "PERSON"), key=lambda f: f.start)
+    names = [f for f in findings if f.entity_type == "PERSON"]
     if len(names) < 2:
         return findings
+    names.sort(key=_finding_start)
     others = [f for f in findings if f.entity_type != "PERSON"]
     joined: list[Finding] = []
     for f in names:

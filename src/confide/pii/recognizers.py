@@ -79,6 +79,23 @@ def lowers_faithfully(text: str) -> bool:
     return text.isascii() or not any(trap in text for trap in LOWER_CASE_TRAPS)
 
 
+# The last text asked of ``lower_case``, its lower case and whether it lowers faithfully:
+# the analyzer's recognizers ask it of one text after another (one slot, read and replaced
+# as one tuple, so threads asking of different texts each get their own text's).
+_LAST_LOWER: tuple[str, str, bool] = ("", "", True)
+
+
+def lower_case(text: str) -> tuple[str, bool]:
+    """``text.lower()`` and ``lowers_faithfully(text)``, computed once for the last text."""
+    global _LAST_LOWER
+    last = _LAST_LOWER
+    if last[0] is text:
+        return last[1], last[2]
+    lower, faithful = text.lower(), lowers_faithfully(text)
+    _LAST_LOWER = (text, lower, faithful)
+    return lower, faithful
+
+
 class DigitStats(NamedTuple):
     """How many digits a text holds and its longest run of them: one scan per text (a
     tuple, so that the C scan, ``confide.pii._crf.digit_stats``, builds one directly)."""
@@ -126,6 +143,7 @@ class PatternRecognizer:
     _veto: re.Pattern[str] | None = field(init=False, repr=False)
     _min_digits: int = field(init=False, repr=False)
     _min_run: int = field(init=False, repr=False)
+    _needs: tuple[tuple[str, ...], bool] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.entities = (self.entity,)
@@ -146,6 +164,12 @@ class PatternRecognizer:
         self._veto = re.compile(rf"\b(?:{vetoes})\b") if self.unless_after else None
         self._min_digits = min((p.min_digits for p in self.patterns), default=0)
         self._min_run = min((p.min_run for p in self.patterns), default=0)
+        if self.patterns and all(p.contains for p in self.patterns):
+            self._needs = (tuple(dict.fromkeys(p.contains for p in self.patterns)), False)
+        elif self.patterns and self.context and all(p.needs_context for p in self.patterns):
+            self._needs = (self.context, True)
+        else:
+            self._needs = ((), False)
 
     @property
     def min_digits(self) -> int:
@@ -157,6 +181,13 @@ class PatternRecognizer:
         """The run of digits any finding needs: a text without one need not be scanned."""
         return self._min_run
 
+    @property
+    def needs(self) -> tuple[tuple[str, ...], bool]:
+        """Strings one of which the text (its lower case, with True) holds wherever there is
+        a finding (every pattern's ``contains``, or the context words where every pattern
+        needs them); without one the analyzer skips the call. Empty: no such strings."""
+        return self._needs
+
     def find(self, text: str, stats: DigitStats | None = None) -> list[Finding]:
         """Findings in ``text``; ``stats`` saves a scan when the caller already has them."""
         if self._min_digits:
@@ -164,8 +195,7 @@ class PatternRecognizer:
             if stats.digits < self._min_digits:
                 return []
         found: list[Finding] = []
-        lower: str | None = None
-        faithful = lowers_faithfully(text)
+        lower, faithful = lower_case(text)
         for regex, pattern, gate, words in self._compiled:
             if pattern.min_digits or pattern.min_run:
                 stats = stats or DigitStats.of(text)
@@ -178,14 +208,12 @@ class PatternRecognizer:
             ):
                 continue
             if pattern.any_of and faithful:
-                lower = text.lower() if lower is None else lower
                 if words is None:
                     if not any(word in lower for word in pattern.any_of):
                         continue
                 elif words.search(lower) is None:
                     continue
             if pattern.needs_context:
-                lower = text.lower() if lower is None else lower
                 if not any(word in lower for word in self.context):
                     continue
                 # Whole words: "machine" holds "mac", but names no MAC address.
