@@ -1656,13 +1656,15 @@ class CrfRecognizer:
                 start, end = tokens[first].start, tokens[last - 1].end
                 findings.append(Finding(entity, start, end, NAME_SHAPE_SCORE, self.name))
         common = self.gazetteer.get("common", frozenset())
-        findings = self._with_leading_names(text, tokens, labels, findings)
-        findings = self._with_trailing_surnames(text, tokens, labels, findings)
-        if "PERSON" in self.entities and self.min_score <= NAME_SHAPE_SCORE:
-            findings = self._with_listed_names(tokens, labels, findings)
-        if "PERSON" in self.entities:
-            findings = _with_closed_quotes(text, tokens, labels, findings, common)
-        findings = _with_joined_names(text, _with_rank_titles(text, tokens, labels, findings))
+        # Rules that only grow, join or add to a name found: none has work without one.
+        if any(f.entity_type == "PERSON" for f in findings):
+            findings = self._with_leading_names(text, tokens, labels, findings)
+            findings = self._with_trailing_surnames(text, tokens, labels, findings)
+            if "PERSON" in self.entities and self.min_score <= NAME_SHAPE_SCORE:
+                findings = self._with_listed_names(tokens, labels, findings)
+            if "PERSON" in self.entities:
+                findings = _with_closed_quotes(text, tokens, labels, findings, common)
+            findings = _with_joined_names(text, _with_rank_titles(text, tokens, labels, findings))
         if "STREET_ADDRESS" in self.entities and self.min_score <= ADDRESS_SHAPE_SCORE:
             digits = None if stats is None else stats.digits
             findings = _with_address_shapes(text, lowered, findings, self.name, digits)

@@ -147,7 +147,11 @@ def without_job_titles(text: str, findings: Sequence[Finding]) -> list[Finding]:
     titles; names and street addresses are never touched."""
     if "\n" not in text:
         return list(findings)
-    breaks = [i for i, c in enumerate(text) if c == "\n"]
+    breaks = []
+    i = text.find("\n")
+    while i >= 0:
+        breaks.append(i)
+        i = text.find("\n", i + 1)
     out: list[Finding] = []
     for f in findings:
         if f.entity_type not in ("ORGANIZATION", "LOCATION"):
