@@ -392,3 +392,30 @@ def test_every_finding_of_a_recognizer_holds_what_it_needs(text: str) -> None:
             found += 1
             assert any(n in (text.lower() if in_lower else text) for n in needs)
     assert found >= 2
+
+
+def test_a_recognizer_with_a_find_of_its_own_or_no_count_to_reach_is_always_asked() -> None:
+    class Always(PatternRecognizer):
+        def find(self, text: str, stats: object = None) -> list[Finding]:
+            return [Finding("ACCOUNT_NUMBER", 0, 4, 0.9, self.name)]
+
+    own = Always("own", "ACCOUNT_NUMBER", [Pattern(r"@\w+", 0.9, contains="@")])
+    assert own.needs == (("@",), False)
+    assert [f.recognizer for f in PiiAnalyzer(recognizers=[own]).analyze("acct 1")] == ["own"]
+    # A pattern that needs its string no times holds no need.
+    zero = PatternRecognizer(
+        "zero", "ACCOUNT_NUMBER", [Pattern(r"\bacct\b", 0.9, contains="@", contains_times=0)]
+    )
+    assert zero.needs == ((), False)
+    assert [f.recognizer for f in PiiAnalyzer(recognizers=[zero]).analyze("acct 1")] == ["zero"]
+
+
+def test_no_message_stays_in_memory_after_its_analysis() -> None:
+    from confide.pii import recognizers
+
+    analyzer = PiiAnalyzer()
+    text = "I am Nigerian, write to jo@example.com"
+    assert analyzer.analyze(text)
+    assert recognizers._LAST_LOWER[0] == ""
+    nrp = next(r for r in analyzer.recognizers if r.name == "nrp")
+    assert nrp._seen[0] == ""  # type: ignore[attr-defined]

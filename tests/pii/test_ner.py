@@ -819,6 +819,18 @@ def test_an_ordinary_word_the_tagger_doubts_is_no_name(monkeypatch: pytest.Monke
     assert "hobbits" in recognizer._ordinary and recognizer._no_name("hobbits")
 
 
+def test_a_doubted_ordinary_word_that_is_a_listed_name_stays() -> None:
+    """ "Moss" is an ordinary word and a surname of the lists: the tagger's doubt stands."""
+    from confide.pii import ner
+
+    recognizer = CrfRecognizer()
+    text = "We talked about Moss at length"
+    found = [f for f in recognizer.find(text) if f.entity_type == "PERSON"]
+    assert [text[f.start : f.end] for f in found] == ["Moss"]
+    assert found[0].score < ner.DOUBTED_ORDINARY_MAX
+    assert "moss" in recognizer._ordinary and not recognizer._no_name("moss")
+
+
 @pytest.mark.parametrize(
     ("text", "word", "kept"),
     [
@@ -837,29 +849,36 @@ def test_a_group_word_in_no_list_of_names_is_no_name(text: str, word: str, kept:
 
 
 @pytest.mark.parametrize(
-    ("text", "code", "entity"),
+    ("text", "kept", "without_rule"),
     [
-        ("CU-6603", "CU-6603", "ORGANIZATION"),
-        ("SKU CU-6603", "SKU CU-6603", "ORGANIZATION"),
-        ("Ordered CU-6603 and JM-3105", "JM-3105", "STREET_ADDRESS"),
+        ("CU-6603", [], [("ORGANIZATION", "CU-6603")]),
+        ("SKU CU-6603", [("ORGANIZATION", "SKU")], [("ORGANIZATION", "SKU CU-6603")]),
+        ("Ordered CU-6603 and JM-3105", [], [("STREET_ADDRESS", "JM-3105")]),
+        (
+            "Please pass this to Dave CU-6603 tomorrow",
+            [("PERSON", "Dave")],
+            [("PERSON", "Dave CU-6603")],
+        ),
     ],
 )
-def test_an_item_code_is_no_name_firm_place_or_address(
-    monkeypatch: pytest.MonkeyPatch, text: str, code: str, entity: str
+def test_an_item_code_is_cut_from_a_name_firm_or_place_and_is_no_address(
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
+    kept: list[tuple[str, str]],
+    without_rule: list[tuple[str, str]],
 ) -> None:
-    """The tagger reads the demo shop's item code "CU-6603" as a firm: a span holding a word
-    of letters, a hyphen and three digits or more is a code, not a name, firm or place, and
-    such a word alone is no address."""
+    """The tagger reads the demo shop's item code "CU-6603" as a firm, or runs a name into
+    it: a word of letters, a hyphen and three digits or more at either end of a name, firm
+    or place is cut off (the span dropped where nothing is left), and such words alone are
+    no address."""
     from confide.pii import ner
 
     recognizer = CrfRecognizer()
-    assert recognizer.find(text) == []
-    monkeypatch.setattr(ner, "_CODE", re.compile(r"(?!)"))
-    tokens, labels, _ = recognizer.tag(text)
-    first = [t.start for t in tokens].index(text.index(code))
-    assert labels[first] == f"B-{entity}"
     found = [(f.entity_type, text[f.start : f.end]) for f in recognizer.find(text)]
-    assert found == [(entity, code)]
+    assert found == kept
+    monkeypatch.setattr(ner, "_CODE", re.compile(r"(?!)"))
+    found = [(f.entity_type, text[f.start : f.end]) for f in recognizer.find(text)]
+    assert found == without_rule
 
 
 def test_a_unit_code_inside_an_address_stays() -> None:

@@ -24,6 +24,7 @@ from confide.pii.recognizers import (
     PatternRecognizer,
     PhoneRecognizer,
     configured_pattern,
+    forget_lower_case,
     lower_case,
 )
 from confide.pii.recognizers import default_recognizers as _defaults
@@ -320,6 +321,11 @@ class PiiAnalyzer:
         self._statistical = _statistical_names(self._recognizers)
         # Recognizers that also know spans that are no personal data.
         self._clearing: list[Clearing] = [r for r in self._recognizers if isinstance(r, Clearing)]
+        # Recognizers that keep the last text for a second question about it: told to drop
+        # it once the text is done, so that no message stays in memory after its analysis.
+        self._forgetting: list[Callable[[], None]] = [
+            forget for r in self._recognizers if callable(forget := getattr(r, "forget", None))
+        ]
         self._yielding = frozenset(r.name for r in self._recognizers if getattr(r, "yields", False))
         # A yielding recognizer whose types are not reported still runs while a statistical
         # one is, to overrule its guesses as it would if reported ("I am Nigerian" is a
@@ -340,7 +346,12 @@ class PiiAnalyzer:
                 min_digits, min_run = getattr(r, "min_digits", 0), getattr(r, "min_run", 0)
                 digits = min_digits if type(min_digits) is int else 0
                 run = min_run if type(min_run) is int else 0
-                needs, in_lower = r.needs if isinstance(r, PatternRecognizer) else ((), False)
+                # (not for a subclass with a ``find`` of its own: it may need other things)
+                needs, in_lower = (
+                    r.needs
+                    if isinstance(r, PatternRecognizer) and type(r).find is PatternRecognizer.find
+                    else ((), False)
+                )
                 self._plan.append((r, type(r) in _TAKES_STATS, digits, run, needs, in_lower))
         types = {e for r in self._recognizers for e in r.entities} | set(self.options.deny_list)
         names = "|".join(sorted(map(re.escape, types)))
@@ -376,6 +387,9 @@ class PiiAnalyzer:
         kept = resolve_overlaps(found, text, self._statistical, self._yielding, self._confident)
         if self._arbiters:
             kept = [f for f in kept if f.recognizer not in self._arbiters]
+        forget_lower_case()
+        for forget in self._forgetting:
+            forget()
         return kept
 
     def _without_cleared(self, findings: list[Finding], text: str) -> list[Finding]:

@@ -196,6 +196,10 @@ class NrpRecognizer:
         self._seen = (text, words)
         return words
 
+    def forget(self) -> None:
+        """Drop the last text's capitalised words (the analyzer calls this after each text)."""
+        self._seen = ("", [])
+
     def cleared(self, text: str) -> list[tuple[int, int]]:
         """Spans of ``text`` that name a language ("in French", "speaks German", "the
         Spanish version"): no personal data, whatever a model makes of them."""

@@ -1360,16 +1360,24 @@ OPENING_WORD_MAX = 0.9
 DOUBTED_ORDINARY_MAX = NAME_SHAPE_SCORE
 
 # A word of letters, a hyphen and three digits or more: an item or reference code, which
-# no name, firm or place holds, and which alone is no address (in one it may be a unit's).
+# no name, firm or place ends or starts with, and which alone is no address (in one it may
+# be a unit's).
 _CODE = re.compile(r"[A-Za-z]+-\d{3,}\Z")
 _NAMED = frozenset(["PERSON", "ORGANIZATION", "LOCATION"])
 
 
-def _holds_code(entity: str, tokens: Sequence[Token]) -> bool:
-    """Whether a span the tagger labels ``entity`` is, or holds, an item code."""
+def _without_codes(entity: str, tokens: Sequence[Token], first: int, last: int) -> tuple[int, int]:
+    """The span ``first:last`` the tagger labels ``entity`` less the item codes at its ends
+    ("Dave CU-6603" is "Dave"; "CU-6603" alone nothing: an empty span), or, for an address,
+    nothing when it is only codes."""
     if entity in _NAMED:
-        return any(_CODE.match(t.text) for t in tokens)
-    return entity == "STREET_ADDRESS" and all(_CODE.match(t.text) for t in tokens)
+        while first < last and _CODE.match(tokens[first].text):
+            first += 1
+        while last > first and _CODE.match(tokens[last - 1].text):
+            last -= 1
+    elif entity == "STREET_ADDRESS" and all(_CODE.match(t.text) for t in tokens[first:last]):
+        return first, first
+    return first, last
 
 
 @functools.cache
@@ -1620,10 +1628,10 @@ class CrfRecognizer:
             doubted = last - first == 1 and score < NAME_SHAPE_SCORE
             if doubted and self._shape_kind(text, tokens, first) == entity:
                 score = NAME_SHAPE_SCORE
-            if text.find("-", tokens[first].start, tokens[last - 1].end) >= 0 and _holds_code(
-                entity, tokens[first:last]
-            ):
-                continue  # an item or reference code ("SKU CU-6603")
+            if text.find("-", tokens[first].start, tokens[last - 1].end) >= 0:
+                first, last = _without_codes(entity, tokens, first, last)
+                if first == last:
+                    continue  # an item or reference code ("CU-6603")
             if entity == "PERSON" and last - first == 1 and self._no_name(lowered[first]):
                 word = lowered[first]
                 if word in _group_words():

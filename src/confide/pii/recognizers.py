@@ -96,6 +96,13 @@ def lower_case(text: str) -> tuple[str, bool]:
     return lower, faithful
 
 
+def forget_lower_case() -> None:
+    """Empty ``lower_case``'s slot: the analyzer does at the end of each text, so that no
+    message stays in memory after its analysis."""
+    global _LAST_LOWER
+    _LAST_LOWER = ("", "", True)
+
+
 class DigitStats(NamedTuple):
     """How many digits a text holds and its longest run of them: one scan per text (a
     tuple, so that the C scan, ``confide.pii._crf.digit_stats``, builds one directly)."""
@@ -164,7 +171,7 @@ class PatternRecognizer:
         self._veto = re.compile(rf"\b(?:{vetoes})\b") if self.unless_after else None
         self._min_digits = min((p.min_digits for p in self.patterns), default=0)
         self._min_run = min((p.min_run for p in self.patterns), default=0)
-        if self.patterns and all(p.contains for p in self.patterns):
+        if self.patterns and all(p.contains and p.contains_times >= 1 for p in self.patterns):
             self._needs = (tuple(dict.fromkeys(p.contains for p in self.patterns)), False)
         elif self.patterns and self.context and all(p.needs_context for p in self.patterns):
             self._needs = (self.context, True)
