@@ -353,6 +353,8 @@ class PiiAnalyzer:
                     else ((), False)
                 )
                 self._plan.append((r, type(r) in _TAKES_STATS, digits, run, needs, in_lower))
+        # The plan for a text without digits: most recognizers need some.
+        self._plan_no_digits = [step for step in self._plan if step[2] == 0 and step[3] == 0]
         types = {e for r in self._recognizers for e in r.entities} | set(self.options.deny_list)
         names = "|".join(sorted(map(re.escape, types)))
         self._placeholder = re.compile(rf"<(?:{names})(?:_\d{{1,6}})?>") if types else None
@@ -362,7 +364,8 @@ class PiiAnalyzer:
         stats = self._digit_stats(text)
         digits, run = stats.digits, stats.run
         found: list[Finding] = []
-        for recognizer, takes_stats, min_digits, min_run, needs, in_lower in self._plan:
+        plan = self._plan if digits else self._plan_no_digits
+        for recognizer, takes_stats, min_digits, min_run, needs, in_lower in plan:
             if digits < min_digits or run < min_run:
                 continue
             if needs:
@@ -377,7 +380,12 @@ class PiiAnalyzer:
             else:
                 found.extend(recognizer.find(text))
         if found:
-            found = [f for f in found if self._keep(f, text)]
+            opts = self.options
+            if opts.entities is None and not opts.allow_list:  # the default: scores only
+                thresholds, default = opts.thresholds, opts.default_threshold
+                found = [f for f in found if f.score >= thresholds.get(f.entity_type, default)]
+            else:
+                found = [f for f in found if self._keep(f, text)]
         if found and self._clearing and any(f.recognizer in self._statistical for f in found):
             found = self._without_cleared(found, text)
         if self._deny:

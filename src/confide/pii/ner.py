@@ -1621,7 +1621,11 @@ class CrfRecognizer:
                 continue  # "Madam" alone names no one
             tagged = [p for k, p in enumerate(probs[first:last], first) if labels[k] != "O"]
             score = sum(tagged) / len(tagged)
-            if entity in _cue_hits(lowered, first):
+            if (
+                first
+                and lowered[first - 1] in _CUES_BY_LAST_WORD
+                and entity in _cue_hits(lowered, first)
+            ):
                 score = min(1.0, score + CUE_BOOST)
             # A word the tagger doubts but that reads as a name or place on its own is
             # reported as if the tagger had left it to the name-shape rule below.
