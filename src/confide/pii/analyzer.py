@@ -353,6 +353,9 @@ class PiiAnalyzer:
                     else ((), False)
                 )
                 self._plan.append((r, type(r) in _TAKES_STATS, digits, run, needs, in_lower))
+        # Whether ``_keep`` asks only a finding's score (the default options): then
+        # ``analyze`` filters by score without a call per finding.
+        self._scores_only = self.options.entities is None and not self.options.allow_list
         # The plan for a text without digits: most recognizers need some.
         self._plan_no_digits = [step for step in self._plan if step[2] == 0 and step[3] == 0]
         types = {e for r in self._recognizers for e in r.entities} | set(self.options.deny_list)
@@ -380,8 +383,8 @@ class PiiAnalyzer:
             else:
                 found.extend(recognizer.find(text))
         if found:
-            opts = self.options
-            if opts.entities is None and not opts.allow_list:  # the default: scores only
+            if self._scores_only:
+                opts = self.options
                 thresholds, default = opts.thresholds, opts.default_threshold
                 found = [f for f in found if f.score >= thresholds.get(f.entity_type, default)]
             else:

@@ -186,7 +186,7 @@ class Token(NamedTuple):
 _new_tuple = tuple.__new__
 
 
-_token_start = operator.attrgetter("start")
+_start = operator.attrgetter("start")  # of a token or a finding
 
 
 def tokenize(text: str) -> list[Token]:
@@ -1402,7 +1402,7 @@ def _reads_as_address(words: Sequence[str]) -> bool:
     (a name ending in "-straße", "-vej" ...); without any, the tagger saw something else
     ("Merino crew-neck jumper, navy")."""
     for w in words:
-        if not w.isalpha() and (w.isdigit() or any(c.isdigit() for c in w)):
+        if not w.isalpha() and any(c.isdigit() for c in w):
             return True
         if w.rstrip(".") in _ADDRESS_WORDS or w.endswith(_STREET_ENDINGS):
             return True
@@ -1777,7 +1777,7 @@ class CrfRecognizer:
             first = _token_at(tokens, f.start)
             if first >= 2 and tokens[first - 1].text in _NAME_JOINERS:
                 candidates.add(first - 2)
-            after = bisect.bisect_left(tokens, f.end, key=_token_start)
+            after = bisect.bisect_left(tokens, f.end, key=_start)
             if (
                 0 < after < len(tokens) - 1
                 and tokens[after - 1].end == f.end
@@ -1840,7 +1840,7 @@ class CrfRecognizer:
         gaz = self.gazetteer
         if low in self._plain:
             return None  # "Spirit Week", "a Snowstorm", "Merry Xmas": words, capitalised
-        listed_name = low in gaz.get("first", ()) or low in gaz.get("last", ())
+        listed_name = not self._no_name(low)
         listed_place = low in gaz.get("city", ()) or low in gaz.get("country", ())
         if self.chars is None:
             return (
@@ -1898,13 +1898,9 @@ class CrfRecognizer:
         return [piece for span in trimmed for piece in _cased_pieces(tokens, span, names, plain)]
 
 
-def _finding_start(finding: Finding) -> int:
-    return finding.start
-
-
 def _token_at(tokens: Sequence[Token], start: int) -> int:
     """The index of the token that starts at ``start``, else -1."""
-    k = bisect.bisect_left(tokens, start, key=_token_start)
+    k = bisect.bisect_left(tokens, start, key=_start)
     return k if k < len(tokens) and tokens[k].start == start else -1
 
 
@@ -2080,7 +2076,7 @@ def _with_joined_names(text: str, findings: list[Finding]) -> list[Finding]:
     names = [f for f in findings if f.entity_type == "PERSON"]
     if len(names) < 2:
         return findings
-    names.sort(key=_finding_start)
+    names.sort(key=_start)
     others = [f for f in findings if f.entity_type != "PERSON"]
     joined: list[Finding] = []
     for f in names:
