@@ -17,6 +17,7 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -27,19 +28,23 @@ DEFAULT_DATA = Path(os.environ.get("CONFIDE_BANKING77", "/work/shared/data/banki
 LIBRARIES = ("numpy", "scipy", "scikit-learn", "torch", "sentence-transformers", "transformers")
 
 
-def machine() -> dict[str, Any]:
-    model = ""
+def machine(libraries: Sequence[str] = LIBRARIES) -> dict[str, Any]:
+    """The CPU (`lscpu` model name, with its family and model numbers: "AMD EPYC" alone
+    names several generations), cores, RAM, Python and ``libraries``' versions."""
+    fields: dict[str, str] = {}
     try:
         lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        model = next(
-            (line.split(":", 1)[1].strip() for line in lscpu.splitlines() if "Model name" in line),
-            "",
-        )
+        for line in lscpu.splitlines():
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
     except OSError:
         pass
+    model = fields.get("Model name", "")
+    if model and fields.get("CPU family") and fields.get("Model"):
+        model += f" (family {fields['CPU family']} model {fields['Model']})"
     ram_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    versions = {}
-    for name in LIBRARIES:
+    versions: dict[str, str | None] = {}
+    for name in libraries:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

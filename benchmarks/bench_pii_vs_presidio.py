@@ -7,6 +7,9 @@ drifting speed weighs on each alike. Presidio lives only in the benchmark enviro
 
     python -m venv /tmp/presvenv && /tmp/presvenv/bin/pip install presidio-analyzer -e .
     /tmp/presvenv/bin/python benchmarks/bench_pii_vs_presidio.py [FILE.json]
+
+The first line printed describes the machine: the ratio depends on it (Presidio's speed
+relative to Confide's differs between CPUs), so results are compared on one machine.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_intents import machine
 
 from confide.pii import AnalyzerOptions, Finding, PiiAnalyzer
 from confide.pii.evaluation import evaluate, load_samples
@@ -104,6 +109,8 @@ def main() -> None:
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
     samples = load_samples(path)
     warm = warm_up_texts()
+    libraries = ("presidio-analyzer", "spacy", "phonenumbers", "python-crfsuite")
+    sys.stdout.write(json.dumps({"machine": machine(libraries)}) + "\n")
     rows = run(
         [
             ("confide (patterns + CRF)", PiiAnalyzer().analyze),
