@@ -65,7 +65,7 @@ from confide.nlu import LabelledText, evaluate, read_labelled_csv
 from confide.runtime import Runtime
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_intents import machine
+from machine_info import machine
 
 DEFAULT_DATA = Path(os.environ.get("CONFIDE_BANKING77", "/work/shared/data/banking77"))
 OPERATOR = "operator:bench"

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_intents import machine
+from machine_info import machine
 
 from confide.pii import AnalyzerOptions, Finding, PiiAnalyzer
 from confide.pii.evaluation import evaluate, load_samples

@@ -70,7 +70,7 @@ from confide.config import Settings
 from confide.demo import load_demo_orders
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_intents import machine
+from machine_info import machine
 
 GOALS = ("same_order_status", "other_order_status", "same_order_return", "warranty")
 ORDER_GOALS = frozenset(GOALS[:3])
