@@ -16,6 +16,12 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+# The largest number the API accepts in a path, query or body: PostgreSQL's integer, the
+# column type of every number it is compared with (sequence numbers, notice versions, message
+# numbers). A larger one is refused with 422 instead of reaching the database, where it fails
+# (PostgreSQL: integer out of range; SQLite's driver, from 2**63: OverflowError).
+MAX_INTEGER = 2**31 - 1
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 
+from confide.db import MAX_INTEGER
+from confide.runtime import Runtime
 from tests.conftest import Chat
+from tests.staff.helpers import staff_headers
 
 
 def _messages(client: TestClient, chat: Chat) -> list[dict[str, object]]:
@@ -106,3 +112,90 @@ def test_bad_feedback_is_refused(client: TestClient, chat: Chat, body: dict[str,
 def test_bad_customer_details_are_refused(client: TestClient) -> None:
     response = client.post("/v1/conversations", json={"customer": {"email": "x" * 300}})
     assert response.status_code == 422
+
+
+def _integers(schema: dict[str, Any], components: dict[str, Any], where: str) -> Iterator[Any]:
+    """(where, its schema) for each integer in ``schema``, through references and unions."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        yield from _integers(components[name], components, f"{where}:{name}")
+        return
+    for union in ("anyOf", "oneOf", "allOf"):
+        for option in schema.get(union, []):
+            yield from _integers(option, components, where)
+    if schema.get("type") == "integer":
+        yield where, schema
+    for name, prop in schema.get("properties", {}).items():
+        yield from _integers(prop, components, f"{where}.{name}")
+    if "items" in schema:
+        yield from _integers(schema["items"], components, f"{where}[]")
+
+
+def test_every_number_the_api_reads_has_a_bound_the_database_holds(client: TestClient) -> None:
+    """A path, query or body integer without a maximum reaches the database whatever its size
+    (PostgreSQL fails above 2**31 - 1, SQLite's driver from 2**63: a 500). The schematic guard
+    for the whole class."""
+    schema = client.get("/openapi.json").json()
+    components = schema["components"]["schemas"]
+    read = []
+    for path, operations in schema["paths"].items():
+        for method, op in operations.items():
+            for param in op.get("parameters", []):
+                where = f"{method.upper()} {path} {param['in']} {param['name']}"
+                read.extend(_integers(param["schema"], components, where))
+            for content in op.get("requestBody", {}).get("content", {}).values():
+                read.extend(_integers(content["schema"], components, f"{method} {path} body"))
+    assert len(read) >= 6  # versions, audit paging, alert paging, the reveal's message and minutes
+    unbounded = [where for where, s in read if not _held(s.get("maximum"))]
+    assert unbounded == []
+
+
+def _held(bound: float | None) -> bool:
+    """Whether a schema's maximum is one the database holds (a body field's is written as a
+    float: 2147483647.0)."""
+    return bound is not None and bound <= MAX_INTEGER
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        (f"/v1/privacy-notice/versions/{MAX_INTEGER + 1}", 422),
+        (f"/v1/privacy-notice/versions/{MAX_INTEGER}", 404),
+        (f"/privacy-notice/{MAX_INTEGER + 1}", 422),
+        (f"/privacy-notice/{MAX_INTEGER}", 404),
+        (f"/v1/audit/entries?after={MAX_INTEGER + 1}", 422),
+        (f"/v1/audit/entries?after={MAX_INTEGER}", 200),
+    ],
+)
+def test_a_number_larger_than_the_database_holds_is_refused(
+    client: TestClient, runtime: Runtime, path: str, status: int
+) -> None:
+    """Found by the fuzzer (test_fuzz.py): 2**63 was a 500 on SQLite, and on PostgreSQL
+    anything above 2**31 - 1; the largest number accepted is an ordinary miss (or an empty
+    page) on both."""
+    headers = staff_headers(client, runtime, "auditor-1", "auditor")
+    before = len(client.get("/v1/audit/entries?limit=1000", headers=headers).json()["entries"])
+    response = client.get(path, headers=headers)
+    assert response.status_code == status, response.text
+    if status == 422:
+        assert response.json()["error"] == "ValidationError"
+        # Nothing was read, so nothing was audited: a refusal changes nothing.
+        after = client.get("/v1/audit/entries?limit=1000", headers=headers).json()["entries"]
+        assert len(after) == before + 1  # the one read that counts them
+    elif status == 200:
+        assert response.json()["entries"] == []
+
+
+def test_a_reveal_of_a_message_beyond_the_databases_numbers_is_refused(
+    client: TestClient, runtime: Runtime, chat: Chat
+) -> None:
+    agent = staff_headers(client, runtime, "agent-1", "agent")
+    chat.say("I want to talk to a human please")
+    path = f"/v1/agent/conversations/{chat.id}"
+    assert client.post(path + "/claim", headers=agent).status_code == 200
+    body = {"reason": "checking the order on file", "message_seq": MAX_INTEGER + 1}
+    response = client.post(path + "/reveal", json=body, headers=agent)
+    assert (response.status_code, response.json()["error"]) == (422, "ValidationError")
+    body["message_seq"] = MAX_INTEGER
+    response = client.post(path + "/reveal", json=body, headers=agent)
+    assert response.status_code == 422 and response.json()["error"] == "RevealInvalid"

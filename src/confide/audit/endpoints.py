@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from confide.audit import repository
 from confide.audit.report import run_self_audit
+from confide.db import MAX_INTEGER
 from confide.deps import RuntimeDep
 from confide.errors import NotFound, error_responses
 from confide.staff.endpoints import requires
@@ -40,7 +41,7 @@ class AuditPageOut(BaseModel):
 def entries(
     who: Auditor,
     runtime: RuntimeDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_INTEGER)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     action: Annotated[str | None, Query(max_length=64)] = None,
 ) -> AuditPageOut:

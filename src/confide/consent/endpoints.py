@@ -18,6 +18,7 @@ from confide.consent.schemas import (
     VerificationOut,
 )
 from confide.conversations.service import authorize_token
+from confide.db import MAX_INTEGER
 from confide.deps import BearerToken, RuntimeDep
 from confide.errors import error_responses
 
@@ -25,7 +26,7 @@ router = APIRouter(prefix="/v1", tags=["consent"])
 pages = APIRouter(include_in_schema=False)
 
 PurposeName = Annotated[str, Path(max_length=64)]
-Version = Annotated[int, Path(ge=1)]
+Version = Annotated[int, Path(ge=1, le=MAX_INTEGER)]
 
 
 @router.get("/purposes", response_model=list[PurposeOut])

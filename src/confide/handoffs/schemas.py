@@ -6,6 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from confide.conversations.schemas import MessageOut
+from confide.db import MAX_INTEGER
 
 
 class QueueItemOut(BaseModel):
@@ -43,7 +44,10 @@ class HandoffConversationOut(BaseModel):
 class RevealIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500, description="why you need to see it")
     message_seq: int | None = Field(
-        default=None, ge=1, description="one message only; all of the conversation if omitted"
+        default=None,
+        ge=1,
+        le=MAX_INTEGER,
+        description="one message only; all of the conversation if omitted",
     )
     minutes: int | None = Field(default=None, ge=1, le=60)
 

@@ -1,0 +1,132 @@
+"""Every API operation under generated input: whatever the request, the answer is never a
+server error (DESIGN.md: "a 500 is a bug").
+
+Schemathesis reads the app's own OpenAPI schema and generates requests for each operation:
+bodies, query strings and headers that fit the schema and many that do not. Each request
+carries the credential of a principal who may use the operation (the customer of a handed-off
+conversation, the agent who claimed it, an admin or an auditor) and the ids of real records,
+so the generated input reaches past the token check and the lookup into the handlers.
+Every refusal must be the API's JSON error ``{error, detail}``. Hypothesis runs
+derandomized: the same requests on every run, so a failure reproduces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import schemathesis
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, settings
+
+from confide.learning import repository as learning_repository
+from confide.runtime import Runtime
+from confide.staff.throttle import LoginThrottle
+from tests.conftest import Chat
+from tests.staff.helpers import add_staff, login
+
+# Which principal's credential each operation gets, by the start of its path (the first
+# that matches); the customer's for the rest. The access table (tests/staff) checks who may
+# use what; here each operation is fuzzed as someone it lets in.
+PRINCIPAL_BY_PREFIX = (
+    ("/v1/agent/", "agent"),
+    ("/v1/audit/", "auditor"),
+    ("/v1/alerts", "auditor"),
+    ("/v1/staff/", "admin"),
+    ("/v1/learning/", "admin"),
+)
+# Operations that end what the others need (an erased customer, a session logged out, a
+# conversation closed): each of their requests gets a principal of its own.
+THROWAWAY = {
+    ("DELETE", "/v1/me"): "customer",
+    ("POST", "/v1/me/restriction"): "customer",
+    ("POST", "/v1/me/objection"): "customer",
+    ("POST", "/v1/staff/logout"): "admin",
+    ("POST", "/v1/agent/conversations/{conversation_id}/release"): "agent",
+    ("POST", "/v1/agent/conversations/{conversation_id}/close"): "agent",
+}
+EXAMPLES = 12  # generated requests per operation (and database)
+HANDOFF = "I want to talk to a human please"
+
+
+@dataclass
+class Principals:
+    """Who sends each request, and the real records its path names."""
+
+    client: TestClient
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)
+
+    def handed_off(self) -> Chat:
+        """A customer handed off to a person, their conversation claimed by the agent."""
+        chat = Chat(self.client)
+        chat.say(HANDOFF)
+        claim = f"/v1/agent/conversations/{chat.id}/claim"
+        response = self.client.post(claim, headers=self.headers["agent"])
+        assert response.status_code == 200, response.text
+        return chat
+
+    def for_request(self, method: str, path: str) -> tuple[dict[str, str], dict[str, str]]:
+        """The headers and path ids a request to ``method path`` is sent with."""
+        throwaway = THROWAWAY.get((method, path))
+        if throwaway == "customer":
+            return Chat(self.client).headers, self.ids
+        if throwaway == "admin":
+            return login(self.client, "fuzz-admin"), self.ids
+        if throwaway == "agent":
+            return self.headers["agent"], {**self.ids, "conversation_id": self.handed_off().id}
+        principal = next((p for prefix, p in PRINCIPAL_BY_PREFIX if path.startswith(prefix)), None)
+        return self.headers[principal or "customer"], self.ids
+
+
+@pytest.fixture
+def principals(client: TestClient, runtime: Runtime) -> Principals:
+    """A customer handed off to a person, the agent who claimed the conversation, an admin,
+    an auditor, and a pending learning example of a consenting customer."""
+    runtime.login_throttle = LoginThrottle(per_minute=10_000)  # logins are among the input
+    who = Principals(client)
+    for role in ("agent", "admin", "auditor"):
+        add_staff(runtime, f"fuzz-{role}", role)
+        who.headers[role] = login(client, f"fuzz-{role}")
+    chat = who.handed_off()
+    who.headers["customer"] = chat.headers
+    contributor = Chat(client)
+    consent = client.put(
+        "/v1/me/consents/improvement", json={"granted": True}, headers=contributor.headers
+    )
+    assert consent.status_code == 200, consent.text
+    contributor.say("what is the weather like on the moon?")
+    with runtime.work() as session:
+        pending = learning_repository.examples(session, status="pending")
+    assert pending
+    who.ids = {"conversation_id": chat.id, "example_id": str(pending[-1].id)}
+    return who
+
+
+@pytest.fixture
+def api_schema(client: TestClient) -> Any:
+    return schemathesis.openapi.from_asgi("/openapi.json", client.app)
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,  # nothing written to .hypothesis in the checkout
+    suppress_health_check=list(HealthCheck),
+)
+def test_no_request_gets_a_server_error(case: Any, principals: Principals) -> None:
+    headers, ids = principals.for_request(case.method, case.path)
+    for name, value in ids.items():
+        if case.path_parameters and name in case.path_parameters:
+            case.path_parameters[name] = value
+    response = case.call(headers=headers)
+    assert response.status_code < 500, (case.method, case.formatted_path, response.text)
+    if response.status_code >= 400:  # an error: JSON {error, detail}, as every error is
+        body = response.json()
+        assert set(body) == {"error", "detail"}, (case.method, case.formatted_path, body)
