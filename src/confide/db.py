@@ -16,6 +16,8 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import QueuePool
 
+from confide.errors import ConfideError
+
 # The largest number the API accepts in a path, query or body: PostgreSQL's integer, the
 # column type of every number it is compared with (sequence numbers, notice versions, message
 # numbers). A larger one is refused with 422 instead of reaching the database, where it fails
@@ -72,6 +74,29 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class TextInvalid(ConfideError):
+    """Text with a NUL character: PostgreSQL's text types cannot hold one."""
+
+    status_code = 422
+
+
+def _refuse_nul(
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, many: bool
+) -> None:
+    """Refuse a statement with a NUL character in any text parameter, on every database.
+
+    PostgreSQL cannot store or even compare such text (its driver raises, a 500), while
+    SQLite takes it; input reaches the database from many fields (a staff name at login, an
+    audit filter, a reveal's reason), so the one place every value passes refuses it, with a
+    422 and before anything is written (the unit of work rolls back). Message text is refused
+    earlier, with its own error."""
+    for row in parameters if many else (parameters,):
+        values = row.values() if isinstance(row, dict) else row
+        for value in values:
+            if type(value) is str and "\x00" in value:
+                raise TextInvalid("text must not contain NUL characters; nothing was changed")
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
@@ -91,10 +116,12 @@ def make_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    else:
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        engine = create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    return engine
 
 
 def purge_old_page_versions(engine: Engine) -> None:

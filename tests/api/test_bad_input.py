@@ -199,3 +199,30 @@ def test_a_reveal_of_a_message_beyond_the_databases_numbers_is_refused(
     body["message_seq"] = MAX_INTEGER
     response = client.post(path + "/reveal", json=body, headers=agent)
     assert response.status_code == 422 and response.json()["error"] == "RevealInvalid"
+
+
+def test_a_nul_character_bound_for_the_database_is_refused_and_changes_nothing(
+    client: TestClient, runtime: Runtime, chat: Chat
+) -> None:
+    """A reveal's reason is written to the audit log with the grant: with a NUL character in
+    it (which PostgreSQL cannot hold) the request is a 422 and neither is written."""
+    agent = staff_headers(client, runtime, "agent-1", "agent")
+    auditor = staff_headers(client, runtime, "auditor-1", "auditor")
+    chat.say("I want to talk to a human please")
+    path = f"/v1/agent/conversations/{chat.id}"
+    assert client.post(path + "/claim", headers=agent).status_code == 200
+
+    def reveals() -> int:
+        entries = client.get("/v1/audit/entries?limit=1000", headers=auditor).json()["entries"]
+        return sum(1 for e in entries if "reveal" in e["action"])
+
+    before = reveals()
+    body = {"reason": "checking the \x00 order on file"}
+    response = client.post(path + "/reveal", json=body, headers=agent)
+    assert (response.status_code, response.json()["error"]) == (422, "TextInvalid")
+    assert reveals() == before
+    assert client.get(path, headers=agent).json()["revealed"] is False
+    body["reason"] = "checking the order on file"
+    assert client.post(path + "/reveal", json=body, headers=agent).status_code == 200
+    assert reveals() == before + 1
+    assert client.get(path, headers=agent).json()["revealed"] is True
