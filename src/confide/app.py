@@ -3,7 +3,9 @@ runtime (engine, keyring, vault, models) once."""
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -97,6 +99,72 @@ class BodySizeLimit:
 
 class _BodyTooLarge(Exception):
     pass
+
+
+# A JSON escape of a UTF-16 surrogate ("\ud83d"): only then can a parsed string hold one.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _holds_lone_surrogate(value: Any) -> bool:
+    """Whether a parsed JSON value holds, in a key or a string, a surrogate that no pair
+    made into a character (``json`` joins a proper pair into one)."""
+    if isinstance(value, str):
+        return not value.isascii() and _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_holds_lone_surrogate(k) or _holds_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_lone_surrogate(v) for v in value)
+    return False
+
+
+class UnicodeJsonBody:
+    """Refuse with a 400 a JSON body whose text is no Unicode: a lone surrogate escape
+    ("\\ud800" with no partner). Python parses it into a string that cannot be encoded, so
+    it would fail wherever the text is encrypted, stored or sent back (a 500, perhaps after
+    the write). I-JSON (RFC 7493) forbids such strings. Only a body with a surrogate escape
+    is parsed here (once more); the others pass untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client left before its body arrived: no one to answer
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if _SURROGATE_ESCAPE.search(body) and _parses_to_lone_surrogate(body):
+            detail = (
+                "the request body holds a lone surrogate escape (\\ud800-\\udfff): no Unicode text"
+            )
+            await error_response(400, "BadRequest", detail)(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+def _parses_to_lone_surrogate(body: bytes) -> bool:
+    try:
+        value = json.loads(body)
+    except ValueError:  # not JSON (a form, malformed JSON): the app answers for it
+        return False
+    return _holds_lone_surrogate(value)
 
 
 HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
@@ -241,6 +309,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         body = {"status": "ready" if ready else "not ready", "checks": checks}
         return JSONResponse(body, status_code=200 if ready else 503)
 
+    app.add_middleware(UnicodeJsonBody)  # inside BodySizeLimit: reads at most the limit
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes)
     app.add_middleware(CatchAll)
     app.add_middleware(RequestMetrics)  # outside CatchAll: its 500s are counted too

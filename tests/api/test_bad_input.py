@@ -43,6 +43,9 @@ def _post_raw(client: TestClient, chat: Chat, content: bytes) -> tuple[int, dict
         (b"", 422, "ValidationError"),
         ('{"text": "caf\xe9"}'.encode("latin-1"), 400, "BadRequest"),
         (b"\xff\xfe\x00garbage", 400, "BadRequest"),
+        (b'{"text": "a\\ud800b"}', 400, "BadRequest"),
+        (b'{"text": "a\\udc00b"}', 400, "BadRequest"),
+        (b'{"text": "a\\ude00\\ud83db"}', 400, "BadRequest"),
     ],
     ids=[
         "empty",
@@ -55,6 +58,9 @@ def _post_raw(client: TestClient, chat: Chat, content: bytes) -> tuple[int, dict
         "no-body",
         "latin-1",
         "binary",
+        "lone-high-surrogate",
+        "lone-low-surrogate",
+        "surrogates-out-of-order",
     ],
 )
 def test_malformed_messages_are_refused_and_store_nothing(
@@ -65,6 +71,14 @@ def test_malformed_messages_are_refused_and_store_nothing(
     assert (code, body["error"]) == (status, error)
     assert body["detail"]
     assert _messages(client, chat) == before
+
+
+def test_a_character_written_as_a_surrogate_pair_is_taken(client: TestClient, chat: Chat) -> None:
+    """The escapes of a pair make one character (json.dumps writes an emoji so): only a lone
+    surrogate is refused."""
+    code, _ = _post_raw(client, chat, b'{"text": "my parcel \\ud83d\\udce6 has not arrived"}')
+    assert code == 200
+    assert _messages(client, chat)[-2]["text"] == "my parcel \U0001f4e6 has not arrived"
 
 
 def test_a_message_over_the_limit_is_refused_with_the_limit_stated(
