@@ -108,22 +108,30 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def _holds_lone_surrogate(value: Any) -> bool:
     """Whether a parsed JSON value holds, in a key or a string, a surrogate that no pair
-    made into a character (``json`` joins a proper pair into one)."""
-    if isinstance(value, str):
-        return not value.isascii() and _SURROGATE.search(value) is not None
-    if isinstance(value, dict):
-        return any(_holds_lone_surrogate(k) or _holds_lone_surrogate(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_holds_lone_surrogate(v) for v in value)
+    made into a character (``json`` joins a proper pair into one). Walked with a stack: a
+    deeply nested body must not exhaust the interpreter's recursion."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not item.isascii() and _SURROGATE.search(item) is not None:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
     return False
 
 
 class UnicodeJsonBody:
-    """Refuse with a 400 a JSON body whose text is no Unicode: a lone surrogate escape
-    ("\\ud800" with no partner). Python parses it into a string that cannot be encoded, so
-    it would fail wherever the text is encrypted, stored or sent back (a 500, perhaps after
-    the write). I-JSON (RFC 7493) forbids such strings. Only a body with a surrogate escape
-    is parsed here (once more); the others pass untouched."""
+    """Refuse with a 400 a JSON body that is not Unicode text in UTF-8 (RFC 8259; I-JSON,
+    RFC 7493, forbids lone surrogates too): a lone surrogate, escaped ("\\ud800" with no
+    partner) or as raw bytes, or a body in another encoding. Python's ``json`` takes all of
+    these (it detects UTF-16 and 32 and lets surrogates pass), and the strings it makes of a
+    surrogate cannot be encoded: they fail wherever the text is encrypted, stored or sent
+    back (a 500, perhaps after the write). Only a body that is not ASCII-clean UTF-8 or that
+    holds a surrogate escape is parsed here (once more); the others pass untouched."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -141,10 +149,8 @@ class UnicodeJsonBody:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        if _SURROGATE_ESCAPE.search(body) and _parses_to_lone_surrogate(body):
-            detail = (
-                "the request body holds a lone surrogate escape (\\ud800-\\udfff): no Unicode text"
-            )
+        if _refused_json(body):
+            detail = "the request body is not valid JSON (UTF-8 encoded Unicode text)"
             await error_response(400, "BadRequest", detail)(scope, receive, send)
             return
         replayed = False
@@ -159,12 +165,22 @@ class UnicodeJsonBody:
         await self.app(scope, replay, send)
 
 
-def _parses_to_lone_surrogate(body: bytes) -> bool:
+def _refused_json(body: bytes) -> bool:
+    """Whether ``body`` is JSON that the app's parser would take but that is not UTF-8
+    encoded Unicode text (see ``UnicodeJsonBody``)."""
+    utf8 = True
+    if not body.isascii():
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            utf8 = False
+    if utf8 and _SURROGATE_ESCAPE.search(body) is None:
+        return False
     try:
         value = json.loads(body)
-    except ValueError:  # not JSON (a form, malformed JSON): the app answers for it
+    except (ValueError, RecursionError):  # not JSON, or too deep: the app answers for it
         return False
-    return _holds_lone_surrogate(value)
+    return not utf8 or _holds_lone_surrogate(value)
 
 
 HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")

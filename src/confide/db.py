@@ -81,7 +81,7 @@ class TextInvalid(ConfideError):
 
 
 def _refuse_nul(
-    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, many: bool
+    _conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any, _many: bool
 ) -> None:
     """Refuse a statement with a NUL character in any text parameter, on every database.
 
@@ -89,16 +89,24 @@ def _refuse_nul(
     SQLite takes it; input reaches the database from many fields (a staff name at login, an
     audit filter, a reveal's reason), so the one place every value passes refuses it, with a
     422 and before anything is written (the unit of work rolls back). Message text is refused
-    earlier, with its own error."""
-    for row in parameters if many else (parameters,):
-        values = row.values() if isinstance(row, dict) else row
-        for value in values:
-            if type(value) is str and "\x00" in value:
+    earlier, with its own error. The parameters are walked whatever their shape: a dict or a
+    tuple for one row, a list of them for many, one flat batch for SQLAlchemy's
+    "insertmanyvalues" (which calls this with ``many`` true)."""
+    pending = [parameters]
+    while pending:
+        value = pending.pop()
+        if type(value) is str:
+            if "\x00" in value:
                 raise TextInvalid("text must not contain NUL characters; nothing was changed")
+        elif isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list | tuple):
+            pending.extend(value)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
+def make_engine(url: str, *, refuse_nul: bool = True) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout. With
+    ``refuse_nul`` (all but a backup's restore), text with a NUL character is refused."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -120,7 +128,8 @@ def make_engine(url: str) -> Engine:
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         engine = create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
-    event.listen(engine, "before_cursor_execute", _refuse_nul)
+    if refuse_nul:
+        event.listen(engine, "before_cursor_execute", _refuse_nul)
     return engine
 
 

@@ -46,6 +46,9 @@ def _post_raw(client: TestClient, chat: Chat, content: bytes) -> tuple[int, dict
         (b'{"text": "a\\ud800b"}', 400, "BadRequest"),
         (b'{"text": "a\\udc00b"}', 400, "BadRequest"),
         (b'{"text": "a\\ude00\\ud83db"}', 400, "BadRequest"),
+        ('{"text": "a\udc00b"}'.encode("utf-8", "surrogatepass"), 400, "BadRequest"),
+        ('{"text": "hello"}'.encode("utf-16"), 400, "BadRequest"),
+        (b'{"text": ' + b"[" * 3000 + b'"\\ud800"' + b"]" * 3000 + b"}", 400, "BadRequest"),
     ],
     ids=[
         "empty",
@@ -61,6 +64,9 @@ def _post_raw(client: TestClient, chat: Chat, content: bytes) -> tuple[int, dict
         "lone-high-surrogate",
         "lone-low-surrogate",
         "surrogates-out-of-order",
+        "raw-surrogate-bytes",
+        "utf-16",
+        "deeply-nested-surrogate",
     ],
 )
 def test_malformed_messages_are_refused_and_store_nothing(
@@ -160,14 +166,14 @@ def test_every_number_the_api_reads_has_a_bound_the_database_holds(client: TestC
             for content in op.get("requestBody", {}).get("content", {}).values():
                 read.extend(_integers(content["schema"], components, f"{method} {path} body"))
     assert len(read) >= 6  # versions, audit paging, alert paging, the reveal's message and minutes
-    unbounded = [where for where, s in read if not _held(s.get("maximum"))]
+    unbounded = [where for where, s in read if not _held(s.get("minimum"), s.get("maximum"))]
     assert unbounded == []
 
 
-def _held(bound: float | None) -> bool:
-    """Whether a schema's maximum is one the database holds (a body field's is written as a
-    float: 2147483647.0)."""
-    return bound is not None and bound <= MAX_INTEGER
+def _held(low: float | None, high: float | None) -> bool:
+    """Whether a schema's bounds are ones the database holds (a body field's are written as
+    floats: 2147483647.0)."""
+    return low is not None and high is not None and low >= -MAX_INTEGER - 1 and high <= MAX_INTEGER
 
 
 @pytest.mark.parametrize(

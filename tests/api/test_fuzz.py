@@ -122,12 +122,21 @@ schema = schemathesis.pytest.from_fixture("api_schema")
     database=None,  # nothing written to .hypothesis in the checkout
     suppress_health_check=list(HealthCheck),
 )
-def test_no_request_gets_a_server_error(case: Any, principals: Principals) -> None:
+def test_no_request_gets_a_server_error(
+    case: Any, client: TestClient, principals: Principals
+) -> None:
     headers, ids = principals.for_request(case.method, case.path)
     for name, value in ids.items():
         if case.path_parameters and name in case.path_parameters:
             case.path_parameters[name] = value
-    response = case.call(headers=headers)
+    # Sent through the test's own client, whose app lifespan is the test's: schemathesis's
+    # case.call would start another lifespan (background jobs on the test's runtime) that
+    # outlives the test.
+    request = case.as_transport_kwargs(headers=headers)
+    assert not request.pop("cookies", None)  # none are set (httpx deprecates per-request ones)
+    if isinstance(request.get("data"), bytes | str):  # a raw body, as httpx wants it given
+        request["content"] = request.pop("data")
+    response = client.request(**request)
     assert response.status_code < 500, (case.method, case.formatted_path, response.text)
     if response.status_code >= 400:  # an error: JSON {error, detail}, as every error is
         body = response.json()
@@ -138,6 +147,8 @@ def test_no_request_gets_a_server_error(case: Any, principals: Principals) -> No
 # a NUL character (PostgreSQL cannot hold one) and a lone surrogate (no Unicode: it cannot be
 # encoded, to encrypt, store or send it back). A URL cannot carry the surrogate.
 BAD_TEXT = {"nul": "ab\x00cdefghijkl", "surrogate": "ab\ud800cdefghijkl"}
+# Of the same requests with ordinary text, how many succeed (measured: 20 of 41, 7 of 23).
+REACHED = {"nul": 20, "surrogate": 7}
 
 
 def _resolved(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
@@ -179,6 +190,40 @@ def _text_fields(schema: dict[str, Any], components: dict[str, Any]) -> list[tup
     ]
 
 
+def _send(
+    client: TestClient,
+    principals: Principals,
+    method: str,
+    path: str,
+    op: dict[str, Any],
+    components: dict[str, Any],
+    text: tuple[str, tuple[str, ...], str] | None,
+) -> Any:
+    """``method path`` with fitting values, and ``text`` = (where, field, value) put in one
+    of them; the body sent as JSON escapes ("\\ud800"), as a client's json.dumps writes it."""
+    params = op.get("parameters", [])
+    bodies = [c["schema"] for c in op.get("requestBody", {}).get("content", {}).values()]
+    headers, ids = principals.for_request(method, path)
+    values = {p["name"]: _sample(p["schema"], components) for p in params}
+    values.update((k, v) for k, v in ids.items() if k in values)
+    body = _sample(bodies[0], components) if bodies else None
+    if text is not None:
+        where, name, value = text
+        if where == "body":
+            *parents, last = name
+            container = body
+            for key in parents:
+                container = container[key]
+            container[last] = value
+        else:
+            values[name[0]] = value
+    url = path.format(**{k: quote(str(v), safe="") for k, v in values.items()})
+    query = {p["name"]: values[p["name"]] for p in params if p["in"] == "query"}
+    content = json.dumps(body).encode() if body is not None else None
+    headers = {**headers, "Content-Type": "application/json"}
+    return client.request(method, url, params=query, content=content, headers=headers)
+
+
 @pytest.mark.parametrize("kind", sorted(BAD_TEXT))
 def test_text_no_database_takes_in_any_input_is_refused_not_a_server_error(
     client: TestClient, principals: Principals, kind: str
@@ -187,42 +232,25 @@ def test_text_no_database_takes_in_any_input_is_refused_not_a_server_error(
     fitting values. Before the guards, on PostgreSQL a NUL in a staff name at login, an audit
     filter, a name in a path and a reveal's reason were 500s (``confide.db`` refuses them
     now), and a lone surrogate in a message or a feedback comment was a 500 on both
-    databases (``confide.app.UnicodeJsonBody`` refuses it)."""
-    bad = BAD_TEXT[kind]
+    databases (``confide.app.UnicodeJsonBody`` refuses it). Each request goes first with
+    ordinary text: enough of those must succeed, so the sweep reaches the handlers."""
     spec = client.get("/openapi.json").json()
     components = spec["components"]["schemas"]
-    tried = 0
+    tried = reached = 0
     for path, operations in spec["paths"].items():
         for method, op in operations.items():
             params = op.get("parameters", [])
             bodies = [c["schema"] for c in op.get("requestBody", {}).get("content", {}).values()]
             targets = [("body", f) for b in bodies for f in _text_fields(b, components)]
-            if kind == "nul":
+            if kind == "nul":  # a URL cannot carry a lone surrogate
                 targets += [(p["in"], (p["name"],)) for p in params if p["in"] != "header"]
             for where, name in targets:
-                headers, ids = principals.for_request(method.upper(), path)
-                values = {p["name"]: _sample(p["schema"], components) for p in params}
-                values.update((k, v) for k, v in ids.items() if k in values)
-                body = _sample(bodies[0], components) if bodies else None
-                if where == "body":
-                    *parents, last = name
-                    container = body
-                    for key in parents:
-                        container = container[key]
-                    container[last] = bad
-                else:
-                    values[name[0]] = bad
-                url = path.format(**{k: quote(str(v), safe="") for k, v in values.items()})
-                query = {p["name"]: values[p["name"]] for p in params if p["in"] == "query"}
-                # Sent as JSON escapes ("\\ud800"), as a client's json.dumps writes them.
-                content = json.dumps(body).encode() if body is not None else None
-                response = client.request(
-                    method.upper(),
-                    url,
-                    params=query,
-                    content=content,
-                    headers={**headers, "Content-Type": "application/json"},
-                )
-                assert response.status_code < 500, (method, path, where, name, response.text)
+                verb = method.upper()
+                control = _send(client, principals, verb, path, op, components, None)
+                reached += control.status_code < 300
+                bad = (where, name, BAD_TEXT[kind])
+                response = _send(client, principals, verb, path, op, components, bad)
+                assert response.status_code < 500, (verb, path, where, name, response.text)
                 tried += 1
     assert tried >= 20
+    assert reached >= REACHED[kind], reached

@@ -41,7 +41,9 @@ def _database(data_dir: Path | None) -> Iterator[tuple[Settings, Engine, Keyring
         keyring = open_keyring(settings)
     except KeyringError as exc:
         raise SetupError(str(exc)) from exc
-    engine = make_engine(settings.resolved_database_url)
+    # A restore writes back what the database held: on SQLite that may be text with a NUL
+    # character, stored before the guard refused it (an audit entry's reason).
+    engine = make_engine(settings.resolved_database_url, refuse_nul=False)
     try:
         yield settings, engine, keyring
     finally:
