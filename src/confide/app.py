@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from confide import __version__
 from confide.alerts.endpoints import alert_job
 from confide.alerts.endpoints import router as alerts_router
+from confide.asgi import HttpMiddleware
 from confide.audit.endpoints import router as audit_router
 from confide.audit.scheduler import self_audit_lifespan
 from confide.config import Settings
@@ -64,17 +65,14 @@ def error_response(status: int, name: str, detail: str) -> JSONResponse:
     return JSONResponse({"error": name, "detail": detail}, status_code=status)
 
 
-class BodySizeLimit:
+class BodySizeLimit(HttpMiddleware):
     """Refuse request bodies over ``limit`` bytes with a 413, before the app reads them."""
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.limit = limit
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         detail = f"the request body is larger than {self.limit} bytes"
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > self.limit:
@@ -124,7 +122,7 @@ def _holds_lone_surrogate(value: Any) -> bool:
     return False
 
 
-class UnicodeJsonBody:
+class UnicodeJsonBody(HttpMiddleware):
     """Refuse with a 400 a JSON body that is not Unicode text in UTF-8 (RFC 8259; I-JSON,
     RFC 7493, forbids lone surrogates too): a lone surrogate, escaped ("\\ud800" with no
     partner) or as raw bytes, or a body in another encoding. Python's ``json`` takes all of
@@ -133,13 +131,7 @@ class UnicodeJsonBody:
     back (a 500, perhaps after the write). Only a body that is not ASCII-clean UTF-8 or that
     holds a surrogate escape is parsed here (once more); the others pass untouched."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         chunks: list[bytes] = []
         while True:
             message = await receive()
@@ -186,16 +178,10 @@ def _refused_json(body: bytes) -> bool:
 HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
 
 
-class StrictTransportSecurity:
+class StrictTransportSecurity(HttpMiddleware):
     """Add HSTS to every HTTP response, errors included; installed only when serving TLS."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
 
         async def send_with_hsts(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -205,20 +191,14 @@ class StrictTransportSecurity:
         await self.app(scope, receive, send_with_hsts)
 
 
-class CatchAll:
+class CatchAll(HttpMiddleware):
     """A bug becomes a JSON 500, logged with its type and frames only.
 
     The exception's message may quote data (a database error quotes its parameters), so it is
     never logged, and the exception does not travel on to the server's own error log.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":  # a failed startup (lifespan) must reach the server
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from confide.db import MAX_INTEGER
 from confide.runtime import Runtime
 from tests.conftest import Chat
-from tests.staff.helpers import staff_headers
+from tests.staff.helpers import claimed_handoff, staff_headers
 
 
 def _messages(client: TestClient, chat: Chat) -> list[dict[str, object]]:
@@ -210,9 +210,8 @@ def test_a_reveal_of_a_message_beyond_the_databases_numbers_is_refused(
     client: TestClient, runtime: Runtime, chat: Chat
 ) -> None:
     agent = staff_headers(client, runtime, "agent-1", "agent")
-    chat.say("I want to talk to a human please")
+    claimed_handoff(client, agent, chat)
     path = f"/v1/agent/conversations/{chat.id}"
-    assert client.post(path + "/claim", headers=agent).status_code == 200
     body = {"reason": "checking the order on file", "message_seq": MAX_INTEGER + 1}
     response = client.post(path + "/reveal", json=body, headers=agent)
     assert (response.status_code, response.json()["error"]) == (422, "ValidationError")
@@ -228,9 +227,8 @@ def test_a_nul_character_bound_for_the_database_is_refused_and_changes_nothing(
     it (which PostgreSQL cannot hold) the request is a 422 and neither is written."""
     agent = staff_headers(client, runtime, "agent-1", "agent")
     auditor = staff_headers(client, runtime, "auditor-1", "auditor")
-    chat.say("I want to talk to a human please")
+    claimed_handoff(client, agent, chat)
     path = f"/v1/agent/conversations/{chat.id}"
-    assert client.post(path + "/claim", headers=agent).status_code == 200
 
     def reveals() -> int:
         entries = client.get("/v1/audit/entries?limit=1000", headers=auditor).json()["entries"]

@@ -26,7 +26,7 @@ from confide.learning import repository as learning_repository
 from confide.runtime import Runtime
 from confide.staff.throttle import LoginThrottle
 from tests.conftest import Chat
-from tests.staff.helpers import add_staff, login
+from tests.staff.helpers import add_staff, claimed_handoff, login
 
 # Which principal's credential each operation gets, by the start of its path (the first
 # that matches); the customer's for the rest. The access table (tests/staff) checks who may
@@ -49,7 +49,6 @@ THROWAWAY = {
     ("POST", "/v1/agent/conversations/{conversation_id}/close"): "agent",
 }
 EXAMPLES = 12  # generated requests per operation (and database)
-HANDOFF = "I want to talk to a human please"
 
 
 @dataclass
@@ -60,15 +59,6 @@ class Principals:
     headers: dict[str, dict[str, str]] = field(default_factory=dict)
     ids: dict[str, str] = field(default_factory=dict)
 
-    def handed_off(self) -> Chat:
-        """A customer handed off to a person, their conversation claimed by the agent."""
-        chat = Chat(self.client)
-        chat.say(HANDOFF)
-        claim = f"/v1/agent/conversations/{chat.id}/claim"
-        response = self.client.post(claim, headers=self.headers["agent"])
-        assert response.status_code == 200, response.text
-        return chat
-
     def for_request(self, method: str, path: str) -> tuple[dict[str, str], dict[str, str]]:
         """The headers and path ids a request to ``method path`` is sent with."""
         throwaway = THROWAWAY.get((method, path))
@@ -77,7 +67,8 @@ class Principals:
         if throwaway == "admin":
             return login(self.client, "fuzz-admin"), self.ids
         if throwaway == "agent":
-            return self.headers["agent"], {**self.ids, "conversation_id": self.handed_off().id}
+            chat = claimed_handoff(self.client, self.headers["agent"])
+            return self.headers["agent"], {**self.ids, "conversation_id": chat.id}
         principal = next((p for prefix, p in PRINCIPAL_BY_PREFIX if path.startswith(prefix)), None)
         return self.headers[principal or "customer"], self.ids
 
@@ -91,7 +82,7 @@ def principals(client: TestClient, runtime: Runtime) -> Principals:
     for role in ("agent", "admin", "auditor"):
         add_staff(runtime, f"fuzz-{role}", role)
         who.headers[role] = login(client, f"fuzz-{role}")
-    chat = who.handed_off()
+    chat = claimed_handoff(client, who.headers["agent"])
     who.headers["customer"] = chat.headers
     contributor = Chat(client)
     consent = client.put(

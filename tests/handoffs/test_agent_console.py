@@ -10,9 +10,7 @@ from fastapi.testclient import TestClient
 from confide.audit.models import AuditEntry
 from confide.runtime import Runtime
 from tests.conftest import Chat
-from tests.staff.helpers import staff_headers
-
-HANDOFF = "I want to talk to a human please"
+from tests.staff.helpers import HANDOFF, staff_headers
 
 
 def handed_off(client: TestClient) -> Chat:

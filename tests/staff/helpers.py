@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 
 from confide.runtime import Runtime
 from confide.staff import service
+from tests.conftest import Chat
 
 PASSWORD = "correct horse battery staple"
 
@@ -25,3 +26,15 @@ def login(client: TestClient, name: str, password: str = PASSWORD) -> dict[str, 
 def staff_headers(client: TestClient, runtime: Runtime, name: str, role: str) -> dict[str, str]:
     add_staff(runtime, name, role)
     return login(client, name)
+
+
+HANDOFF = "I want to talk to a human please"
+
+
+def claimed_handoff(client: TestClient, agent: dict[str, str], chat: Chat | None = None) -> Chat:
+    """``chat`` (a new customer if None) asks for a person, and ``agent`` claims it."""
+    chat = chat or Chat(client)
+    chat.say(HANDOFF)
+    response = client.post(f"/v1/agent/conversations/{chat.id}/claim", headers=agent)
+    assert response.status_code == 200, response.text
+    return chat

@@ -15,7 +15,7 @@ from confide.learning import repository as learning_repository
 from confide.runtime import Runtime
 from confide.staff.throttle import LoginThrottle
 from tests.conftest import Chat
-from tests.staff.helpers import PASSWORD, add_staff, login
+from tests.staff.helpers import PASSWORD, add_staff, claimed_handoff, login
 
 PRINCIPALS = (
     "nobody",
@@ -28,7 +28,6 @@ PRINCIPALS = (
     "auditor",
 )
 STAFF = ("agent", "other_agent", "supervisor", "admin", "auditor")
-HANDOFF = "I want to talk to a human please"
 
 
 @dataclass
@@ -40,10 +39,7 @@ class World:
 
     def fresh(self, *, user: bool, example: bool = False) -> dict[str, str]:
         """A customer handed off to a person, their conversation claimed by ``agent``."""
-        chat = Chat(self.client)
-        chat.say(HANDOFF)
-        claim = f"/v1/agent/conversations/{chat.id}/claim"
-        assert self.client.post(claim, headers=self.headers["agent"]).status_code == 200
+        chat = claimed_handoff(self.client, self.headers["agent"])
         self.headers["customer"] = chat.headers
         self.headers["other_customer"] = Chat(self.client).headers
         target = f"temp{next(self.counter)}"

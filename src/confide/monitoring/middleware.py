@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from confide.asgi import HttpMiddleware
 from confide.monitoring.metrics import Metrics
 
 access_log = logging.getLogger("confide.access")
@@ -14,17 +15,11 @@ access_log = logging.getLogger("confide.access")
 UNMATCHED = "unmatched"
 
 
-class RequestMetrics:
+class RequestMetrics(HttpMiddleware):
     """Counts and times each request and writes one ``confide.access`` line: method, route
     template, status and duration; no query string, no id, no client address."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500  # unless a response starts
 
